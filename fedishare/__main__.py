@@ -1,0 +1,5 @@
+import sys
+
+from fedishare.cli import main
+
+sys.exit(main())

@@ -1,0 +1,233 @@
+"""The `fedishare` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from fedishare import __version__
+from fedishare.accounts import (
+    AccountError,
+    create_member,
+    ensure_system_actors,
+    set_member_disabled,
+)
+from fedishare.config import CONFIG_FILE, Config, ConfigError, default_config_text, load_config
+from fedishare.storage import actors as actor_store
+from fedishare.storage import tokens as token_store
+from fedishare.storage.database import Database
+from fedishare.types import utc_now
+from fedishare.urls import Urls
+
+
+class CommandError(Exception):
+    """A refusal worded for the operator; printed without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help=f"the instance configuration (default: ./{CONFIG_FILE})",
+    )
+    parser = argparse.ArgumentParser(
+        prog="fedishare",
+        description="A federated server for neighbourhood sharing: offers, requests and stays.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"fedishare {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = sub.add_parser(
+        "init",
+        parents=[common],
+        help="write instance.toml for a domain",
+        description="Write a commented instance.toml for DOMAIN in the current directory "
+        "(or at --config). Refuses to overwrite an existing file unless --force.",
+    )
+    init.add_argument("--domain", required=True, help="DOMAIN or DOMAIN:PORT people will use")
+    init.add_argument(
+        "--http",
+        action="store_true",
+        help="a local instance: plain http and loopback addresses allowed, listening on "
+        "127.0.0.1 and the domain's port (e.g. --domain 127.0.0.1:8080 --http)",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    sub.add_parser(
+        "serve",
+        parents=[common],
+        help="run the instance",
+        description="Run the instance on the address in [instance] listen. With no "
+        "instance.toml at the default path, a commented local one is written first. "
+        "Stops cleanly on SIGTERM or Ctrl-C.",
+    )
+
+    account = sub.add_parser("account", parents=[common], help="manage members")
+    acc = account.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = acc.add_parser(
+        "create",
+        parents=[common],
+        help="make a member and print how they sign in",
+        description="Make a member NAME (letters, digits, _, with . or - between them) "
+        "and print their handle and an access token.",
+    )
+    create.add_argument("name")
+    create.add_argument("--display-name", default="", help="the name shown on their profile")
+    create.add_argument("--locked", action="store_true", help="approve each follower by hand")
+    acc.add_parser("list", parents=[common], help="list members")
+    disable = acc.add_parser(
+        "disable", parents=[common], help="disable a member (their profile answers 410 Gone)"
+    )
+    disable.add_argument("name")
+    enable = acc.add_parser("enable", parents=[common], help="enable a disabled member")
+    enable.add_argument("name")
+    token = acc.add_parser(
+        "token",
+        parents=[common],
+        help="issue a new access token for a member",
+        description="Print a new bearer token for NAME, for client-to-server posting "
+        "(Authorization: Bearer TOKEN).",
+    )
+    token.add_argument("name")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    default_path = not hasattr(args, "config")
+    config_path: Path = getattr(args, "config", Path(CONFIG_FILE))
+    try:
+        if args.command == "init":
+            return cmd_init(config_path, args.domain, args.http, args.force)
+        if args.command == "serve":
+            if default_path and not config_path.exists():
+                config_path.write_text(default_config_text(), encoding="utf-8")
+                print(f"wrote a local {config_path} (edit it for production)", file=sys.stderr)
+            return cmd_serve(load_config(config_path))
+        config = load_config(config_path)
+        handler = _ACCOUNT_ACTIONS[args.action]
+        return asyncio.run(_with_database(config, lambda db: handler(config, db, args)))
+    except (ConfigError, CommandError, AccountError) as e:
+        print(f"fedishare: {e}", file=sys.stderr)
+        return 2
+
+
+def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
+    if path.exists() and not force:
+        raise CommandError(f"{path} exists; pass --force to overwrite it")
+    text = default_config_text(domain.strip().lower(), insecure=http)
+    # Check before writing, so a bad --domain leaves nothing behind.
+    import tomllib
+
+    from fedishare.config import parse_config
+
+    try:
+        parse_config(tomllib.loads(text), path)
+    except ConfigError as e:
+        raise CommandError(f"--domain {domain!r}: {str(e).split(': ', 2)[-1]}") from None
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path} for {domain}{' (local, plain http)' if http else ''}")
+    return 0
+
+
+def cmd_serve(config: Config) -> int:
+    import uvicorn
+
+    from fedishare.app import create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config),
+            host=config.instance.listen_host,
+            port=config.instance.listen_port,
+            lifespan="on",
+            log_level="info",
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+        )
+    )
+    print(
+        f"fedishare {__version__} serving {config.base_url} on "
+        f"{config.instance.listen_host}:{config.instance.listen_port}",
+        file=sys.stderr,
+    )
+    server.run()
+    return 0 if server.started else 1
+
+
+async def _with_database(config: Config, work: Callable[[Database], Awaitable[int]]) -> int:
+    db = Database(config.instance.database)
+    await db.open()
+    try:
+        await ensure_system_actors(db, config, utc_now)
+        return await work(db)
+    finally:
+        await db.close()
+
+
+async def _account_create(config: Config, db: Database, args: argparse.Namespace) -> int:
+    if config.registration == "closed":
+        print("note: registration is closed; operators can still create members", file=sys.stderr)
+    actor = await create_member(
+        db, utc_now, args.name, display_name=args.display_name, locked=args.locked
+    )
+    token = await token_store.issue(db, actor.id, utc_now())
+    urls = Urls(config.base_url)
+    print(f"created @{actor.username}@{config.instance.domain}")
+    print(f"profile:  {urls.actor(actor.username)}")
+    print(f"outbox:   {urls.actor(actor.username)}/outbox")
+    print(f"token:    {token}")
+    print(
+        "Sign in from a client with the token as 'Authorization: Bearer TOKEN';"
+        " `fedishare account token NAME` issues a new one."
+    )
+    return 0
+
+
+async def _account_list(config: Config, db: Database, args: argparse.Namespace) -> int:
+    members = await actor_store.list_members(db)
+    for m in members:
+        state = "disabled" if m.disabled else ("locked" if m.manually_approves_followers else "")
+        print(
+            f"@{m.username}@{config.instance.domain}\t{m.display_name}\t{m.created_at}\t{state}".rstrip()
+        )
+    if not members:
+        print("no members yet: `fedishare account create NAME` makes one", file=sys.stderr)
+    return 0
+
+
+async def _account_disable(config: Config, db: Database, args: argparse.Namespace) -> int:
+    await set_member_disabled(db, args.name, True)
+    print(f"disabled @{args.name}@{config.instance.domain}")
+    return 0
+
+
+async def _account_enable(config: Config, db: Database, args: argparse.Namespace) -> int:
+    await set_member_disabled(db, args.name, False)
+    print(f"enabled @{args.name}@{config.instance.domain}")
+    return 0
+
+
+async def _account_token(config: Config, db: Database, args: argparse.Namespace) -> int:
+    actor = await actor_store.find_by_username(db, args.name)
+    if actor is None or actor.kind != "person":
+        raise CommandError(f"no member named {args.name!r}")
+    print(await token_store.issue(db, actor.id, utc_now()))
+    return 0
+
+
+_ACCOUNT_ACTIONS: dict[str, Callable[[Config, Database, argparse.Namespace], Awaitable[int]]] = {
+    "create": _account_create,
+    "list": _account_list,
+    "disable": _account_disable,
+    "enable": _account_enable,
+    "token": _account_token,
+}

@@ -1,0 +1,356 @@
+"""instance.toml: the operator's configuration, loaded and checked before anything starts.
+
+Every problem names the file, the key and what was expected; nothing is created until the
+whole file is valid.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = "instance.toml"
+REGISTRATION_POLICIES = ("open", "approval", "closed")
+_USERNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
+class ConfigError(Exception):
+    """A refusal of the configuration, worded for the operator."""
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    domain: str  # host[:port] as it appears in URLs and acct: handles
+    scheme: str
+    allow_insecure: bool
+    listen_host: str
+    listen_port: int
+    database: Path
+
+
+@dataclass(frozen=True)
+class CommunitySettings:
+    handle: str
+    name: str
+    description: str
+    rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FederationSettings:
+    allow: tuple[str, ...]
+    block: tuple[str, ...]
+
+    def permits(self, host: str) -> bool:
+        """Whether a peer host may talk to us (a block list match wins; subdomains count)."""
+        host = host.lower()
+        if any(_domain_matches(host, d) for d in self.block):
+            return False
+        return not self.allow or any(_domain_matches(host, d) for d in self.allow)
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_body_bytes: int
+    max_fetch_bytes: int
+    max_listing_chars: int
+    inbox_requests_per_minute: int
+    delivery_concurrency: int
+    delivery_per_host: int
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    instance: InstanceSettings
+    community: CommunitySettings
+    registration: str
+    federation: FederationSettings
+    limits: LimitSettings = field(repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.instance.scheme}://{self.instance.domain}"
+
+    @property
+    def host(self) -> str:
+        """The domain without its port: the part Mastodon shows after the @."""
+        return self.instance.domain
+
+
+def _domain_matches(host: str, pattern: str) -> bool:
+    host = host.split(":")[0] if not host.startswith("[") else host
+    return host == pattern or host.endswith("." + pattern)
+
+
+# --- the schema: section -> key -> (type, default) ------------------------------------------
+
+_MISSING = object()
+
+_SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
+    "instance": {
+        "domain": (str, _MISSING),
+        "scheme": (str, "https"),
+        "allow_insecure": (bool, False),
+        "listen": (str, "127.0.0.1:8080"),
+        "database": (str, "fedishare.sqlite3"),
+    },
+    "community": {
+        "handle": (str, "community"),
+        "name": (str, "Our neighbourhood"),
+        "description": (str, "Neighbours sharing things, help and a place to stay."),
+        "rules": (list, []),
+    },
+    "registration": {"policy": (str, "approval")},
+    "federation": {"allow": (list, []), "block": (list, [])},
+    "limits": {
+        "max_body_bytes": (int, 1_048_576),
+        "max_fetch_bytes": (int, 1_048_576),
+        "max_listing_chars": (int, 5_000),
+        "inbox_requests_per_minute": (int, 600),
+        "delivery_concurrency": (int, 50),
+        "delivery_per_host": (int, 8),
+    },
+}
+
+
+class _Checker:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, key: str, expected: str, got: object = _MISSING) -> ConfigError:
+        where = (
+            f"{self.path.name}: [{key.split('.')[0]}] {key.split('.', 1)[1]}"
+            if "." in key
+            else f"{self.path.name}: {key}"
+        )
+        tail = "" if got is _MISSING else f", got {got!r}"
+        return ConfigError(f"{where}: expected {expected}{tail}")
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    names = {str: "a string", bool: "true or false", int: "an integer", list: "a list"}
+    return names[t] if isinstance(t, type) else " or ".join(names[x] for x in t)
+
+
+def load_config(path: Path) -> Config:
+    """Read and check `path`; raise ConfigError naming the key and what was expected."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (run `fedishare init` to write one)") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name}: expected UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path.name}: not valid TOML: {e}") from None
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    c = _Checker(path)
+    values: dict[str, dict[str, Any]] = {}
+    for section in data:
+        if section not in _SCHEMA:
+            known = ", ".join(f"[{s}]" for s in _SCHEMA)
+            raise ConfigError(
+                f"{path.name}: [{section}]: unknown section (expected one of {known})"
+            )
+        if not isinstance(data[section], dict):
+            raise ConfigError(f"{path.name}: {section}: expected a [{section}] table")
+    for section, keys in _SCHEMA.items():
+        given = data.get(section, {})
+        for key in given:
+            if key not in keys:
+                known = ", ".join(keys)
+                raise ConfigError(
+                    f"{path.name}: [{section}] {key}: unknown key (expected one of {known})"
+                )
+        out: dict[str, Any] = {}
+        for key, (typ, default) in keys.items():
+            if key not in given:
+                if default is _MISSING:
+                    raise c.fail(f"{section}.{key}", f"{_type_name(typ)}; it is required")
+                out[key] = default
+                continue
+            value = given[key]
+            # bool is an int in Python; keep them apart so `port = true` is refused.
+            if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+                raise c.fail(f"{section}.{key}", _type_name(typ), value)
+            out[key] = value
+        values[section] = out
+
+    inst = values["instance"]
+    scheme = inst["scheme"]
+    if scheme not in ("https", "http"):
+        raise c.fail("instance.scheme", '"https" or "http"', scheme)
+    insecure = inst["allow_insecure"]
+    if scheme == "http" and not insecure:
+        raise c.fail("instance.scheme", '"https" (plain http needs allow_insecure = true)', scheme)
+    domain = inst["domain"].strip().lower()
+    host, port = _split_host_port(domain, c, "instance.domain")
+    if _is_loopback(host) and not insecure:
+        raise c.fail(
+            "instance.domain", "a public domain name (loopback needs allow_insecure = true)", domain
+        )
+    listen_host, listen_port = _split_host_port(inst["listen"], c, "instance.listen")
+    if listen_port is None:
+        raise c.fail("instance.listen", '"HOST:PORT", e.g. "127.0.0.1:8080"', inst["listen"])
+    database = Path(inst["database"])
+    if not database.is_absolute():
+        database = path.resolve().parent / database
+    if port is not None and port == 0:
+        raise c.fail("instance.domain", "a port between 1 and 65535", domain)
+
+    com = values["community"]
+    handle = com["handle"]
+    if not _USERNAME.match(handle) or len(handle) > 30:
+        raise c.fail(
+            "community.handle",
+            "letters, digits and _ (with . or - between them), at most 30",
+            handle,
+        )
+    rules = com["rules"]
+    if not all(isinstance(r, str) for r in rules):
+        raise c.fail("community.rules", "a list of strings", rules)
+
+    policy = values["registration"]["policy"]
+    if policy not in REGISTRATION_POLICIES:
+        raise c.fail(
+            "registration.policy", " or ".join(f'"{p}"' for p in REGISTRATION_POLICIES), policy
+        )
+
+    fed = values["federation"]
+    for key in ("allow", "block"):
+        for item in fed[key]:
+            if not isinstance(item, str) or not _HOSTNAME.match(item.lower().strip()):
+                raise c.fail(f"federation.{key}", "a list of domain names", item)
+
+    lim = values["limits"]
+    for key, value in lim.items():
+        if value <= 0:
+            raise c.fail(f"limits.{key}", "a positive integer", value)
+    if lim["delivery_per_host"] > lim["delivery_concurrency"]:
+        raise c.fail(
+            "limits.delivery_per_host",
+            "at most limits.delivery_concurrency",
+            lim["delivery_per_host"],
+        )
+
+    return Config(
+        path=path,
+        instance=InstanceSettings(
+            domain=domain,
+            scheme=scheme,
+            allow_insecure=insecure,
+            listen_host=listen_host,
+            listen_port=listen_port,
+            database=database,
+        ),
+        community=CommunitySettings(
+            handle=handle, name=com["name"], description=com["description"], rules=tuple(rules)
+        ),
+        registration=policy,
+        federation=FederationSettings(
+            allow=tuple(d.lower().strip() for d in fed["allow"]),
+            block=tuple(d.lower().strip() for d in fed["block"]),
+        ),
+        limits=LimitSettings(**lim),
+    )
+
+
+def _split_host_port(value: str, c: _Checker, key: str) -> tuple[str, int | None]:
+    value = value.strip()
+    host, sep, port_text = value.rpartition(":") if ":" in value else (value, "", "")
+    if not sep:
+        host = value
+    port: int | None = None
+    if sep:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise c.fail(key, "HOST or HOST:PORT with a port between 1 and 65535", value)
+        port = int(port_text)
+    if not host or not (_HOSTNAME.match(host.lower()) or _is_ip(host)):
+        raise c.fail(key, "a host name or IP address (no scheme, no path)", value)
+    return host, port
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def default_config_text(domain: str = "127.0.0.1:8080", *, insecure: bool = True) -> str:
+    """The commented instance.toml that `init` and a first `serve` write."""
+    port = domain.partition(":")[2]
+    listen = f"127.0.0.1:{port or '8080'}"
+    scheme = "http" if insecure else "https"
+    return _TEMPLATE.format(
+        domain=domain, scheme=scheme, insecure="true" if insecure else "false", listen=listen
+    )
+
+
+_TEMPLATE = """\
+# fedishare instance configuration.
+# Every key is optional except [instance] domain; the values shown are the defaults.
+
+[instance]
+# The name people use to reach this instance: members are @name@DOMAIN.
+# Add :PORT only when the instance is reached on a non-standard port.
+domain = "{domain}"
+# "https" in production. "http" (and loopback domains like 127.0.0.1) are refused
+# unless allow_insecure = true, which is meant for local use and tests only.
+scheme = "{scheme}"
+allow_insecure = {insecure}
+# Where `fedishare serve` listens (put a TLS-terminating proxy in front in production).
+listen = "{listen}"
+# The embedded SQLite database, created on first start; relative to this file.
+database = "fedishare.sqlite3"
+
+[community]
+# The neighbourhood's own account: people follow @HANDLE@DOMAIN to see its listings.
+handle = "community"
+name = "Our neighbourhood"
+description = "Neighbours sharing things, help and a place to stay."
+rules = [
+  "Be kind and keep your word.",
+  "Give places as a neighbourhood, never a street address.",
+]
+
+[registration]
+# "open", "approval" (an operator approves each member) or "closed".
+policy = "approval"
+
+[federation]
+# If allow is non-empty, only these domains (and their subdomains) may federate with us.
+allow = []
+# These domains (and their subdomains) are refused.
+block = []
+
+[limits]
+max_body_bytes = 1048576         # largest inbox or API request body
+max_fetch_bytes = 1048576        # largest document fetched from another server
+max_listing_chars = 5000         # longest listing description
+inbox_requests_per_minute = 600  # per remote host
+delivery_concurrency = 50        # outgoing deliveries in flight
+delivery_per_host = 8            # of which to one host
+"""

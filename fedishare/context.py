@@ -1,0 +1,25 @@
+"""What every request handler and worker of one instance shares, made in the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+import jinja2
+
+from fedishare.config import Config
+from fedishare.federation.keys import PrivateKeyCache
+from fedishare.storage.database import Database
+from fedishare.types import Clock
+from fedishare.urls import Urls
+
+
+@dataclass
+class Instance:
+    config: Config
+    db: Database
+    http: httpx.AsyncClient
+    clock: Clock
+    urls: Urls
+    templates: jinja2.Environment
+    keys: PrivateKeyCache = field(default_factory=PrivateKeyCache)

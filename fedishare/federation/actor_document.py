@@ -1,0 +1,74 @@
+"""The ActivityStreams documents of our actors, as Mastodon expects them."""
+
+from __future__ import annotations
+
+from html import escape
+
+from fedishare.storage.actors import LocalActor
+from fedishare.types import JSON
+from fedishare.urls import Urls
+
+ACTIVITY_JSON = "application/activity+json"
+LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+CONTEXT = [
+    "https://www.w3.org/ns/activitystreams",
+    "https://w3id.org/security/v1",
+    {
+        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "toot": "http://joinmastodon.org/ns#",
+        "discoverable": "toot:discoverable",
+        "schema": "http://schema.org#",
+        "PropertyValue": "schema:PropertyValue",
+        "value": "schema:value",
+    },
+]
+_TYPES = {"application": "Application", "group": "Group", "person": "Person"}
+
+
+def actor_id(urls: Urls, actor: LocalActor) -> str:
+    return urls.actor(actor.username, application=actor.kind == "application")
+
+
+def actor_document(urls: Urls, actor: LocalActor, *, rules: tuple[str, ...] = ()) -> JSON:
+    aid = actor_id(urls, actor)
+    doc: JSON = {
+        "@context": CONTEXT,
+        "id": aid,
+        "type": _TYPES[actor.kind],
+        "preferredUsername": actor.username,
+        "name": actor.display_name,
+        "summary": _paragraphs(actor.summary),
+        "url": aid,
+        "inbox": f"{aid}/inbox",
+        "outbox": f"{aid}/outbox",
+        "followers": f"{aid}/followers",
+        "following": f"{aid}/following",
+        "endpoints": {"sharedInbox": urls.shared_inbox},
+        "manuallyApprovesFollowers": actor.manually_approves_followers,
+        "discoverable": actor.discoverable and actor.kind != "application",
+        "published": actor.created_at if actor.created_at.endswith("Z") else _z(actor.created_at),
+        "icon": {
+            "type": "Image",
+            "mediaType": "image/png",
+            "url": f"{urls.base}/avatars/{actor.kind}.png",
+        },
+        "publicKey": {
+            "id": Urls.key_id(aid),
+            "owner": aid,
+            "publicKeyPem": actor.public_key_pem,
+        },
+    }
+    if rules:
+        doc["attachment"] = [
+            {"type": "PropertyValue", "name": f"Rule {i}", "value": escape(rule)}
+            for i, rule in enumerate(rules, start=1)
+        ]
+    return doc
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n") if p.strip())
+
+
+def _z(iso: str) -> str:
+    return iso.replace("+00:00", "Z")

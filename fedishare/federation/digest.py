@@ -1,0 +1,38 @@
+"""The ``Digest`` header (RFC 3230) over a raw request body, SHA-256 only."""
+
+import base64
+import binascii
+import hashlib
+import hmac
+
+from fedishare.federation.errors import DigestMismatch
+
+
+def body_digest(body: bytes) -> str:
+    """The ``Digest`` header value we send: ``SHA-256=<base64 of sha256(body)>``."""
+    return "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
+
+
+def check_digest(header: str, body: bytes) -> None:
+    """Raise DigestMismatch unless ``header`` has a SHA-256 entry matching ``body``.
+
+    Entries are comma-separated ``name=value``; names are case-insensitive and entries
+    for other algorithms are ignored, as Mastodon does.
+    """
+    offered = []
+    for entry in header.split(","):
+        name, sep, value = entry.partition("=")
+        if sep and name.strip().lower() == "sha-256":
+            offered.append(value.strip())
+    if not offered:
+        raise DigestMismatch("Digest has no SHA-256 entry")
+    expected = hashlib.sha256(body).digest()
+    for value in offered:
+        try:
+            # Compare decoded bytes so that padding or spacing quirks cannot matter.
+            got = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if hmac.compare_digest(got, expected):
+            return
+    raise DigestMismatch("Digest does not match the body")

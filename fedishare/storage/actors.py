@@ -1,0 +1,107 @@
+"""Queries for our own actors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fedishare.storage.database import Database, Row, Transaction
+
+
+@dataclass(frozen=True)
+class LocalActor:
+    id: int
+    username: str
+    kind: str  # 'application' | 'group' | 'person'
+    display_name: str
+    summary: str
+    private_key_pem: str
+    public_key_pem: str
+    manually_approves_followers: bool
+    discoverable: bool
+    disabled: bool
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> LocalActor:
+        return cls(
+            id=row["id"],
+            username=row["username"],
+            kind=row["kind"],
+            display_name=row["display_name"],
+            summary=row["summary"],
+            private_key_pem=row["private_key_pem"],
+            public_key_pem=row["public_key_pem"],
+            manually_approves_followers=bool(row["manually_approves_followers"]),
+            discoverable=bool(row["discoverable"]),
+            disabled=bool(row["disabled"]),
+            created_at=row["created_at"],
+        )
+
+
+async def insert_local_actor(
+    tx: Transaction,
+    *,
+    username: str,
+    kind: str,
+    display_name: str,
+    summary: str,
+    private_key_pem: str,
+    public_key_pem: str,
+    manually_approves_followers: bool,
+    now: datetime,
+) -> int:
+    return await tx.execute(
+        "INSERT INTO local_actors (username, kind, display_name, summary, private_key_pem,"
+        " public_key_pem, manually_approves_followers, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            username,
+            kind,
+            display_name,
+            summary,
+            private_key_pem,
+            public_key_pem,
+            int(manually_approves_followers),
+            now.isoformat(timespec="seconds"),
+        ),
+    )
+
+
+async def update_profile(
+    tx: Transaction, actor_id: int, *, display_name: str, summary: str
+) -> None:
+    await tx.execute(
+        "UPDATE local_actors SET display_name = ?, summary = ? WHERE id = ?",
+        (display_name, summary, actor_id),
+    )
+
+
+async def set_disabled(tx: Transaction, username: str, disabled: bool) -> bool:
+    changed = await tx.execute(
+        "UPDATE local_actors SET disabled = ? WHERE username = ? AND kind = 'person'",
+        (int(disabled), username),
+    )
+    return changed > 0
+
+
+async def find_by_username(db: Database | Transaction, username: str) -> LocalActor | None:
+    row = await db.fetch_one("SELECT * FROM local_actors WHERE username = ?", (username,))
+    return None if row is None else LocalActor.from_row(row)
+
+
+async def find_by_kind(db: Database | Transaction, kind: str) -> LocalActor | None:
+    row = await db.fetch_one("SELECT * FROM local_actors WHERE kind = ? LIMIT 1", (kind,))
+    return None if row is None else LocalActor.from_row(row)
+
+
+async def list_members(db: Database) -> list[LocalActor]:
+    rows = await db.fetch_all("SELECT * FROM local_actors WHERE kind = 'person' ORDER BY username")
+    return [LocalActor.from_row(r) for r in rows]
+
+
+async def count_members(db: Database, *, active_only: bool = True) -> int:
+    sql = "SELECT count(*) FROM local_actors WHERE kind = 'person'"
+    if active_only:
+        sql += " AND disabled = 0"
+    return int(await db.fetch_value(sql))

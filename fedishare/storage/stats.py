@@ -1,0 +1,36 @@
+"""Counts for NodeInfo and the operator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fedishare.storage.database import Database
+
+
+@dataclass(frozen=True)
+class Usage:
+    members: int
+    active_month: int
+    active_halfyear: int
+    local_listings: int
+
+
+async def usage(db: Database, now: datetime) -> Usage:
+    members = int(
+        await db.fetch_value(
+            "SELECT count(*) FROM local_actors WHERE kind = 'person' AND disabled = 0"
+        )
+    )
+    listings = await _local_listing_count(db)
+    # Until members have activity to measure, every enabled member counts as active.
+    return Usage(members, members, members, listings)
+
+
+async def _local_listing_count(db: Database) -> int:
+    has_table = await db.fetch_value(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'listings'"
+    )
+    if not has_table:
+        return 0
+    return int(await db.fetch_value("SELECT count(*) FROM listings WHERE remote = 0"))

@@ -1,0 +1,30 @@
+"""Where each of our things lives: the one place that builds our URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+
+@dataclass(frozen=True)
+class Urls:
+    base: str  # scheme://domain, no trailing slash
+
+    @property
+    def instance_actor(self) -> str:
+        return f"{self.base}/actor"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base}/inbox"
+
+    def actor(self, username: str, *, application: bool = False) -> str:
+        return self.instance_actor if application else f"{self.base}/users/{username.lower()}"
+
+    @staticmethod
+    def key_id(actor_id: str) -> str:
+        return f"{actor_id}#main-key"
+
+    def profile_page(self, username: str) -> str:
+        return f"{self.base}/@{username.lower()}"

@@ -1,0 +1,79 @@
+"""Our actors at their URLs: ActivityStreams JSON for servers, a page for browsers."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from fedishare.context import Instance
+from fedishare.federation.actor_document import actor_document, actor_id
+from fedishare.storage import actors as store
+from fedishare.storage import stats
+from fedishare.storage.actors import LocalActor
+from fedishare.web.negotiation import wants_activity_json
+from fedishare.web.responses import ActivityJSONResponse, error_response
+
+_VARY = {"Vary": "Accept"}
+
+
+async def instance_actor(request: Request) -> Response:
+    inst: Instance = request.state.instance
+    actor = await store.find_by_kind(inst.db, "application")
+    if actor is None:
+        return error_response(503, "the instance is starting")
+    return _render(request, inst, actor)
+
+
+async def member_or_group(request: Request) -> Response:
+    inst: Instance = request.state.instance
+    username = request.path_params["username"]
+    actor = await store.find_by_username(inst.db, username)
+    if actor is None or actor.kind == "application":
+        return error_response(404, "no such actor")
+    if actor.disabled:
+        return error_response(410, "this account is disabled")
+    if username != username.lower():
+        # The canonical id is lower-case; Mastodon requires id == fetched URL.
+        return Response(status_code=301, headers={"Location": actor_id(inst.urls, actor)})
+    return _render(request, inst, actor)
+
+
+def _render(request: Request, inst: Instance, actor: LocalActor) -> Response:
+    rules = inst.config.community.rules if actor.kind == "group" else ()
+    if wants_activity_json(request):
+        return ActivityJSONResponse(actor_document(inst.urls, actor, rules=rules), headers=_VARY)
+    page = inst.templates.get_template("actor.html").render(
+        community_name=inst.config.community.name,
+        name=actor.display_name,
+        handle=f"{actor.username}@{inst.config.instance.domain}",
+        kind={"person": "Member", "group": "Community", "application": "Instance"}[actor.kind],
+        actor_id=actor_id(inst.urls, actor),
+        icon=f"{inst.urls.base}/avatars/{actor.kind}.png",
+        summary=[p for p in actor.summary.split("\n\n") if p.strip()],
+        rules=rules,
+    )
+    return HTMLResponse(page, headers=_VARY)
+
+
+async def home(request: Request) -> Response:
+    inst: Instance = request.state.instance
+    cfg = inst.config
+    counts = await stats.usage(inst.db, inst.clock())
+    page = inst.templates.get_template("home.html").render(
+        community_name=cfg.community.name,
+        description=[p for p in cfg.community.description.split("\n\n") if p.strip()],
+        community_url=inst.urls.actor(cfg.community.handle),
+        community_handle=f"{cfg.community.handle}@{cfg.instance.domain}",
+        rules=cfg.community.rules,
+        members=counts.members,
+        registration=cfg.registration,
+    )
+    return HTMLResponse(page)
+
+
+routes = [
+    Route("/", home),
+    Route("/actor", instance_actor),
+    Route("/users/{username}", member_or_group),
+]
