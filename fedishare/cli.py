@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -60,13 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
 
-    sub.add_parser(
+    serve = sub.add_parser(
         "serve",
         parents=[common],
         help="run the instance",
         description="Run the instance on the address in [instance] listen. With no "
         "instance.toml at the default path, a commented local one is written first. "
         "Stops cleanly on SIGTERM or Ctrl-C.",
+    )
+    serve.add_argument(
+        "--listen", metavar="HOST:PORT", help="listen here instead of [instance] listen"
     )
 
     account = sub.add_parser("account", parents=[common], help="manage members")
@@ -110,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if default_path and not config_path.exists():
                 config_path.write_text(default_config_text(), encoding="utf-8")
                 print(f"wrote a local {config_path} (edit it for production)", file=sys.stderr)
-            return cmd_serve(load_config(config_path))
+            return cmd_serve(load_config(config_path), args.listen)
         config = load_config(config_path)
         handler = _ACCOUNT_ACTIONS[args.action]
         return asyncio.run(_with_database(config, lambda db: handler(config, db, args)))
@@ -137,16 +141,23 @@ def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
     return 0
 
 
-def cmd_serve(config: Config) -> int:
+def cmd_serve(config: Config, listen: str | None = None) -> int:
     import uvicorn
 
     from fedishare.app import create_app
 
+    host, port = config.instance.listen_host, config.instance.listen_port
+    if listen is not None:
+        host, _, port_text = listen.rpartition(":")
+        if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise CommandError(f"--listen {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8080")
+        port = int(port_text)
+
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config),
-            host=config.instance.listen_host,
-            port=config.instance.listen_port,
+            host=host,
+            port=port,
             lifespan="on",
             log_level="info",
             proxy_headers=False,
@@ -159,6 +170,10 @@ def cmd_serve(config: Config) -> int:
         f"{config.instance.listen_host}:{config.instance.listen_port}",
         file=sys.stderr,
     )
+    # uvicorn handles SIGTERM/SIGINT itself, then re-raises the signal to the handlers that
+    # were in place before; with these no-ops a clean stop exits with status 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     server.run()
     return 0 if server.started else 1
 

@@ -56,9 +56,13 @@ class Database:
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
-        await self._writer.execute("PRAGMA journal_mode=WAL")
-        await apply_migrations(self._writer)
-        self._reader = await _connect(self.path)
+        try:
+            await self._writer.execute("PRAGMA journal_mode=WAL")
+            await apply_migrations(self._writer)
+            self._reader = await _connect(self.path)
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         for conn in (self._reader, self._writer):

@@ -33,7 +33,7 @@ async def webfinger(request: Request) -> Response:
         )
     if username.lower() == inst.config.instance.domain.split(":")[0]:
         username = APPLICATION_USERNAME  # Mastodon addresses instance actors as acct:host@host
-    actor = await store.find_by_username(inst.db, username)
+    actor = await store.find_by_username(inst.db, username) if username else None
     if actor is None or actor.disabled:
         return JSONResponse({"error": "no such account"}, status_code=404, headers=_CORS)
     aid = actor_id(inst.urls, actor)
@@ -67,9 +67,10 @@ def _username_from_resource(resource: str, inst: Instance) -> str | None:
     if acct.startswith("acct:"):
         acct = acct[5:]
     user, at, host = acct.lstrip("@").rpartition("@")
-    if not at or not user or host.lower() != domain:
+    if not at or not user or not host or ":" in user or "/" in user:
         return None
-    return user
+    # Well formed but elsewhere: no account of ours (404), like any unknown name.
+    return user if host.lower() == domain else ""
 
 
 async def host_meta(request: Request) -> Response:

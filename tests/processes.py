@@ -1,0 +1,77 @@
+"""Starting `fedishare` as a real process on a loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_cli(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fedishare", *args],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@asynccontextmanager
+async def serving(
+    directory: Path, port: int, *, args: tuple[str, ...] = (), timeout: float = 20.0
+) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """Run `fedishare serve` in `directory` until it answers on `port`; SIGTERM it at exit."""
+    log = (directory / "serve.log").open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fedishare", "serve", *args],
+        cwd=directory,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        await _wait_until_up(proc, port, timeout, directory)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+
+
+async def _wait_until_up(
+    proc: subprocess.Popen[bytes], port: int, timeout: float, directory: Path
+) -> None:
+    url = f"http://127.0.0.1:{port}/.well-known/nodeinfo"
+    async with httpx.AsyncClient(timeout=1.0) as client:
+        for _ in range(int(timeout / 0.1)):
+            if proc.poll() is not None:
+                log = (directory / "serve.log").read_text(errors="replace")
+                raise RuntimeError(f"fedishare serve exited with {proc.returncode}:\n{log}")
+            try:
+                if (await client.get(url)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"fedishare serve did not answer on port {port} within {timeout}s")

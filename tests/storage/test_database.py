@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from fedishare.storage.database import Database, open_database
+from fedishare.storage.migrations import MIGRATIONS, apply_migrations, schema_version
+
+
+async def test_migrates_an_empty_database_to_the_newest_schema(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite3"
+    async with open_database(path) as db:
+        assert await db.fetch_value("PRAGMA user_version") == len(MIGRATIONS)
+        assert await db.fetch_value("PRAGMA journal_mode") == "wal"
+        tables = {r[0] for r in await db.fetch_all("SELECT name FROM sqlite_master")}
+        assert {"local_actors", "access_tokens"} <= tables
+    # Opening again applies nothing twice.
+    async with open_database(path) as db:
+        assert await db.fetch_value("PRAGMA user_version") == len(MIGRATIONS)
+
+
+async def test_migrations_apply_one_by_one_from_any_version(tmp_path: Path) -> None:
+    async with aiosqlite.connect(tmp_path / "old.sqlite3", isolation_level=None) as conn:
+        for number, sql in enumerate(MIGRATIONS[:1], start=1):
+            for statement in [s for s in sql.split(";") if s.strip()]:
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version = {number}")
+        assert await schema_version(conn) == 1
+        assert await apply_migrations(conn) == len(MIGRATIONS)
+        assert await schema_version(conn) == len(MIGRATIONS)
+
+
+async def test_a_database_from_a_newer_fedishare_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite3"
+    async with aiosqlite.connect(path) as conn:
+        await conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+        await conn.commit()
+    with pytest.raises(RuntimeError, match="newer than this fedishare"):
+        await Database(path).open()
+
+
+async def test_interleaved_write_transactions_stay_atomic(tmp_path: Path) -> None:
+    """Task A's half-done transaction must not be committed by task B's commit."""
+    async with open_database(tmp_path / "t.sqlite3") as db:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (v TEXT)")
+        a_started = asyncio.Event()
+
+        async def a() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO t VALUES ('a1')")
+                a_started.set()
+                await asyncio.sleep(0.05)  # B runs meanwhile
+                raise RuntimeError("A fails after its first write")
+
+        async def b() -> None:
+            await a_started.wait()
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO t VALUES ('b1')")
+
+        results = await asyncio.gather(a(), b(), return_exceptions=True)
+        assert isinstance(results[0], RuntimeError) and results[1] is None
+        rows = [r[0] for r in await db.fetch_all("SELECT v FROM t")]
+        assert rows == ["b1"]
+
+
+async def test_readers_see_only_committed_rows(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "r.sqlite3") as db:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (v TEXT)")
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO t VALUES ('x')")
+            assert await db.fetch_value("SELECT count(*) FROM t") == 0
+        assert await db.fetch_value("SELECT count(*) FROM t") == 1
