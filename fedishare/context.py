@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import httpx
@@ -23,3 +24,6 @@ class Instance:
     urls: Urls
     templates: jinja2.Environment
     keys: PrivateKeyCache = field(default_factory=PrivateKeyCache)
+    # Set when work is queued, so the workers wake at once instead of at their next poll.
+    wake_delivery: asyncio.Event = field(default_factory=asyncio.Event)
+    wake_inbox: asyncio.Event = field(default_factory=asyncio.Event)

@@ -32,6 +32,107 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    # 2: federation: remote actors, follows, the inbox queue, objects, reactions, our
+    # published activities and the delivery queue. Queue times are unix seconds (REAL),
+    # human-facing times ISO 8601 text.
+    """
+    CREATE TABLE remote_actors (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        type TEXT NOT NULL,
+        preferred_username TEXT NOT NULL DEFAULT '',
+        name TEXT NOT NULL DEFAULT '',
+        inbox TEXT NOT NULL,
+        shared_inbox TEXT,
+        followers TEXT,
+        key_id TEXT NOT NULL,
+        public_key_pem TEXT NOT NULL,
+        document TEXT NOT NULL,
+        fetched_at REAL NOT NULL
+    );
+    CREATE INDEX remote_actors_key ON remote_actors(key_id);
+    CREATE TABLE follows (
+        id INTEGER PRIMARY KEY,
+        follower TEXT NOT NULL,
+        followee TEXT NOT NULL,
+        activity_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (follower, followee)
+    );
+    CREATE INDEX follows_followee ON follows(followee, state);
+    CREATE INDEX follows_activity ON follows(activity_id);
+    CREATE TABLE inbox_items (
+        id INTEGER PRIMARY KEY,
+        activity_id TEXT NOT NULL UNIQUE,
+        actor TEXT NOT NULL,
+        recipient_id INTEGER REFERENCES local_actors(id),
+        body TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'received'
+            CHECK (state IN ('received', 'processed', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try REAL NOT NULL,
+        error TEXT,
+        received_at REAL NOT NULL,
+        processed_at REAL
+    );
+    CREATE INDEX inbox_items_due ON inbox_items(next_try) WHERE state = 'received';
+    CREATE TABLE objects (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        attributed_to TEXT NOT NULL,
+        local_actor_id INTEGER REFERENCES local_actors(id),
+        in_reply_to TEXT,
+        document TEXT NOT NULL,
+        published TEXT NOT NULL,
+        updated TEXT,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        likes INTEGER NOT NULL DEFAULT 0,
+        announces INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX objects_in_reply_to ON objects(in_reply_to);
+    CREATE INDEX objects_attributed_to ON objects(attributed_to);
+    CREATE TABLE reactions (
+        activity_id TEXT PRIMARY KEY,
+        type TEXT NOT NULL CHECK (type IN ('Like', 'Announce')),
+        actor TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (type, actor, object_id)
+    );
+    CREATE TABLE outbox_activities (
+        id INTEGER PRIMARY KEY,
+        activity_id TEXT NOT NULL UNIQUE,
+        actor_id INTEGER NOT NULL REFERENCES local_actors(id),
+        type TEXT NOT NULL,
+        object_id TEXT,
+        document TEXT NOT NULL,
+        public INTEGER NOT NULL DEFAULT 0,
+        published TEXT NOT NULL
+    );
+    CREATE INDEX outbox_activities_by_actor ON outbox_activities(actor_id, id);
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        activity_rowid INTEGER NOT NULL REFERENCES outbox_activities(id),
+        inbox TEXT NOT NULL,
+        host TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'delivered', 'failed', 'gone')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try REAL NOT NULL,
+        last_status INTEGER,
+        last_error TEXT,
+        UNIQUE (activity_rowid, inbox)
+    );
+    CREATE INDEX deliveries_due ON deliveries(next_try) WHERE state = 'pending';
+    CREATE TABLE delivery_hosts (
+        host TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL DEFAULT 0,
+        paused_until REAL NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    """,
 ]
 
 

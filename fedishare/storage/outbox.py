@@ -1,0 +1,74 @@
+"""Activities our actors published, and the delivery rows that carry them to inboxes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from fedishare.storage.database import Database, Row, Transaction
+from fedishare.types import JSON
+
+
+async def insert_activity(
+    tx: Transaction,
+    *,
+    actor_id: int,
+    activity: JSON,
+    public: bool,
+) -> int:
+    """Store an activity we publish; returns its row id (the delivery rows point at it)."""
+    obj = activity.get("object")
+    object_id = obj.get("id") if isinstance(obj, dict) else obj
+    return await tx.execute(
+        "INSERT INTO outbox_activities (activity_id, actor_id, type, object_id, document,"
+        " public, published) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            activity["id"],
+            actor_id,
+            activity["type"],
+            object_id if isinstance(object_id, str) else None,
+            json.dumps(activity, separators=(",", ":"), ensure_ascii=False),
+            int(public),
+            activity.get("published", ""),
+        ),
+    )
+
+
+async def enqueue_deliveries(
+    tx: Transaction, activity_rowid: int, inboxes: Iterable[str], now: float
+) -> int:
+    rows = [(activity_rowid, inbox, urlsplit(inbox).netloc.lower(), now) for inbox in inboxes]
+    await tx.executemany(
+        "INSERT OR IGNORE INTO deliveries (activity_rowid, inbox, host, next_try)"
+        " VALUES (?, ?, ?, ?)",
+        rows,
+    )
+    return len(rows)
+
+
+async def get_activity(db: Database, activity_id: str) -> Row | None:
+    return await db.fetch_one(
+        "SELECT * FROM outbox_activities WHERE activity_id = ?", (activity_id,)
+    )
+
+
+async def public_page(
+    db: Database, actor_id: int, *, limit: int, before: int | None = None
+) -> list[Row]:
+    """Newest first; `before` is the row id to continue below (for paging)."""
+    sql = "SELECT * FROM outbox_activities WHERE actor_id = ? AND public = 1"
+    params: list[object] = [actor_id]
+    if before is not None:
+        sql += " AND id < ?"
+        params.append(before)
+    return await db.fetch_all(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+
+
+async def count_public(db: Database, actor_id: int) -> int:
+    return int(
+        await db.fetch_value(
+            "SELECT count(*) FROM outbox_activities WHERE actor_id = ? AND public = 1",
+            (actor_id,),
+        )
+    )
