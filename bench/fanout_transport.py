@@ -16,8 +16,8 @@ with at most `--concurrency` requests in flight and at most `--per-host` per por
 
 Each setup gets its own client and one warm-up round (which opens the connections); then the
 setups take turns for `--rounds` rounds, so that load from elsewhere on the machine hits them
-alike. Prints the median requests/s (and the range), the ratio to (a) and the client process's
-CPU time per request (the receivers run in another process, on the same machine).
+alike. Prints the median requests/s (and the range), the ratio to (a), and the CPU time per
+request of this process and of the receiver process (both on the same machine).
 
     .venv/bin/python bench/fanout_transport.py [--server raw|uvicorn] [--loop uvloop|asyncio]
 """
@@ -181,8 +181,23 @@ def serve(ports: int, kind: str) -> None:
     uvloop.run(main())
 
 
+@dataclass
+class Receivers:
+    ports: list[int]
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the receiver process (Linux; 0 elsewhere)."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def receivers(ports: int, kind: str) -> Iterator[list[int]]:
+def receivers(ports: int, kind: str) -> Iterator[Receivers]:
     child = subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), "--serve", str(ports), "--server", kind],
         stdin=subprocess.PIPE,
@@ -193,7 +208,7 @@ def receivers(ports: int, kind: str) -> Iterator[list[int]]:
         line = child.stdout.readline()
         if not line:
             raise RuntimeError("the receiver process did not start")
-        yield json.loads(line)
+        yield Receivers(json.loads(line), child.pid)
     finally:
         assert child.stdin is not None
         child.stdin.close()
@@ -294,6 +309,7 @@ class Setup:
     pool: ThreadPoolExecutor | None = None
     rates: list[float] = field(default_factory=list)
     cpu: float = 0.0
+    receiver_cpu: float = 0.0
 
 
 def httpx_post(client: httpx.AsyncClient, body: bytes) -> Post:
@@ -363,7 +379,8 @@ async def open_setup(name: str, plan: Plan, stack: contextlib.AsyncExitStack) ->
     raise ValueError(f"unknown setup {name!r}")
 
 
-async def run(args: argparse.Namespace, ports: list[int]) -> None:
+async def run(args: argparse.Namespace, receivers: Receivers) -> None:
+    ports = receivers.ports
     plan = Plan(
         urls=[
             f"http://127.0.0.1:{ports[i % len(ports)]}/users/u{i}/inbox"
@@ -388,18 +405,25 @@ async def run(args: argparse.Namespace, ports: list[int]) -> None:
         for _ in range(args.rounds):
             for setup in setups.values():
                 cpu_start, start = time.process_time(), time.perf_counter()
+                receiver_start = receivers.cpu_seconds()
                 await fan_out(plan, setup.post, setup.signer, setup.pool)
                 setup.rates.append(len(plan.urls) / (time.perf_counter() - start))
                 setup.cpu += time.process_time() - cpu_start
+                setup.receiver_cpu += receivers.cpu_seconds() - receiver_start
 
-    print(f"{'setup':<10} {'req/s':>8} {'min-max':>12} {'vs a':>6} {'client CPU µs/req':>18}")
+    print(
+        f"{'setup':<10} {'req/s':>8} {'min-max':>12} {'vs a':>6} "
+        f"{'client CPU µs/req':>18} {'receiver CPU µs/req':>20}"
+    )
     baseline = statistics.median(setups["a"].rates) if "a" in setups else None
     for name, setup in setups.items():
         rate = statistics.median(setup.rates)
         spread = f"{min(setup.rates):.0f}-{max(setup.rates):.0f}"
         ratio = f"{rate / baseline:5.1f}x" if baseline else "    -"
-        cpu_us = setup.cpu / (len(setup.rates) * len(plan.urls)) * 1e6
-        print(f"{name:<10} {rate:8.0f} {spread:>12} {ratio:>6} {cpu_us:18.0f}")
+        requests = len(setup.rates) * len(plan.urls)
+        cpu_us = setup.cpu / requests * 1e6
+        receiver_us = setup.receiver_cpu / requests * 1e6
+        print(f"{name:<10} {rate:8.0f} {spread:>12} {ratio:>6} {cpu_us:18.0f} {receiver_us:20.0f}")
 
 
 def main() -> None:
@@ -418,13 +442,13 @@ def main() -> None:
     if args.serve:
         serve(args.serve, args.server)
         return
-    with receivers(args.ports, args.server) as ports:
+    with receivers(args.ports, args.server) as started:
         if args.loop == "uvloop":
             import uvloop
 
-            uvloop.run(run(args, ports))
+            uvloop.run(run(args, started))
         else:
-            asyncio.run(run(args, ports))
+            asyncio.run(run(args, started))
 
 
 if __name__ == "__main__":

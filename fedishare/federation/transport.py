@@ -78,8 +78,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 body = await self._read_body(request, response)
                 return httpx.Response(
                     response.status,
-                    headers=_response_headers(request, response),
-                    content=body,
+                    headers=_response_headers(request, response, len(body)),
+                    stream=httpx.ByteStream(body),
                     extensions={
                         "http_version": _http_version(response),
                         "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
@@ -264,12 +264,14 @@ def _check_coding(request: httpx.Request, response: aiohttp.ClientResponse) -> N
 
 
 def _response_headers(
-    request: httpx.Request, response: aiohttp.ClientResponse
+    request: httpx.Request, response: aiohttp.ClientResponse, body_size: int
 ) -> list[tuple[bytes, bytes]]:
     if not _is_decoded(request, response):
         return list(response.raw_headers)
     dropped = (b"content-encoding", b"content-length")
-    return [(k, v) for k, v in response.raw_headers if k.lower() not in dropped]
+    headers = [(k, v) for k, v in response.raw_headers if k.lower() not in dropped]
+    headers.append((b"Content-Length", b"%d" % body_size))
+    return headers
 
 
 def _http_version(response: aiohttp.ClientResponse) -> bytes:
