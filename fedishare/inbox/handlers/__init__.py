@@ -1,0 +1,1 @@
+"""One module per family of activity; importing this package registers them all."""
