@@ -37,42 +37,75 @@ def test_the_written_default_and_the_repository_example_load(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[instance]\ndomain = 'oak.example'\ncolour = 'red'\n",
-         "instance.toml: [instance] colour: unknown key"),
+        (
+            "[instance]\ndomain = 'oak.example'\ncolour = 'red'\n",
+            "instance.toml: [instance] colour: unknown key",
+        ),
         ("[instance]\ndomain = 'oak.example'\n[extras]\n", "[extras]: unknown section"),
         ("[instance]\ndomain = 42\n", "[instance] domain: expected a string, got 42"),
         ("[instance]\n", "[instance] domain: expected a string; it is required"),
         ("", "[instance] domain: expected a string; it is required"),
-        ("[instance]\ndomain = 'oak.example'\nscheme = 'gopher'\n",
-         "[instance] scheme: expected \"https\" or \"http\""),
-        ("[instance]\ndomain = 'oak.example'\nscheme = 'http'\n",
-         "[instance] scheme: expected \"https\" (plain http needs allow_insecure = true)"),
-        ("[instance]\ndomain = '127.0.0.1:8080'\n",
-         "[instance] domain: expected a public domain name (loopback needs allow_insecure = true)"),
-        ("[instance]\ndomain = 'https://oak.example/'\n",
-         "[instance] domain: expected HOST or HOST:PORT"),
-        ("[instance]\ndomain = 'oak.example:99999'\n",
-         "[instance] domain: expected HOST or HOST:PORT with a port between 1 and 65535"),
-        ("[instance]\ndomain = 'oak.example'\nlisten = 'anywhere'\n",
-         "[instance] listen: expected \"HOST:PORT\""),
-        ("[instance]\ndomain = 'oak.example'\nallow_insecure = 'yes'\n",
-         "[instance] allow_insecure: expected true or false, got 'yes'"),
-        ("[instance]\ndomain = 'oak.example'\n[registration]\npolicy = 'sometimes'\n",
-         "[registration] policy: expected \"open\" or \"approval\" or \"closed\""),
-        ("[instance]\ndomain = 'oak.example'\n[community]\nhandle = 'bad handle'\n",
-         "[community] handle: expected letters, digits and _"),
-        ("[instance]\ndomain = 'oak.example'\n[community]\nrules = [1, 2]\n",
-         "[community] rules: expected a list of strings"),
-        ("[instance]\ndomain = 'oak.example'\n[federation]\nblock = ['not a domain']\n",
-         "[federation] block: expected a list of domain names, got 'not a domain'"),
-        ("[instance]\ndomain = 'oak.example'\n[limits]\nmax_body_bytes = -1\n",
-         "[limits] max_body_bytes: expected a positive integer, got -1"),
-        ("[instance]\ndomain = 'oak.example'\n[limits]\nmax_body_bytes = true\n",
-         "[limits] max_body_bytes: expected an integer, got True"),
-        ("[instance]\ndomain = 'oak.example'\ninstance = 3\n[instance]\n",
-         "instance.toml: not valid TOML"),
-        ("[instance\n", "instance.toml: not valid TOML: Expected ']' at the end of a table"
-         " declaration (at line 1, column 10)"),
+        (
+            "[instance]\ndomain = 'oak.example'\nscheme = 'gopher'\n",
+            '[instance] scheme: expected "https" or "http"',
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\nscheme = 'http'\n",
+            '[instance] scheme: expected "https" (plain http needs allow_insecure = true)',
+        ),
+        (
+            "[instance]\ndomain = '127.0.0.1:8080'\n",
+            "[instance] domain: expected a public domain name (loopback needs allow_insecure",
+        ),
+        (
+            "[instance]\ndomain = 'https://oak.example/'\n",
+            "[instance] domain: expected HOST or HOST:PORT",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example:99999'\n",
+            "[instance] domain: expected HOST or HOST:PORT with a port between 1 and 65535",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\nlisten = 'anywhere'\n",
+            '[instance] listen: expected "HOST:PORT"',
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\nallow_insecure = 'yes'\n",
+            "[instance] allow_insecure: expected true or false, got 'yes'",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\n[registration]\npolicy = 'sometimes'\n",
+            '[registration] policy: expected "open" or "approval" or "closed"',
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\n[community]\nhandle = 'bad handle'\n",
+            "[community] handle: expected letters, digits and _",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\n[community]\nrules = [1, 2]\n",
+            "[community] rules: expected a list of strings",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\n[federation]\nblock = ['not a domain']\n",
+            "[federation] block: expected a list of domain names, got 'not a domain'",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\n[limits]\nmax_body_bytes = -1\n",
+            "[limits] max_body_bytes: expected a positive integer, got -1",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\n[limits]\nmax_body_bytes = true\n",
+            "[limits] max_body_bytes: expected an integer, got True",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\ninstance = 3\n[instance]\n",
+            "instance.toml: not valid TOML",
+        ),
+        (
+            "[instance\n",
+            "instance.toml: not valid TOML: Expected ']' at the end of a table"
+            " declaration (at line 1, column 10)",
+        ),
     ],
 )
 def test_bad_config_is_refused_with_file_key_and_expectation(
@@ -84,7 +117,9 @@ def test_bad_config_is_refused_with_file_key_and_expectation(
     assert message in str(err.value)
 
 
-@pytest.mark.parametrize("command", [["serve"], ["account", "create", "alice"], ["account", "list"]])
+@pytest.mark.parametrize(
+    "command", [["serve"], ["account", "create", "alice"], ["account", "list"]]
+)
 def test_bad_config_creates_and_starts_nothing(
     tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -38,8 +38,11 @@ async def test_actor_documents_are_activity_json(node: Node, accept: str) -> Non
 async def test_the_three_kinds_of_actor(node: Node) -> None:
     await create_member(node.instance.db, node.instance.clock, "carol", locked=True)
     kinds = {}
-    for url in ["http://oak.test/actor", "http://oak.test/users/community",
-                "http://oak.test/users/carol"]:
+    for url in [
+        "http://oak.test/actor",
+        "http://oak.test/users/community",
+        "http://oak.test/users/carol",
+    ]:
         doc = (await node.client.get(url, headers={"Accept": AS})).json()
         assert doc["id"] == url
         kinds[doc["type"]] = doc
@@ -75,8 +78,11 @@ async def test_keys_and_accounts_survive_a_restart(tmp_path: object, net: Networ
     node = await net.add("pine.test")
     await create_member(node.instance.db, node.instance.clock, "fay")
     before = {}
-    for url in ["http://pine.test/actor", "http://pine.test/users/community",
-                "http://pine.test/users/fay"]:
+    for url in [
+        "http://pine.test/actor",
+        "http://pine.test/users/community",
+        "http://pine.test/users/fay",
+    ]:
         before[url] = (await node.client.get(url, headers={"Accept": AS})).json()["publicKey"]
     await net.aclose()
     async with network(net.directory) as again:
