@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Any
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from fedishare import __version__
-from fedishare.accounts import ensure_system_actors
 from fedishare.config import Config
 from fedishare.context import Instance
-from fedishare.storage.database import Database
+from fedishare.lifecycle import open_instance
 from fedishare.types import Clock, utc_now
-from fedishare.urls import Urls
 from fedishare.web import actors, discovery
-from fedishare.web.templates_env import make_templates
-
-USER_AGENT = f"fedishare/{__version__}"
 
 # A background worker runs until `stop` is set; it must resume from the database alone.
 Worker = Callable[[Instance, asyncio.Event], Coroutine[Any, Any, None]]
@@ -33,17 +27,6 @@ def all_routes() -> list[BaseRoute]:
 
 def all_workers() -> list[Worker]:
     return []
-
-
-def default_http_client(config: Config) -> httpx.AsyncClient:
-    from fedishare.federation.transport import make_http_client
-
-    return make_http_client(
-        user_agent=USER_AGENT,
-        max_connections=config.limits.delivery_concurrency * 2,
-        max_per_host=config.limits.delivery_per_host,
-        max_response_bytes=config.limits.max_fetch_bytes,
-    )
 
 
 def create_app(
@@ -60,22 +43,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Instance]]:
         async with AsyncExitStack() as stack:
-            db = Database(config.instance.database)
-            await db.open()
-            stack.push_async_callback(db.close)
-            client = http
-            if client is None:
-                client = default_http_client(config)
-                stack.push_async_callback(client.aclose)
-            inst = Instance(
-                config=config,
-                db=db,
-                http=client,
-                clock=clock,
-                urls=Urls(config.base_url),
-                templates=make_templates(),
-            )
-            await ensure_system_actors(db, config, clock)
+            inst = await stack.enter_async_context(open_instance(config, http=http, clock=clock))
             if workers:
                 await stack.enter_async_context(_running(inst, all_workers()))
             yield {"instance": inst}

@@ -1,0 +1,56 @@
+"""Opening an instance: database, outgoing client and system actors, for the app and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+
+from fedishare import __version__
+from fedishare.accounts import ensure_system_actors
+from fedishare.config import Config
+from fedishare.context import Instance
+from fedishare.storage.database import Database
+from fedishare.types import Clock, utc_now
+from fedishare.urls import Urls
+from fedishare.web.templates_env import make_templates
+
+USER_AGENT = f"fedishare/{__version__}"
+
+
+def default_http_client(config: Config) -> httpx.AsyncClient:
+    from fedishare.federation.transport import make_http_client
+
+    return make_http_client(
+        user_agent=USER_AGENT,
+        max_connections=config.limits.delivery_concurrency * 2,
+        max_per_host=config.limits.delivery_per_host,
+        max_response_bytes=config.limits.max_fetch_bytes,
+    )
+
+
+@asynccontextmanager
+async def open_instance(
+    config: Config, *, http: httpx.AsyncClient | None = None, clock: Clock = utc_now
+) -> AsyncIterator[Instance]:
+    """The database (migrated), the outgoing client (ours unless one is passed in) and the
+    instance and community actors, closed again at exit."""
+    async with AsyncExitStack() as stack:
+        db = Database(config.instance.database)
+        await db.open()
+        stack.push_async_callback(db.close)
+        client = http
+        if client is None:
+            client = default_http_client(config)
+            stack.push_async_callback(client.aclose)
+        inst = Instance(
+            config=config,
+            db=db,
+            http=client,
+            clock=clock,
+            urls=Urls(config.base_url),
+            templates=make_templates(),
+        )
+        await ensure_system_actors(db, config, clock)
+        yield inst
