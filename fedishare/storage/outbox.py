@@ -53,16 +53,13 @@ async def get_activity(db: Database, activity_id: str) -> Row | None:
     )
 
 
-async def public_page(
-    db: Database, actor_id: int, *, limit: int, before: int | None = None
-) -> list[Row]:
-    """Newest first; `before` is the row id to continue below (for paging)."""
-    sql = "SELECT * FROM outbox_activities WHERE actor_id = ? AND public = 1"
-    params: list[object] = [actor_id]
-    if before is not None:
-        sql += " AND id < ?"
-        params.append(before)
-    return await db.fetch_all(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+async def public_page(db: Database, actor_id: int, *, limit: int, offset: int) -> list[Row]:
+    """Newest first."""
+    return await db.fetch_all(
+        "SELECT * FROM outbox_activities WHERE actor_id = ? AND public = 1"
+        " ORDER BY id DESC LIMIT ? OFFSET ?",
+        (actor_id, limit, offset),
+    )
 
 
 async def count_public(db: Database, actor_id: int) -> int:
