@@ -51,7 +51,7 @@ async def insert_local_actor(
     manually_approves_followers: bool,
     now: datetime,
 ) -> int:
-    return await tx.execute(
+    return await tx.insert(
         "INSERT INTO local_actors (username, kind, display_name, summary, private_key_pem,"
         " public_key_pem, manually_approves_followers, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

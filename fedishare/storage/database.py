@@ -29,11 +29,16 @@ class Transaction:
         self._conn = conn
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; return the rowcount (or lastrowid for an INSERT)."""
+        """Run one statement; return the number of rows it changed."""
         cursor = await self._conn.execute(sql, params)
-        if sql.lstrip()[:6].upper() == "INSERT":
-            return cursor.lastrowid or 0
         return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run one INSERT; return the new row's id."""
+        cursor = await self._conn.execute(sql, params)
+        if cursor.lastrowid is None:
+            raise RuntimeError("the INSERT inserted no row")
+        return cursor.lastrowid
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._conn.executemany(sql, rows)

@@ -20,7 +20,7 @@ async def insert_activity(
     """Store an activity we publish; returns its row id (the delivery rows point at it)."""
     obj = activity.get("object")
     object_id = obj.get("id") if isinstance(obj, dict) else obj
-    return await tx.execute(
+    return await tx.insert(
         "INSERT INTO outbox_activities (activity_id, actor_id, type, object_id, document,"
         " public, published) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
