@@ -1,5 +1,6 @@
 """HTTP dates (IMF-fixdate) and the freshness window for signed requests."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
@@ -11,6 +12,12 @@ MAX_CLOCK_SKEW = timedelta(hours=1)
 # Fixed English names: strftime's %a and %b follow the process locale.
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NUMBER = {name: number for number, name in enumerate(_MONTHS, start=1)}
+# What every current server sends; matched directly as email.utils takes 3x as long.
+_IMF_FIXDATE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) ([A-Z][a-z]{2}) ([0-9]{4}) "
+    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT"
+)
 
 
 def http_date(dt: datetime) -> str:
@@ -26,6 +33,21 @@ def http_date(dt: datetime) -> str:
 
 def parse_http_date(value: str) -> datetime:
     """Parse an HTTP date (IMF-fixdate, RFC 850 or asctime) into an aware UTC datetime."""
+    fixdate = _IMF_FIXDATE.fullmatch(value)
+    if fixdate and fixdate[2] in _MONTH_NUMBER:
+        day, month, year, hour, minute, second = fixdate.groups()
+        try:
+            return datetime(
+                int(year),
+                _MONTH_NUMBER[month],
+                int(day),
+                int(hour),
+                int(minute),
+                int(second),
+                tzinfo=UTC,
+            )
+        except ValueError as exc:
+            raise MalformedSignature(f"unreadable Date {value!r}") from exc
     try:
         dt = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError) as exc:

