@@ -15,14 +15,16 @@ from fedishare.config import Config
 from fedishare.context import Instance
 from fedishare.lifecycle import open_instance
 from fedishare.types import Clock, utc_now
+from fedishare.outbox import routes as outbox_routes
 from fedishare.web import actors, discovery
+from fedishare.web.errors import Refusal, refusal_response
 
 # A background worker runs until `stop` is set; it must resume from the database alone.
 Worker = Callable[[Instance, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*discovery.routes, *actors.routes]
+    return [*discovery.routes, *actors.routes, *outbox_routes.routes]
 
 
 def all_workers() -> list[Worker]:
@@ -51,6 +53,7 @@ def create_app(
     return Starlette(
         routes=all_routes(),
         lifespan=lifespan,
+        exception_handlers={Refusal: refusal_response},
     )
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from fedishare import __version__
 from fedishare.accounts import (
@@ -17,8 +19,10 @@ from fedishare.accounts import (
     set_member_disabled,
 )
 from fedishare.config import CONFIG_FILE, Config, ConfigError, default_config_text, load_config
+from fedishare.context import Instance
 from fedishare.storage import actors as actor_store
 from fedishare.storage import tokens as token_store
+from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Database
 from fedishare.types import utc_now
 from fedishare.urls import Urls
@@ -100,6 +104,29 @@ def build_parser() -> argparse.ArgumentParser:
         "(Authorization: Bearer TOKEN).",
     )
     token.add_argument("name")
+
+    follow = sub.add_parser(
+        "follow",
+        parents=[common],
+        help="follow a fediverse account",
+        description="Follow ACCOUNT (@user@host or an actor URL) as the community actor, or "
+        "as member NAME with --as. The Follow is queued and sent by the running server.",
+    )
+    follow.add_argument("account", metavar="ACCOUNT")
+    follow.add_argument("--as", dest="as_name", metavar="NAME", help="follow as this member")
+    unfollow = sub.add_parser(
+        "unfollow", parents=[common], help="stop following a fediverse account"
+    )
+    unfollow.add_argument("account", metavar="ACCOUNT")
+    unfollow.add_argument("--as", dest="as_name", metavar="NAME", help="as this member")
+    following = sub.add_parser(
+        "following",
+        parents=[common],
+        help="list who the community (or --as NAME) follows",
+        description="List the accounts followed, with each follow's state "
+        "(pending until they accept).",
+    )
+    following.add_argument("--as", dest="as_name", metavar="NAME", help="as this member")
     return parser
 
 
@@ -116,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"wrote a local {config_path} (edit it for production)", file=sys.stderr)
             return cmd_serve(load_config(config_path), args.listen)
         config = load_config(config_path)
+        if args.command in _FEDERATION_COMMANDS:
+            return asyncio.run(_FEDERATION_COMMANDS[args.command](config, args))
         handler = _ACCOUNT_ACTIONS[args.action]
         return asyncio.run(_with_database(config, lambda db: handler(config, db, args)))
     except (ConfigError, CommandError, AccountError) as e:
@@ -172,6 +201,8 @@ def cmd_serve(config: Config, listen: str | None = None) -> int:
     )
     # uvicorn handles SIGTERM/SIGINT itself, then re-raises the signal to the handlers that
     # were in place before; with these no-ops a clean stop exits with status 0.
+    # Every outgoing request at INFO would drown the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
     server.run()
@@ -245,4 +276,80 @@ _ACCOUNT_ACTIONS: dict[str, Callable[[Config, Database, argparse.Namespace], Awa
     "disable": _account_disable,
     "enable": _account_enable,
     "token": _account_token,
+}
+
+
+async def _acting_actor(inst: Instance, as_name: str | None) -> LocalActor:
+    actor = (
+        await actor_store.find_by_kind(inst.db, "group")
+        if as_name is None
+        else (await actor_store.find_by_username(inst.db, as_name))
+    )
+    if actor is None or actor.kind == "application" or (as_name and actor.kind != "person"):
+        raise CommandError(f"no member named {as_name!r}")
+    if actor.disabled:
+        raise CommandError(f"@{actor.username} is disabled")
+    return actor
+
+
+async def _follow(config: Config, args: argparse.Namespace) -> int:
+    from fedishare.lifecycle import open_instance
+    from fedishare.outbox.client_posts import post_to_outbox
+    from fedishare.web.errors import Refusal
+
+    async with open_instance(config) as inst:
+        actor = await _acting_actor(inst, args.as_name)
+        try:
+            follow = await post_to_outbox(inst, actor, {"type": "Follow", "object": args.account})
+        except Refusal as e:
+            raise CommandError(f"{args.account}: {e.reason}") from None
+    print(
+        f"@{actor.username} follows {follow['object']} (pending until they accept;"
+        " the running server sends it)"
+    )
+    return 0
+
+
+async def _unfollow(config: Config, args: argparse.Namespace) -> int:
+    from fedishare.lifecycle import open_instance
+    from fedishare.outbox.client_posts import post_to_outbox
+    from fedishare.web.errors import Refusal
+
+    async with open_instance(config) as inst:
+        actor = await _acting_actor(inst, args.as_name)
+        try:
+            await post_to_outbox(
+                inst,
+                actor,
+                {"type": "Undo", "object": {"type": "Follow", "object": args.account}},
+            )
+        except Refusal as e:
+            raise CommandError(f"{args.account}: {e.reason}") from None
+    print(f"@{actor.username} no longer follows {args.account}")
+    return 0
+
+
+async def _following(config: Config, args: argparse.Namespace) -> int:
+    from fedishare.federation.actor_document import actor_id
+    from fedishare.lifecycle import open_instance
+    from fedishare.storage import follows
+
+    async with open_instance(config) as inst:
+        actor = await _acting_actor(inst, args.as_name)
+        rows = await follows.following(
+            inst.db, actor_id(inst.urls, actor), limit=10_000, state=None
+        )
+    for f in rows:
+        print(f"{f.followee}\t{f.state}")
+    if not rows:
+        print(f"@{actor.username} follows nobody yet", file=sys.stderr)
+    return 0
+
+
+_FEDERATION_COMMANDS: dict[
+    str, Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
+] = {
+    "follow": _follow,
+    "unfollow": _unfollow,
+    "following": _following,
 }

@@ -59,9 +59,7 @@ async def followers(inst: Instance, aid: str, page: int | None) -> JSON:
     total = await follows.count_followers(inst.db, aid)
     if page is None:
         return _collection(url, total)
-    ids = await follows.followers(
-        inst.db, aid, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
-    )
+    ids = await follows.followers(inst.db, aid, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return _page(url, page, list(ids[:PAGE_SIZE]), len(ids) > PAGE_SIZE, total)
 
 
@@ -70,8 +68,6 @@ async def following(inst: Instance, aid: str, page: int | None) -> JSON:
     total = await follows.count_following(inst.db, aid)
     if page is None:
         return _collection(url, total)
-    rows = await follows.following(
-        inst.db, aid, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
-    )
+    rows = await follows.following(inst.db, aid, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     ids: list[object] = [f.followee for f in rows[:PAGE_SIZE]]
     return _page(url, page, ids, len(rows) > PAGE_SIZE, total)

@@ -1,0 +1,151 @@
+"""Client-to-server posting: what a member's app sends to their outbox.
+
+Supported: `Follow` (an actor URL or `@user@host`), `Undo` of a Follow, and `Create` of a
+`Note` (or a bare Note, wrapped in a Create). The server assigns ids and `published`,
+stores the result and queues its delivery.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fedishare.context import Instance
+from fedishare.federation.actor_document import actor_id
+from fedishare.outbox import activities
+from fedishare.outbox.publish import queue_publication
+from fedishare.storage.actors import LocalActor
+from fedishare.types import JSON
+from fedishare.urls import PUBLIC
+from fedishare.web.errors import Refusal
+
+MAX_NOTE_CHARS = 5_000
+_NOTE_FIELDS = ("content", "to", "cc", "inReplyTo", "tag", "summary", "sensitive", "attachment")
+
+
+async def post_to_outbox(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
+    kind = posted.get("type")
+    if kind == "Follow":
+        return await _follow(inst, member, posted)
+    if kind == "Undo":
+        return await _undo(inst, member, posted)
+    if kind == "Create":
+        obj = posted.get("object")
+        if not isinstance(obj, dict):
+            raise Refusal("Create needs an embedded object")
+        return await _create_note(inst, member, obj, posted)
+    if kind == "Note":
+        return await _create_note(inst, member, posted, {})
+    raise Refusal(f"unsupported activity type {kind!r} (Follow, Undo, Create, Note)")
+
+
+async def _target_actor(inst: Instance, target: Any) -> str:
+    from fedishare.federation.fetch import FetchError
+    from fedishare.federation.remote_actors import get_remote_actor
+    from fedishare.federation.webfinger import resolve_handle
+
+    if isinstance(target, dict):
+        target = target.get("id")
+    if not isinstance(target, str) or not target:
+        raise Refusal("object must be an actor URL or @user@host")
+    try:
+        if not target.startswith(("https://", "http://")):
+            target = str(await resolve_handle(inst, target))
+        if target.startswith(inst.urls.base + "/"):
+            return str(target)  # one of ours
+        return (await get_remote_actor(inst, target)).id
+    except FetchError as e:
+        raise Refusal(f"cannot reach {target}: {e}", 422) from None
+
+
+async def _follow(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
+    from fedishare.outbox.follow import follow_actor
+
+    target = await _target_actor(inst, posted.get("object"))
+    if target == actor_id(inst.urls, member):
+        raise Refusal("an account cannot follow itself")
+    return await follow_actor(inst, member, target)
+
+
+async def _undo(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
+    from fedishare.outbox.follow import unfollow_actor
+    from fedishare.storage import follows
+
+    obj = posted.get("object")
+    me = actor_id(inst.urls, member)
+    target: str | None = None
+    if isinstance(obj, str):
+        follow = await follows.find_by_activity(inst.db, obj)
+        if follow is not None and follow.follower == me:
+            target = follow.followee
+    elif isinstance(obj, dict) and obj.get("type") == "Follow":
+        target = await _target_actor(inst, obj.get("object"))
+    if target is None:
+        raise Refusal("Undo takes one of your Follows (its id, or the Follow embedded)")
+    undone = await unfollow_actor(inst, member, target)
+    if undone is None:
+        raise Refusal("you do not follow that actor", 404)
+    return undone
+
+
+async def _create_note(inst: Instance, member: LocalActor, obj: JSON, wrapper: JSON) -> JSON:
+    from fedishare.federation.remote_actors import get_remote_actor
+    from fedishare.storage import follows
+    from fedishare.storage import objects as object_store
+
+    if obj.get("type", "Note") != "Note":
+        raise Refusal("only Notes can be created here")
+    content = obj.get("content")
+    if not isinstance(content, str) or not content.strip():
+        raise Refusal("a Note needs content")
+    if len(content) > MAX_NOTE_CHARS:
+        raise Refusal(f"content is longer than {MAX_NOTE_CHARS} characters")
+    me = actor_id(inst.urls, member)
+    followers = f"{me}/followers"
+    to = _audience(obj.get("to", wrapper.get("to")), default=[PUBLIC])
+    cc = _audience(obj.get("cc", wrapper.get("cc")), default=[followers] if PUBLIC in to else [])
+    now = inst.clock()
+    note: JSON = {k: obj[k] for k in _NOTE_FIELDS if k in obj}
+    note.update(
+        {
+            "id": activities.new_id(inst.urls.base, "objects"),
+            "type": "Note",
+            "attributedTo": me,
+            "published": activities.iso(now),
+            "to": to,
+            "cc": cc,
+        }
+    )
+    note["url"] = note["id"]
+    activity = activities.create(inst.urls.base, me, note, now)
+    inboxes: set[str] = set()
+    if followers in to + cc or PUBLIC in to + cc:
+        inboxes.update(await follows.follower_inboxes(inst.db, me))
+    for address in to + cc:
+        if address in (PUBLIC, followers) or address.startswith(inst.urls.base + "/"):
+            continue
+        try:
+            inboxes.add((await get_remote_actor(inst, address)).delivery_inbox)
+        except Exception:  # an unreachable addressee must not stop the post
+            continue
+    async with inst.db.transaction() as tx:
+        await object_store.insert(
+            tx,
+            note,
+            attributed_to=me,
+            published=note["published"],
+            local_actor_id=member.id,
+            in_reply_to=note.get("inReplyTo") if isinstance(note.get("inReplyTo"), str) else None,
+        )
+        await queue_publication(tx, inst, member, activity, inboxes)
+    inst.wake_delivery.set()
+    return activity
+
+
+def _audience(value: Any, *, default: list[str]) -> list[str]:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Refusal("to and cc must be lists of actor or collection URLs")
+    return list(value)

@@ -1,0 +1,131 @@
+"""Routes for actors' collections, the client-to-server outbox, and our objects."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fedishare.context import Instance
+from fedishare.federation.actor_document import actor_id
+from fedishare.outbox import collections
+from fedishare.outbox.activities import is_public
+from fedishare.outbox.client_posts import post_to_outbox
+from fedishare.storage import actors as actor_store
+from fedishare.storage import outbox as outbox_store
+from fedishare.storage import tokens
+from fedishare.storage.actors import LocalActor
+from fedishare.web.errors import Forbidden, NotFound, Refusal, Unauthorized
+from fedishare.web.responses import ActivityJSONResponse
+
+
+async def _local_actor(request: Request) -> LocalActor:
+    inst: Instance = request.state.instance
+    username = request.path_params.get("username")
+    if username is None:
+        actor = await actor_store.find_by_kind(inst.db, "application")
+    else:
+        actor = await actor_store.find_by_username(inst.db, username)
+        if actor is not None and actor.kind == "application":
+            actor = None
+    if actor is None:
+        raise NotFound("no such actor")
+    if actor.disabled:
+        raise Refusal("this account is disabled", 410)
+    return actor
+
+
+def _page(request: Request) -> int | None:
+    value = request.query_params.get("page")
+    if value is None:
+        return None
+    if value == "true":  # Mastodon's spelling of "the first page"
+        return 1
+    if not value.isdigit() or int(value) < 1:
+        raise Refusal("page must be a positive integer")
+    return int(value)
+
+
+async def outbox(request: Request) -> Response:
+    inst: Instance = request.state.instance
+    actor = await _local_actor(request)
+    if request.method == "POST":
+        return await _client_post(request, inst, actor)
+    doc = await collections.outbox(inst, actor, actor_id(inst.urls, actor), _page(request))
+    return ActivityJSONResponse(doc)
+
+
+async def followers(request: Request) -> Response:
+    inst: Instance = request.state.instance
+    actor = await _local_actor(request)
+    return ActivityJSONResponse(
+        await collections.followers(inst, actor_id(inst.urls, actor), _page(request))
+    )
+
+
+async def following(request: Request) -> Response:
+    inst: Instance = request.state.instance
+    actor = await _local_actor(request)
+    return ActivityJSONResponse(
+        await collections.following(inst, actor_id(inst.urls, actor), _page(request))
+    )
+
+
+async def _client_post(request: Request, inst: Instance, actor: LocalActor) -> Response:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a bearer token is required (fedishare account token NAME)")
+    owner = await tokens.actor_for(inst.db, token.strip())
+    if owner is None:
+        raise Unauthorized("the token is not valid")
+    if owner != actor.id:
+        raise Forbidden("the token belongs to another account")
+    body = await request.body()
+    if len(body) > inst.config.limits.max_body_bytes:
+        raise Refusal("the body is too large", 413)
+    try:
+        posted = json.loads(body)
+    except ValueError:
+        raise Refusal("the body is not JSON") from None
+    if not isinstance(posted, dict):
+        raise Refusal("the body must be a JSON object")
+    activity = await post_to_outbox(inst, actor, posted)
+    return ActivityJSONResponse(activity, status_code=201, headers={"Location": activity["id"]})
+
+
+async def stored_activity(request: Request) -> Response:
+    """Our public activities, dereferenceable at their ids."""
+    inst: Instance = request.state.instance
+    activity_id = f"{inst.urls.base}{request.url.path}"
+    row = await outbox_store.get_activity(inst.db, activity_id)
+    if row is None or not row["public"]:
+        raise NotFound("no such activity")
+    return ActivityJSONResponse(json.loads(row["document"]))
+
+
+async def stored_object(request: Request) -> Response:
+    """Our objects at their ids; a deleted one answers 410 with its Tombstone."""
+    from fedishare.storage import objects as object_store
+
+    inst: Instance = request.state.instance
+    obj = await object_store.get(inst.db, f"{inst.urls.base}{request.url.path}")
+    # Followers-only and direct objects are not for whoever asks.
+    if obj is None or not obj.is_local or not (obj.deleted or is_public(obj.document)):
+        raise NotFound("no such object")
+    status = 410 if obj.deleted else 200
+    return ActivityJSONResponse(obj.document, status_code=status)
+
+
+routes = [
+    Route("/users/{username}/outbox", outbox, methods=["GET", "POST"]),
+    Route("/users/{username}/followers", followers),
+    Route("/users/{username}/following", following),
+    Route("/actor/outbox", outbox),
+    Route("/actor/followers", followers),
+    Route("/actor/following", following),
+    Route("/activities/{uuid}", stored_activity),
+    Route("/objects/{uuid}", stored_object),
+    Route("/objects/{uuid}/activity", stored_activity),
+]
