@@ -9,6 +9,7 @@ import httpx
 import jinja2
 
 from fedishare.config import Config
+from fedishare.federation.key_cache import PublicKeyCache
 from fedishare.federation.keys import PrivateKeyCache
 from fedishare.storage.database import Database
 from fedishare.types import Clock
@@ -24,6 +25,7 @@ class Instance:
     urls: Urls
     templates: jinja2.Environment
     keys: PrivateKeyCache = field(default_factory=PrivateKeyCache)
+    public_keys: PublicKeyCache = field(default_factory=PublicKeyCache)  # other servers' keys
     # Set when work is queued, so the workers wake at once instead of at their next poll.
     wake_delivery: asyncio.Event = field(default_factory=asyncio.Event)
     wake_inbox: asyncio.Event = field(default_factory=asyncio.Event)
