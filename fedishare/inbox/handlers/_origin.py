@@ -1,0 +1,39 @@
+"""The origin rule: an object is taken as sent only from its own author on its own host;
+anything else is fetched from where its id points, and kept only if it is at home there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fedishare.context import Instance
+from fedishare.federation.fetch import FetchError, signed_get
+from fedishare.inbox.dispatch import InboxItem
+from fedishare.inbox.handlers._refs import host_of, id_of, ids_of
+from fedishare.types import JSON
+
+
+def author_of(doc: JSON) -> str | None:
+    """The first actor of `attributedTo` (some servers list a person and a group)."""
+    authors = ids_of(doc.get("attributedTo"))
+    return authors[0] if authors else None
+
+
+async def trusted_object(inst: Instance, item: InboxItem, value: Any) -> JSON | None:
+    """The object of `item` as its origin has it, or None if it cannot be had."""
+    object_id = id_of(value)
+    if object_id is None:
+        return None
+    if (
+        isinstance(value, dict)
+        and host_of(object_id) == host_of(item.actor)
+        and author_of(value) == item.actor
+    ):
+        return value
+    try:
+        doc = await signed_get(inst, object_id)
+    except FetchError:
+        return None
+    author = author_of(doc)
+    if id_of(doc) != object_id or author is None or host_of(author) != host_of(object_id):
+        return None
+    return doc

@@ -1,0 +1,64 @@
+"""Create: keep posts that concern us (replies to our objects, posts addressed to or
+mentioning our actors) for the listings to build on; drop the rest, as Mastodon does."""
+
+from __future__ import annotations
+
+from fedishare.context import Instance
+from fedishare.inbox.dispatch import InboxItem, handles
+from fedishare.inbox.handlers._origin import author_of, trusted_object
+from fedishare.inbox.handlers._refs import id_of, ids_of, is_ours, local_actor_for
+from fedishare.storage import objects
+from fedishare.types import JSON
+
+# What Mastodon shows (Note, Question) or converts to a link (the rest).
+KEPT_TYPES = frozenset(
+    {"Note", "Question", "Article", "Page", "Event", "Image", "Video", "Audio", "Document"}
+)
+
+
+async def _replies_to_ours(inst: Instance, in_reply_to: str | None) -> bool:
+    if in_reply_to is None:
+        return False
+    stored = await objects.get(inst.db, in_reply_to)
+    return stored.is_local if stored is not None else is_ours(inst, in_reply_to)
+
+
+async def _addresses_ours(inst: Instance, doc: JSON) -> bool:
+    audience = [a for key in ("to", "cc", "bto", "bcc") for a in ids_of(doc.get(key))]
+    tags = doc.get("tag")
+    for tag in tags if isinstance(tags, list) else [tags]:
+        if (
+            isinstance(tag, dict)
+            and tag.get("type") == "Mention"
+            and isinstance(tag.get("href"), str)
+        ):
+            audience.append(tag["href"])
+    for address in dict.fromkeys(a for a in audience if is_ours(inst, a)):
+        actor = await local_actor_for(inst, address)
+        if actor is not None and actor.kind != "application":
+            return True
+    return False
+
+
+@handles("Create")
+async def on_create(inst: Instance, item: InboxItem) -> None:
+    value = item.activity.get("object")
+    object_id = id_of(value)
+    if object_id is None or is_ours(inst, object_id):
+        return  # our own objects are never taken from others
+    doc = await trusted_object(inst, item, value)
+    if doc is None or doc.get("type") not in KEPT_TYPES:
+        return
+    author = author_of(doc)
+    in_reply_to = id_of(doc.get("inReplyTo"))
+    if author is None or not (
+        await _replies_to_ours(inst, in_reply_to) or await _addresses_ours(inst, doc)
+    ):
+        return
+    published = doc.get("published")
+    if not isinstance(published, str):
+        published = inst.clock().isoformat(timespec="seconds")
+    async with inst.db.transaction() as tx:
+        await objects.insert(
+            tx, doc, attributed_to=author, published=published, in_reply_to=in_reply_to
+        )

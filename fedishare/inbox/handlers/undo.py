@@ -1,0 +1,20 @@
+"""Undo of a Follow, Like or Announce; only the actor who did it can undo it."""
+
+from __future__ import annotations
+
+from fedishare.context import Instance
+from fedishare.inbox.dispatch import InboxItem, handles
+from fedishare.inbox.handlers.follows import undo_follow
+from fedishare.inbox.handlers.reactions import undo_reaction
+
+
+@handles("Undo")
+async def on_undo(inst: Instance, item: InboxItem) -> None:
+    original = item.activity.get("object")
+    kind = original.get("type") if isinstance(original, dict) else None
+    if kind == "Follow":
+        await undo_follow(inst, item, original)
+    elif kind in ("Like", "Announce"):
+        await undo_reaction(inst, item, original)
+    elif kind is None and not await undo_follow(inst, item, original):
+        await undo_reaction(inst, item, original)  # a bare id: whichever it names
