@@ -68,7 +68,7 @@ async def published(node: Node, kind: str) -> list[Published]:
 async def local_note(node: Node, author: LocalActor, path: str = "objects/n1") -> str:
     """A public Note of `author`, stored as the outbox stores ours; returns its id."""
     aid = f"{node.base}/users/{author.username}"
-    note = {
+    note: JSON = {
         "id": f"{node.base}/{path}",
         "type": "Note",
         "attributedTo": aid,

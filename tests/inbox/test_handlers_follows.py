@@ -8,13 +8,14 @@ from fedishare.inbox.dispatch import Rejected
 from fedishare.inbox.handlers.follows import approve_follow, reject_follow
 from fedishare.outbox.follow import follow_actor
 from fedishare.storage import follows
+from fedishare.types import JSON
 from tests.harness import Network
 from tests.inbox.handler_support import ELM, OAK, fixture, member, pair, published, receive
 
 BOB = f"{ELM}/users/bob"
 
 
-def follow_of(target: str, follow_id: str = f"{ELM}/follows/1") -> dict[str, str]:
+def follow_of(target: str, follow_id: str = f"{ELM}/follows/1") -> JSON:
     return fixture(
         "mastodon_follow_1.json",
         {

@@ -10,6 +10,7 @@ from fedishare.storage import follows, objects, reactions, remote_actors
 
 async def update_actor(inst: Instance, item: InboxItem) -> None:
     """Take the new profile and key from the actor's own server, not from the message."""
+    inst.public_keys.forget_owner(item.actor)
     await get_remote_actor(inst, item.actor, refresh=True)
 
 
@@ -22,3 +23,4 @@ async def delete_actor(inst: Instance, item: InboxItem) -> None:
         await reactions.remove_actor(tx, item.actor)
         await objects.mark_author_deleted(tx, item.actor, now)
         await remote_actors.delete(tx, item.actor)
+    inst.public_keys.forget_owner(item.actor)
