@@ -13,6 +13,8 @@ from starlette.routing import BaseRoute
 
 from fedishare.config import Config
 from fedishare.context import Instance
+from fedishare.inbox import routes as inbox_routes
+from fedishare.inbox.store import running_writer
 from fedishare.lifecycle import open_instance
 from fedishare.types import Clock, utc_now
 from fedishare.outbox import routes as outbox_routes
@@ -24,7 +26,7 @@ Worker = Callable[[Instance, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*discovery.routes, *actors.routes, *outbox_routes.routes]
+    return [*discovery.routes, *actors.routes, *outbox_routes.routes, *inbox_routes.routes]
 
 
 def all_workers() -> list[Worker]:
@@ -43,12 +45,16 @@ def create_app(
     `workers=False` nothing runs in the background (tests that drive the queues by hand)."""
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Instance]]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with AsyncExitStack() as stack:
             inst = await stack.enter_async_context(open_instance(config, http=http, clock=clock))
+            # The inbox's writer runs even without workers: a 202 must mean stored.
+            writer = await stack.enter_async_context(
+                running_writer(inst.db, inst.clock, inst.wake_inbox.set)
+            )
             if workers:
                 await stack.enter_async_context(_running(inst, all_workers()))
-            yield {"instance": inst}
+            yield {"instance": inst, inbox_routes.WRITER_STATE: writer}
 
     return Starlette(
         routes=all_routes(),

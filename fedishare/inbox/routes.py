@@ -1,0 +1,98 @@
+"""The inbox endpoints: the shared inbox, each member's and the group's, and the instance
+actor's. They verify, store and answer 202; the inbox worker processes stored activities."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fedishare.context import Instance
+from fedishare.federation.errors import SignatureError
+from fedishare.inbox.errors import BodyTooLarge, InboxUnavailable, NoSuchInbox
+from fedishare.inbox.receive import Delivery, receive
+from fedishare.inbox.store import InboxWriter
+from fedishare.storage import actors
+from fedishare.web.errors import Refusal
+from fedishare.web.responses import error_response
+
+WRITER_STATE = "inbox_writer"  # the lifespan state key of the InboxWriter
+
+
+# Finds the local actor whose inbox was posted to (None: the shared inbox), or refuses.
+Recipient = Callable[[Instance], Awaitable[int | None]]
+
+
+async def shared_inbox(request: Request) -> Response:
+    return await _answer(request, _shared)
+
+
+async def member_inbox(request: Request) -> Response:
+    return await _answer(request, partial(_member, username=request.path_params["username"]))
+
+
+async def instance_inbox(request: Request) -> Response:
+    return await _answer(request, _instance_actor)
+
+
+async def _shared(inst: Instance) -> int | None:
+    return None
+
+
+async def _member(inst: Instance, *, username: str) -> int | None:
+    actor = await actors.find_by_username(inst.db, username)
+    if actor is None or actor.kind == "application" or actor.disabled:
+        raise NoSuchInbox(f"no inbox for {username!r}")
+    return actor.id
+
+
+async def _instance_actor(inst: Instance) -> int | None:
+    actor = await actors.find_by_kind(inst.db, "application")
+    if actor is None:
+        raise InboxUnavailable("the instance is starting")
+    return actor.id
+
+
+async def _answer(request: Request, recipient: Recipient) -> Response:
+    inst: Instance = request.state.instance
+    try:
+        writer = getattr(request.state, WRITER_STATE, None)
+        if not isinstance(writer, InboxWriter):
+            raise InboxUnavailable("the inbox is not running")
+        recipient_id = await recipient(inst)
+        body = await _read_body(request, inst.config.limits.max_body_bytes)
+        delivery = Delivery(request.method, _target(request), request.headers, body, recipient_id)
+        await receive(inst, writer, delivery)
+    except (Refusal, SignatureError) as exc:
+        return error_response(exc.status, exc.reason)
+    return Response(status_code=202)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"the body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge(f"the body is larger than {limit} bytes")
+    return bytes(body)
+
+
+def _target(request: Request) -> str:
+    """The request target as sent, which is what was signed (Starlette's url.path is decoded
+    and has no query)."""
+    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
+    query: bytes = request.scope.get("query_string", b"")
+    return (raw + b"?" + query if query else raw).decode("latin-1")
+
+
+routes = [
+    Route("/inbox", shared_inbox, methods=["POST"]),
+    Route("/actor/inbox", instance_inbox, methods=["POST"]),
+    Route("/users/{username}/inbox", member_inbox, methods=["POST"]),
+]
