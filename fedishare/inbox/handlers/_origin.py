@@ -8,7 +8,7 @@ from typing import Any
 from fedishare.context import Instance
 from fedishare.federation.fetch import FetchError, signed_get
 from fedishare.inbox.dispatch import InboxItem
-from fedishare.inbox.handlers._refs import host_of, id_of, ids_of
+from fedishare.inbox.references import host_of, id_of, ids_of
 from fedishare.types import JSON
 
 

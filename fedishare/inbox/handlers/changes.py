@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fedishare.context import Instance
 from fedishare.inbox.dispatch import InboxItem, Rejected, handles
-from fedishare.inbox.handlers._refs import ACTOR_TYPES, id_of
 from fedishare.inbox.handlers.actors import delete_actor, update_actor
 from fedishare.inbox.handlers.objects import delete_object, update_object
+from fedishare.inbox.references import ACTOR_TYPES, id_of
 
 
 @handles("Update")

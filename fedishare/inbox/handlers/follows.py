@@ -13,7 +13,7 @@ from fedishare.context import Instance
 from fedishare.federation.actor_document import actor_id
 from fedishare.federation.remote_actors import get_remote_actor
 from fedishare.inbox.dispatch import InboxItem, Rejected, handles
-from fedishare.inbox.handlers._refs import id_of, is_ours, local_actor_for
+from fedishare.inbox.references import id_of, is_ours, local_actor_for
 from fedishare.outbox.activities import respond
 from fedishare.outbox.publish import publish
 from fedishare.storage import follows, outbox
@@ -26,7 +26,10 @@ def _now(inst: Instance) -> str:
 
 
 async def _answer(inst: Instance, local: LocalActor, follow: JSON, kind: str) -> None:
-    """Publish an Accept or Reject of `follow`, signed by `local`, to the follower's inbox."""
+    """Publish an Accept or Reject of `follow`, signed by `local`, to the follower's inbox.
+    A follower of this instance shares the follow's row: there is nobody to tell."""
+    if is_ours(inst, follow["actor"]):
+        return
     base = inst.urls.base
     answer = respond(base, kind, actor_id(inst.urls, local), follow)
     derived = uuid.uuid5(uuid.NAMESPACE_URL, f"{kind} {follow['id']}")

@@ -8,7 +8,7 @@ from typing import Any
 from fedishare.context import Instance
 from fedishare.inbox.dispatch import InboxItem, Rejected
 from fedishare.inbox.handlers._origin import author_of, trusted_object
-from fedishare.inbox.handlers._refs import id_of
+from fedishare.inbox.references import id_of
 from fedishare.storage import objects
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fedishare.context import Instance
 from fedishare.inbox.dispatch import InboxItem, handles
-from fedishare.inbox.handlers._refs import id_of, is_ours
+from fedishare.inbox.references import id_of, is_ours
 from fedishare.storage import objects, reactions
 
 

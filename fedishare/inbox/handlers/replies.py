@@ -6,7 +6,7 @@ from __future__ import annotations
 from fedishare.context import Instance
 from fedishare.inbox.dispatch import InboxItem, handles
 from fedishare.inbox.handlers._origin import author_of, trusted_object
-from fedishare.inbox.handlers._refs import id_of, ids_of, is_ours, local_actor_for
+from fedishare.inbox.references import id_of, ids_of, is_ours, local_actor_for
 from fedishare.storage import objects
 from fedishare.types import JSON
 
