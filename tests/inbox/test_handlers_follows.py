@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fedishare.accounts import set_member_disabled
 from fedishare.inbox.dispatch import Rejected
 from fedishare.inbox.handlers.follows import approve_follow, reject_follow
 from fedishare.outbox.follow import follow_actor
@@ -191,3 +192,14 @@ async def test_a_follow_round_trip_between_two_nodes(net: Network) -> None:
     stored = await follows.find(a.instance.db, f"{OAK}/users/alice", BOB)
     assert stored is not None and stored.state == "accepted"
     assert await follows.followers(b.instance.db, BOB, limit=10) == [f"{OAK}/users/alice"]
+
+
+async def test_a_disabled_member_rejects_follows(net: Network) -> None:
+    a, b = await pair(net)
+    await member(a, "fay")
+    await member(b, "bob")
+    await set_member_disabled(a.instance.db, "fay", True)
+    await receive(a, follow_of(f"{OAK}/users/fay"))
+    assert await follows.find(a.instance.db, BOB, f"{OAK}/users/fay") is None
+    [reject] = await published(a, "Reject")
+    assert reject.activity["actor"] == f"{OAK}/users/fay" and reject.inboxes == [f"{BOB}/inbox"]
