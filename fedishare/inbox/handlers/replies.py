@@ -40,25 +40,33 @@ async def _addresses_ours(inst: Instance, doc: JSON) -> bool:
     return False
 
 
+async def _concerns_us(inst: Instance, doc: JSON) -> bool:
+    in_reply_to = id_of(doc.get("inReplyTo"))
+    return await _replies_to_ours(inst, in_reply_to) or await _addresses_ours(inst, doc)
+
+
 @handles("Create")
 async def on_create(inst: Instance, item: InboxItem) -> None:
     value = item.activity.get("object")
     object_id = id_of(value)
     if object_id is None or is_ours(inst, object_id):
         return  # our own objects are never taken from others
+    if isinstance(value, dict) and not await _concerns_us(inst, value):
+        return  # not worth a fetch from its origin either
     doc = await trusted_object(inst, item, value)
     if doc is None or doc.get("type") not in KEPT_TYPES:
         return
     author = author_of(doc)
-    in_reply_to = id_of(doc.get("inReplyTo"))
-    if author is None or not (
-        await _replies_to_ours(inst, in_reply_to) or await _addresses_ours(inst, doc)
-    ):
+    if author is None or not await _concerns_us(inst, doc):
         return
     published = doc.get("published")
     if not isinstance(published, str):
         published = inst.clock().isoformat(timespec="seconds")
     async with inst.db.transaction() as tx:
         await objects.insert(
-            tx, doc, attributed_to=author, published=published, in_reply_to=in_reply_to
+            tx,
+            doc,
+            attributed_to=author,
+            published=published,
+            in_reply_to=id_of(doc.get("inReplyTo")),
         )
