@@ -15,6 +15,8 @@ from fedishare.config import Config
 from fedishare.context import Instance
 from fedishare.inbox import routes as inbox_routes
 from fedishare.inbox.store import running_writer
+from fedishare.inbox.worker import run_inbox_worker
+from fedishare.federation.delivery import run_delivery_worker
 from fedishare.lifecycle import open_instance
 from fedishare.types import Clock, utc_now
 from fedishare.outbox import routes as outbox_routes
@@ -30,7 +32,7 @@ def all_routes() -> list[BaseRoute]:
 
 
 def all_workers() -> list[Worker]:
-    return []
+    return [run_delivery_worker, run_inbox_worker]
 
 
 def create_app(

@@ -1,0 +1,285 @@
+"""The delivery worker: sends queued activities to remote inboxes as signed POSTs.
+
+Each turn of the loop is one transaction that records the outcomes of finished attempts,
+renews the leases of running ones and claims as many due rows as there are free slots (at
+most `limits.delivery_concurrency` in flight, `limits.delivery_per_host` per host, and one at
+a time to a host that keeps failing). Every attempt is signed afresh, so its Date is current.
+
+What an answer means (`judge`): any 2xx is delivered; 410 means the inbox is gone for good;
+other 4xx fail at once, except 401 (the receiver may not have fetched our key yet: retried a
+few times) and 408/429 (retried); 5xx, timeouts and refused connections are retried with
+backoff and count toward pausing the host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+from fedishare.context import Instance
+from fedishare.federation.actor_document import actor_id
+from fedishare.federation.backoff import MAX_DELAY, MAX_UNAUTHORIZED_ATTEMPTS, retry_delay
+from fedishare.federation.signing import sign_headers
+from fedishare.storage import deliveries as store
+from fedishare.storage.deliveries import Claim, Outcome
+from fedishare.urls import Urls
+
+log = logging.getLogger(__name__)
+
+# A claim holds a row this long; the worker renews it while the attempt runs, so a row whose
+# worker died is retried this soon after.
+LEASE = 10.0
+RENEW_EVERY = LEASE / 3
+ATTEMPT_TIMEOUT = 30.0  # one attempt, signing to the last byte of the answer
+POLL = 1.0  # look for rows that fell due without a wake-up this often
+STOP_GRACE = 1.0  # on stop, let running attempts finish this long, then abandon them
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    key_id: str
+    key: RSAPrivateKey
+
+
+class SenderMissing(Exception):
+    """The local actor that published the activity no longer exists."""
+
+
+def judge(claim: Claim, status: int, now: float, *, retry_after: float | None = None) -> Outcome:
+    """The outcome of an attempt that got an HTTP answer with `status`."""
+    if 200 <= status < 300:
+        return _outcome(claim, "delivered", status=status, host_up=True)
+    if status == 410:
+        return _outcome(claim, "gone", status=status, error="410 Gone", host_up=True)
+    error = f"HTTP {status}"
+    if status == 401:
+        return retry(claim, now, error, status=status, max_attempts=MAX_UNAUTHORIZED_ATTEMPTS)
+    if status in (408, 429) or status >= 500:
+        return retry(claim, now, error, status=status, host_up=False, retry_after=retry_after)
+    if 400 <= status < 500:
+        return _outcome(claim, "failed", status=status, error=error, host_up=True)
+    # 1xx and 3xx: an inbox does not redirect; maybe a misconfigured proxy that gets fixed.
+    return retry(claim, now, error, status=status)
+
+
+def retry(
+    claim: Claim,
+    now: float,
+    error: str,
+    *,
+    status: int | None = None,
+    host_up: bool | None = None,
+    retry_after: float | None = None,
+    max_attempts: int | None = None,
+) -> Outcome:
+    """Try again after the backoff for this attempt, or give up once attempts run out."""
+    if max_attempts is None:
+        delay = retry_delay(claim.attempts)
+    else:
+        delay = retry_delay(claim.attempts, max_attempts=max_attempts)
+    if delay is None:
+        reason = f"gave up after {claim.attempts} attempts: {error}"
+        return _outcome(claim, "failed", status=status, error=reason, host_up=host_up)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, MAX_DELAY))
+    return _outcome(
+        claim, "retry", next_try=now + delay, status=status, error=error, host_up=host_up
+    )
+
+
+def _outcome(
+    claim: Claim,
+    state: store.State,
+    *,
+    next_try: float | None = None,
+    status: int | None = None,
+    error: str | None = None,
+    host_up: bool | None = None,
+) -> Outcome:
+    return Outcome(
+        id=claim.id,
+        host=claim.host,
+        inbox=claim.inbox,
+        state=state,
+        next_try=next_try,
+        status=status,
+        error=error,
+        host_up=host_up,
+    )
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.isdigit() else None
+
+
+async def run_delivery_worker(inst: Instance, stop: asyncio.Event) -> None:
+    """Deliver queued activities until `stop` is set (a Worker for `fedishare.app`)."""
+    await DeliveryWorker(inst).run(stop)
+
+
+class DeliveryWorker:
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        self._running: dict[asyncio.Task[Outcome], Claim] = {}
+        self._held: Counter[str] = Counter()  # host -> attempts running
+        self._outcomes: list[Outcome] = []  # finished, not yet recorded
+        self._senders: dict[int, Sender] = {}
+        self._progress = asyncio.Event()  # an attempt finished
+        self._renewed = 0.0
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    await self.step()
+                except Exception:
+                    log.exception("delivery worker: a turn failed; trying again shortly")
+                    await _first(stop.wait(), asyncio.sleep(POLL))
+                    continue
+                await _first(
+                    stop.wait(),
+                    self.inst.wake_delivery.wait(),
+                    self._progress.wait(),
+                    asyncio.sleep(POLL),
+                )
+        finally:
+            await self._abandon()
+
+    async def step(self) -> int:
+        """One turn: record finished attempts, renew leases, start due ones; returns the
+        number of attempts started."""
+        self.inst.wake_delivery.clear()
+        self._progress.clear()
+        limits = self.inst.config.limits
+        now = self.inst.clock().timestamp()
+        outcomes, self._outcomes = self._outcomes, []
+        try:
+            async with self.inst.db.transaction() as tx:
+                await store.record(tx, outcomes, now)
+                if self._running and now - self._renewed >= RENEW_EVERY:
+                    await store.renew(tx, [c.id for c in self._running.values()], now + LEASE)
+                    self._renewed = now
+                claims = await store.claim(
+                    tx,
+                    now=now,
+                    lease_until=now + LEASE,
+                    limit=limits.delivery_concurrency - len(self._running),
+                    per_host=limits.delivery_per_host,
+                    held=self._held,
+                )
+        except BaseException:
+            self._outcomes[:0] = outcomes  # recorded next time
+            raise
+        if not self._running:
+            self._renewed = now
+        for claim in claims:
+            self._start(claim, now)
+        return len(claims)
+
+    def _start(self, claim: Claim, now: float) -> None:
+        if not self.inst.config.federation.permits(claim.host):
+            error = f"{claim.host} is refused by the federation settings"
+            self._finish(_outcome(claim, "failed", error=error))
+            return
+        self._held[claim.host] += 1
+        task = asyncio.create_task(self._attempt(claim), name=f"deliver {claim.id}")
+        self._running[task] = claim
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Outcome]) -> None:
+        claim = self._running.pop(task)
+        self._held[claim.host] -= 1
+        if self._held[claim.host] <= 0:
+            del self._held[claim.host]
+        if task.cancelled():
+            outcome = _outcome(claim, "released")
+        elif (exc := task.exception()) is not None:  # _attempt catches everything; be sure
+            outcome = retry(claim, self.inst.clock().timestamp(), repr(exc))
+        else:
+            outcome = task.result()
+        self._finish(outcome)
+
+    def _finish(self, outcome: Outcome) -> None:
+        self._outcomes.append(outcome)
+        self._progress.set()
+
+    async def _attempt(self, claim: Claim) -> Outcome:
+        try:
+            async with asyncio.timeout(ATTEMPT_TIMEOUT):
+                sender = await self._sender(claim.actor_id)
+                body = claim.document.encode("utf-8")
+                headers = sign_headers(
+                    "POST",
+                    claim.inbox,
+                    body,
+                    key_id=sender.key_id,
+                    private_key=sender.key,
+                    now=self.inst.clock(),
+                )
+                response = await self.inst.http.post(claim.inbox, content=body, headers=headers)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL, SenderMissing) as exc:
+            return _outcome(claim, "failed", error=f"{type(exc).__name__}: {exc}")
+        except (httpx.TransportError, TimeoutError) as exc:
+            now = self.inst.clock().timestamp()
+            return retry(claim, now, f"{type(exc).__name__}: {exc}", host_up=False)
+        except Exception as exc:
+            log.exception("delivery %d to %s failed unexpectedly", claim.id, claim.inbox)
+            return retry(claim, self.inst.clock().timestamp(), f"{type(exc).__name__}: {exc}")
+        now = self.inst.clock().timestamp()
+        return judge(claim, response.status_code, now, retry_after=_retry_after(response))
+
+    async def _sender(self, local_actor_id: int) -> Sender:
+        sender = self._senders.get(local_actor_id)
+        if sender is None:
+            actor = await store.load_sender(self.inst.db, local_actor_id)
+            if actor is None:
+                raise SenderMissing(f"local actor {local_actor_id} does not exist")
+            key = self.inst.keys.get(actor.id, actor.private_key_pem)
+            sender = Sender(Urls.key_id(actor_id(self.inst.urls, actor)), key)
+            self._senders[local_actor_id] = sender
+        return sender
+
+    async def wait_idle(self) -> None:
+        """Wait until every attempt started so far has finished (their outcomes are recorded
+        by the next `step`)."""
+        if self._running:
+            await asyncio.wait(list(self._running))
+            await asyncio.sleep(0)  # let the done callbacks run
+
+    async def _abandon(self) -> None:
+        """Let running attempts finish briefly, abandon the rest, record what is known."""
+        if self._running:
+            _, late = await asyncio.wait(list(self._running), timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            await asyncio.sleep(0)  # let the done callbacks run
+        if self._outcomes:
+            try:
+                async with self.inst.db.transaction() as tx:
+                    await store.record(tx, self._outcomes, self.inst.clock().timestamp())
+                self._outcomes = []
+            except Exception:
+                log.exception("delivery worker: could not record the last outcomes")
+
+
+async def _first(*waits: Coroutine[Any, Any, object]) -> None:
+    """Wait until the first of several coroutines finishes; cancel the others."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

@@ -1,0 +1,253 @@
+"""The delivery queue: claiming due rows, recording what each attempt did, pausing hosts.
+
+A row is `pending` until it ends `delivered`, `failed` or `gone`. Claiming a row is a lease:
+it moves `next_try` past the end of the attempt (`lease_until`) and counts the attempt, so
+no other worker, in this process or another, takes it meanwhile; the holder renews the lease
+while the attempt runs. If the process dies mid-attempt nothing more is written, and the row
+falls due again when its lease runs out: every delivery is made at least once.
+
+Every function here takes the caller's transaction, so a worker records a batch of outcomes,
+renews its leases and claims its next batch in one commit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from fedishare.federation.backoff import HOST_FAILURES_BEFORE_PAUSE, host_pause
+from fedishare.storage.actors import LocalActor
+from fedishare.storage.database import Database, Row, Transaction
+
+# How far past the per-host due rows a claim looks for rows of other hosts.
+_WINDOW_PER_CLAIMED_ROW = 8
+
+State = Literal["delivered", "retry", "failed", "gone", "released"]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One leased delivery: send `document` (as stored) to `inbox`, signed by `actor_id`."""
+
+    id: int
+    inbox: str
+    host: str
+    attempts: int  # including the one being made now
+    activity_rowid: int
+    actor_id: int
+    document: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt came to.
+
+    `retry` keeps the row pending until `next_try`; `released` hands back a row whose attempt
+    was abandoned (shutdown) without counting it. `host_up` is True when the host answered
+    sensibly (its failure count resets), False when it failed (5xx, timeout, refused
+    connection: counts toward a pause) and None when the attempt says nothing about it.
+    """
+
+    id: int
+    host: str
+    inbox: str
+    state: State
+    next_try: float | None = None
+    status: int | None = None
+    error: str | None = None
+    host_up: bool | None = None
+
+
+_CLAIM = """
+WITH held(host, n) AS (SELECT key, value FROM json_each(:held)),
+caps(host, cap) AS (
+    SELECT h.host, CASE WHEN coalesce(dh.failures, 0) >= :failing THEN 1 ELSE :per_host END
+    FROM held h LEFT JOIN delivery_hosts dh ON dh.host = h.host
+),
+unavailable(host) AS (
+    SELECT host FROM delivery_hosts WHERE paused_until > :now
+    UNION SELECT c.host FROM caps c JOIN held h ON h.host = c.host WHERE h.n >= c.cap
+),
+due AS (
+    SELECT id, host, next_try FROM deliveries INDEXED BY deliveries_due
+    WHERE state = 'pending' AND next_try <= :now
+      AND host NOT IN (SELECT host FROM unavailable)
+    ORDER BY next_try, id LIMIT :window
+),
+ranked AS (
+    SELECT id, host, next_try,
+        row_number() OVER (PARTITION BY host ORDER BY next_try, id) AS rank
+    FROM due
+)
+UPDATE deliveries SET attempts = attempts + 1, next_try = :lease_until
+WHERE id IN (
+    SELECT r.id FROM ranked r
+    LEFT JOIN held h ON h.host = r.host
+    LEFT JOIN delivery_hosts dh ON dh.host = r.host
+    WHERE r.rank + coalesce(h.n, 0)
+        <= CASE WHEN coalesce(dh.failures, 0) >= :failing THEN 1 ELSE :per_host END
+    ORDER BY r.next_try, r.id LIMIT :limit
+)
+RETURNING id
+"""
+
+
+async def claim(
+    tx: Transaction,
+    *,
+    now: float,
+    lease_until: float,
+    limit: int,
+    per_host: int,
+    held: Mapping[str, int],
+) -> list[Claim]:
+    """Lease up to `limit` due rows, oldest first, skipping paused hosts, so that no host has
+    more than `per_host` in flight counting the `held` ones (host -> rows this worker is
+    already sending). A host with repeated failures gets one row at a time (a probe)."""
+    if limit <= 0:
+        return []
+    rows = await tx.fetch_all(
+        _CLAIM,
+        {
+            "now": now,
+            "lease_until": lease_until,
+            "limit": limit,
+            "window": limit * _WINDOW_PER_CLAIMED_ROW,
+            "per_host": per_host,
+            "failing": HOST_FAILURES_BEFORE_PAUSE,
+            "held": json.dumps(dict(held)),
+        },
+    )
+    if not rows:
+        return []
+    claimed = await tx.fetch_all(
+        "SELECT d.id, d.inbox, d.host, d.attempts, d.activity_rowid, a.actor_id, a.document"
+        " FROM deliveries d JOIN outbox_activities a ON a.id = d.activity_rowid"
+        " WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.id",
+        (json.dumps([r[0] for r in rows]),),
+    )
+    return [Claim(*row) for row in claimed]
+
+
+async def renew(tx: Transaction, ids: Sequence[int], lease_until: float) -> None:
+    """Extend the leases of rows still being attempted."""
+    if ids:
+        await tx.execute(
+            "UPDATE deliveries SET next_try = ? WHERE state = 'pending'"
+            " AND id IN (SELECT value FROM json_each(?))",
+            (lease_until, json.dumps(list(ids))),
+        )
+
+
+async def record(tx: Transaction, outcomes: Sequence[Outcome], now: float) -> None:
+    """Write a batch of outcomes, in the order they happened, and the hosts' failure counts.
+
+    Only pending rows change: if another worker already finished a row whose lease we had
+    lost, its result stands.
+    """
+    by_state: dict[State, list[Outcome]] = {}
+    for o in outcomes:
+        by_state.setdefault(o.state, []).append(o)
+    pending = "WHERE id = ? AND state = 'pending'"
+    if done := by_state.get("delivered"):
+        await tx.executemany(
+            f"UPDATE deliveries SET state = 'delivered', last_status = ?, last_error = NULL"
+            f" {pending}",
+            [(o.status, o.id) for o in done],
+        )
+    if retries := by_state.get("retry"):
+        await tx.executemany(
+            f"UPDATE deliveries SET next_try = ?, last_status = ?, last_error = ? {pending}",
+            [(o.next_try, o.status, o.error, o.id) for o in retries],
+        )
+    if failed := by_state.get("failed"):
+        await tx.executemany(
+            f"UPDATE deliveries SET state = 'failed', last_status = ?, last_error = ? {pending}",
+            [(o.status, o.error, o.id) for o in failed],
+        )
+    if released := by_state.get("released"):
+        await tx.executemany(
+            f"UPDATE deliveries SET next_try = ?, attempts = max(attempts - 1, 0) {pending}",
+            [(now, o.id) for o in released],
+        )
+    if gone := by_state.get("gone"):
+        # The inbox no longer exists: nothing else queued for it will arrive either.
+        await tx.executemany(
+            "UPDATE deliveries INDEXED BY deliveries_due SET state = 'gone', last_status = ?,"
+            " last_error = ? WHERE state = 'pending' AND inbox = ?",
+            [(o.status, o.error, o.inbox) for o in gone],
+        )
+    await _record_hosts(tx, outcomes, now)
+
+
+async def _record_hosts(tx: Transaction, outcomes: Sequence[Outcome], now: float) -> None:
+    # Per host: whether it answered at all in this batch, and its failures since then.
+    answered: dict[str, bool] = {}
+    failures: dict[str, int] = {}
+    errors: dict[str, str | None] = {}
+    for o in outcomes:
+        if o.host_up is True:
+            answered[o.host] = True
+            failures[o.host] = 0
+        elif o.host_up is False:
+            answered.setdefault(o.host, False)
+            failures[o.host] = failures.get(o.host, 0) + 1
+            errors[o.host] = o.error
+    for host, up in answered.items():
+        count = failures[host]
+        if up and count == 0:
+            await tx.execute(
+                "UPDATE delivery_hosts SET failures = 0, paused_until = 0, last_error = NULL"
+                " WHERE host = ? AND (failures > 0 OR paused_until > 0)",
+                (host,),
+            )
+            continue
+        row = await tx.fetch_one(
+            "INSERT INTO delivery_hosts (host, failures, last_error) VALUES (?, ?, ?)"
+            " ON CONFLICT (host) DO UPDATE SET last_error = excluded.last_error,"
+            " failures = CASE WHEN ? THEN excluded.failures"
+            " ELSE delivery_hosts.failures + excluded.failures END"
+            " RETURNING failures",
+            (host, count, errors.get(host), up),
+        )
+        pause = host_pause(int(row[0])) if row is not None else 0.0
+        await tx.execute(
+            "UPDATE delivery_hosts SET paused_until = ? WHERE host = ?",
+            (now + pause if pause else 0.0, host),
+        )
+
+
+async def load_sender(db: Database, actor_id: int) -> LocalActor | None:
+    """The local actor whose key signs a delivery."""
+    row = await db.fetch_one("SELECT * FROM local_actors WHERE id = ?", (actor_id,))
+    return None if row is None else LocalActor.from_row(row)
+
+
+# --- reading the queue (operators, tests) --------------------------------------------------
+
+
+async def get(db: Database | Transaction, delivery_id: int) -> Row | None:
+    return await db.fetch_one("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+
+
+async def for_activity(db: Database | Transaction, activity_rowid: int) -> list[Row]:
+    return await db.fetch_all(
+        "SELECT * FROM deliveries WHERE activity_rowid = ? ORDER BY id", (activity_rowid,)
+    )
+
+
+async def count_by_state(db: Database | Transaction) -> dict[str, int]:
+    rows = await db.fetch_all("SELECT state, count(*) FROM deliveries GROUP BY state")
+    return {r[0]: int(r[1]) for r in rows}
+
+
+async def get_host(db: Database | Transaction, host: str) -> Row | None:
+    return await db.fetch_one("SELECT * FROM delivery_hosts WHERE host = ?", (host,))
+
+
+async def next_due(db: Database) -> float | None:
+    """When the earliest pending row falls due (None: the queue is empty)."""
+    value = await db.fetch_value("SELECT min(next_try) FROM deliveries WHERE state = 'pending'")
+    return None if value is None else float(value)
