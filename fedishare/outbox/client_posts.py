@@ -58,12 +58,15 @@ async def _target_actor(inst: Instance, target: Any) -> str:
 
 
 async def _follow(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
-    from fedishare.outbox.follow import follow_actor
+    from fedishare.outbox.follow import FollowError, follow_actor
 
     target = await _target_actor(inst, posted.get("object"))
     if target == actor_id(inst.urls, member):
         raise Refusal("an account cannot follow itself")
-    return await follow_actor(inst, member, target)
+    try:
+        return await follow_actor(inst, member, target)
+    except FollowError as e:
+        raise Refusal(str(e), 422) from None
 
 
 async def _undo(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
