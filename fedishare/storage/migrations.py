@@ -133,6 +133,58 @@ MIGRATIONS: list[str] = [
         last_error TEXT
     );
     """,
+    # 3: listings, ours (remote = 0) and other servers' (remote = 1), with a full-text index.
+    # `num` is the stable rowid the index refers to (an implicit rowid may change on VACUUM).
+    # Times are ISO 8601 UTC text (YYYY-MM-DDTHH:MM:SSZ), which sorts as time does. The
+    # index is kept in step by fedishare.storage.listings (migrations cannot hold triggers,
+    # whose bodies need semicolons). A deleted listing keeps its row as a Tombstone.
+    """
+    CREATE TABLE listings (
+        num INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        remote INTEGER NOT NULL CHECK (remote IN (0, 1)),
+        author TEXT NOT NULL,
+        purpose TEXT NOT NULL CHECK (purpose IN ('offer', 'request')),
+        kind TEXT NOT NULL CHECK (kind IN ('give', 'lend', 'wanted', 'help', 'stay')),
+        status TEXT NOT NULL CHECK (status IN
+            ('open', 'reserved', 'taken', 'received', 'withdrawn', 'expired')),
+        visibility TEXT NOT NULL CHECK (visibility IN ('public', 'unlisted', 'followers')),
+        title TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        place_name TEXT NOT NULL DEFAULT '',
+        lat REAL,
+        lon REAL,
+        radius_km REAL NOT NULL DEFAULT 1,
+        start_at TEXT,
+        end_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        return_by TEXT,
+        hours REAL,
+        capacity INTEGER,
+        party_size INTEGER,
+        flexible INTEGER NOT NULL DEFAULT 0,
+        house_rules TEXT NOT NULL DEFAULT '',
+        reserved_for TEXT,
+        audience TEXT,
+        extra TEXT NOT NULL DEFAULT '{}',
+        published TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        document TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX listings_newest ON listings(status, published);
+    CREATE INDEX listings_kind ON listings(kind, status, published);
+    CREATE INDEX listings_position ON listings(lat, lon) WHERE lat IS NOT NULL;
+    CREATE INDEX listings_stay_dates ON listings(start_at, end_at) WHERE kind = 'stay';
+    CREATE INDEX listings_due ON listings(expires_at)
+        WHERE status IN ('open', 'reserved') AND deleted = 0;
+    CREATE INDEX listings_author ON listings(author);
+    CREATE VIRTUAL TABLE listings_fts USING fts5(
+        title, description, place_name,
+        content = 'listings', content_rowid = 'num',
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+    );
+    """,
 ]
 
 
