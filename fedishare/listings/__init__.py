@@ -1,0 +1,1 @@
+"""The sharing domain: offers, requests and stays, their lifecycle and search."""

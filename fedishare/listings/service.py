@@ -1,0 +1,233 @@
+"""Our members' listings through their life: create, edit, reserve, release, mark taken or
+received, withdraw, delete, expire.
+
+Each function checks who asks and whether the change is allowed, stores the result in one
+transaction, and RETURNS the activity to publish as a `Change` (Create, Update with a newer
+`updated`, or Delete with a Tombstone). Nothing is sent from here: the caller publishes,
+e.g. `await publish(inst, change.sender, change.activity, inboxes)` from
+`fedishare.outbox.publish`, choosing the inboxes (the author's followers, the community
+Group, and any addressee) and having the Group announce the object id.
+
+Only the author changes a listing; closed listings (taken, received, withdrawn, expired)
+can be deleted but not edited or reopened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from fedishare.context import Instance
+from fedishare.federation.actor_document import actor_id
+from fedishare.listings import activities
+from fedishare.listings.lifecycle import check_editable, check_transition
+from fedishare.listings.model import TIME_CREDIT, Listing, Reciprocal, Status, whole_seconds
+from fedishare.listings.validation import Draft, parse_draft
+from fedishare.listings.wire import to_note
+from fedishare.outbox.activities import new_id
+from fedishare.storage import actors as actor_store
+from fedishare.storage import listings as store
+from fedishare.storage.actors import LocalActor
+from fedishare.storage.database import Transaction
+from fedishare.types import JSON
+from fedishare.web.errors import Forbidden, NotFound, Refusal
+
+
+@dataclass(frozen=True)
+class Change:
+    """A stored change, to be published: `activity` sent by `sender`. `listing` is the
+    listing after the change (before it, for a Delete)."""
+
+    sender: LocalActor
+    listing: Listing
+    activity: JSON
+
+
+def group_id(inst: Instance) -> str:
+    return inst.urls.actor(inst.config.community.handle)
+
+
+def _next_updated(previous: datetime, now: datetime) -> datetime:
+    """A change's `updated`: now, but always at least a second after the last one, since
+    peers apply an Update only when `updated` is newer (and times travel in seconds)."""
+    return max(whole_seconds(now), previous + timedelta(seconds=1))
+
+
+def _from_draft(draft: Draft, **fields: Any) -> Listing:
+    credits = draft.time_credits
+    return Listing(
+        purpose=draft.purpose,
+        kind=draft.kind,
+        title=draft.title,
+        description=draft.description,
+        place=draft.place,
+        expires=draft.expires,
+        end=draft.end,
+        start=draft.start,
+        return_by=draft.return_by,
+        hours=draft.hours,
+        reciprocal=None if credits is None else Reciprocal("hour", credits, TIME_CREDIT),
+        capacity=draft.capacity,
+        party_size=draft.party_size,
+        flexible=draft.flexible,
+        house_rules=draft.house_rules,
+        images=draft.images,
+        visibility=draft.visibility,
+        **fields,
+    )
+
+
+def _check_member(author: LocalActor) -> None:
+    if author.kind != "person" or author.disabled:
+        raise Forbidden("only an active member can publish listings")
+
+
+async def create_listing(inst: Instance, author: LocalActor, data: Any) -> Change:
+    """Validate a member's new listing, store it, and return its Create."""
+    _check_member(author)
+    now = whole_seconds(inst.clock())
+    draft = parse_draft(data, max_chars=inst.config.limits.max_listing_chars, now=now)
+    listing = _from_draft(
+        draft,
+        id=new_id(inst.urls.base, "listings"),
+        author=actor_id(inst.urls, author),
+        origin="local",
+        status="open",
+        published=now,
+        updated=now,
+        audience=group_id(inst),
+    )
+    note = to_note(listing, inst.urls.base)
+    async with inst.db.transaction() as tx:
+        await store.upsert(tx, listing, note)
+    return Change(author, listing, activities.create(note, now))
+
+
+async def _own(tx: Transaction, inst: Instance, author: LocalActor, listing_id: str) -> Listing:
+    _check_member(author)
+    listing = await store.get(tx, listing_id)
+    if listing is None or not listing.is_local:
+        raise NotFound("no such listing")
+    if listing.author != actor_id(inst.urls, author):
+        raise Forbidden("only the author can change a listing")
+    return listing
+
+
+async def edit_listing(inst: Instance, author: LocalActor, listing_id: str, data: Any) -> Change:
+    """Replace what the member chose (the whole listing, as when creating); status,
+    reservation and publication time stay. The expiry still counts from publication."""
+    now = whole_seconds(inst.clock())
+    async with inst.db.transaction() as tx:
+        old = await _own(tx, inst, author, listing_id)
+        check_editable(old)
+        draft = parse_draft(
+            data, max_chars=inst.config.limits.max_listing_chars, now=now, published=old.published
+        )
+        listing = _from_draft(
+            draft,
+            id=old.id,
+            author=old.author,
+            origin="local",
+            status=old.status,
+            published=old.published,
+            updated=_next_updated(old.updated, now),
+            reserved_for=old.reserved_for,
+            audience=old.audience,
+        )
+        note = to_note(listing, inst.urls.base)
+        if not await store.upsert(tx, listing, note):
+            raise Refusal("the listing changed meanwhile; try again", 409)
+    return Change(author, listing, activities.update(inst.urls.base, note, listing.updated))
+
+
+async def _move(
+    inst: Instance,
+    author: LocalActor,
+    listing_id: str,
+    status: Status | None,
+    *,
+    reserved_for: str | None = None,
+    keep_reservation: bool = False,
+) -> Change:
+    """Change the status (None: to taken or received, whichever fits the listing)."""
+    now = whole_seconds(inst.clock())
+    async with inst.db.transaction() as tx:
+        old = await _own(tx, inst, author, listing_id)
+        status = status or old.done_status
+        check_transition(old, status, reserved_for=reserved_for)
+        if keep_reservation:
+            reserved_for = reserved_for or old.reserved_for
+        listing = replace(
+            old, status=status, reserved_for=reserved_for, updated=_next_updated(old.updated, now)
+        )
+        note = to_note(listing, inst.urls.base)
+        changed = await store.set_status(
+            tx, listing.id, status, updated=listing.updated, document=note,
+            reserved_for=listing.reserved_for,
+        )  # fmt: skip
+        if not changed:
+            raise Refusal("the listing changed meanwhile; try again", 409)
+    return Change(author, listing, activities.update(inst.urls.base, note, listing.updated))
+
+
+async def reserve(inst: Instance, author: LocalActor, listing_id: str, responder: str) -> Change:
+    """Hold an open (or reserved) listing for one responder (an actor id)."""
+    if not responder.startswith(("https://", "http://")):
+        raise Refusal("reservedFor: an actor id (URL)")
+    return await _move(inst, author, listing_id, "reserved", reserved_for=responder)
+
+
+async def release(inst: Instance, author: LocalActor, listing_id: str) -> Change:
+    """Drop a reservation: the listing is open to everyone again."""
+    return await _move(inst, author, listing_id, "open")
+
+
+async def mark_done(
+    inst: Instance, author: LocalActor, listing_id: str, *, recipient: str | None = None
+) -> Change:
+    """An offer was taken, a request received. `recipient` (an actor id) records with whom;
+    by default the one it was reserved for. The caller tells the other responders."""
+    return await _move(
+        inst, author, listing_id, None, reserved_for=recipient, keep_reservation=True
+    )
+
+
+async def withdraw(inst: Instance, author: LocalActor, listing_id: str) -> Change:
+    return await _move(inst, author, listing_id, "withdrawn")
+
+
+async def delete_listing(inst: Instance, author: LocalActor, listing_id: str) -> Change:
+    """Remove a listing for good: a Tombstone stays in its place and the id is never reused."""
+    now = whole_seconds(inst.clock())
+    async with inst.db.transaction() as tx:
+        listing = await _own(tx, inst, author, listing_id)
+        note = to_note(listing, inst.urls.base)
+        deleted = _next_updated(listing.updated, now)
+        await store.delete(tx, listing.id, deleted, activities.tombstone(listing.id, deleted))
+    return Change(author, listing, activities.delete(inst.urls.base, note, deleted))
+
+
+async def expire_due(inst: Instance) -> list[Change]:
+    """Expire every listing whose time has come (other servers' ones quietly); return the
+    Updates to publish for ours. Run it periodically (e.g. hourly) from a worker."""
+    now = whole_seconds(inst.clock())
+    changes = []
+    async with inst.db.transaction() as tx:
+        for listing_id in await store.expire_due(tx, now):
+            listing = await store.get(tx, listing_id)
+            assert listing is not None
+            sender = await _author_of(tx, inst, listing)
+            note = to_note(listing, inst.urls.base)
+            await store.set_document(tx, listing_id, note)
+            if sender is not None:
+                update = activities.update(inst.urls.base, note, listing.updated)
+                changes.append(Change(sender, listing, update))
+    return changes
+
+
+async def _author_of(tx: Transaction, inst: Instance, listing: Listing) -> LocalActor | None:
+    prefix = inst.urls.actor("") if listing.author.startswith(inst.urls.base) else None
+    if prefix is None or not listing.author.startswith(prefix):
+        return None
+    return await actor_store.find_by_username(tx, listing.author[len(prefix) :])

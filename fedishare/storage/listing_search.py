@@ -1,0 +1,172 @@
+"""Finding listings: by purpose and kind, status, words, distance, stay dates and party size,
+ours and other servers' together, newest, nearest or most relevant first, a page at a time.
+
+Distance is filtered and ordered in SQL without trigonometry: a bounding box on the indexed
+latitude and longitude, then the equirectangular distance (longitude scaled by the cosine of
+the search point's latitude). Within the 50 km a search may cover, its error is far below the
+kilometre to which every stored position is already rounded. The exact (haversine) distance
+is computed afterwards for the page returned.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from fedishare.listings.model import Kind, Listing, Origin, Purpose, Status, Visibility
+from fedishare.outbox.activities import iso
+from fedishare.storage.database import Database, Transaction
+from fedishare.storage.listings import SELECT_COLUMNS, from_row
+
+Order = Literal["newest", "nearest", "relevance"]
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
+MAX_WORDS = 8
+MAX_LIMIT = 100
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Query:
+    purpose: Purpose | None = None
+    kinds: tuple[Kind, ...] = ()
+    statuses: tuple[Status, ...] = ("open",)  # empty: any status
+    words: str = ""
+    near: tuple[float, float] | None = None  # (latitude, longitude)
+    within_km: float | None = None  # with `near`
+    dates: tuple[datetime, datetime] | None = None  # stays overlapping [from, to)
+    party_size: int | None = None  # stay offers with room for this many
+    capacity: int | None = None  # stay requests of at most this many travellers
+    origin: Origin | None = None  # None: ours and other servers' together
+    # Followers-only listings are left out unless the caller knows the viewer may see them.
+    visibilities: tuple[Visibility, ...] = ("public", "unlisted")
+    author: str | None = None
+    order: Order | None = None  # default: relevance with words, else nearest with near
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Hit:
+    listing: Listing
+    distance_km: float | None = None
+
+
+def fts_query(words: str) -> str:
+    """The user's words as an FTS5 query: every word must match, as a prefix ("bike"
+    finds "bikes"); quoting makes FTS5 operators and punctuation inert."""
+    found = _WORD.findall(words)[:MAX_WORDS]
+    return " ".join(f'"{w}"*' for w in found)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _order(q: Query, has_words: bool) -> Order:
+    if q.order is not None:
+        if q.order == "nearest" and q.near is None:
+            raise ValueError("ordering by distance needs a point (near)")
+        if q.order == "relevance" and not has_words:
+            raise ValueError("ordering by relevance needs words")
+        return q.order
+    if has_words:
+        return "relevance"
+    return "nearest" if q.near is not None else "newest"
+
+
+def build(q: Query) -> tuple[str, list[Any]]:
+    """The SQL and parameters for `q` (separate so that tests and the benchmark can EXPLAIN)."""
+    match = fts_query(q.words)
+    order = _order(q, bool(match))
+    select = [SELECT_COLUMNS]
+    where = ["l.deleted = 0"]
+    params: list[Any] = []
+    source = "listings l"
+    if match:
+        source = "listings_fts JOIN listings l ON l.num = listings_fts.rowid"
+        where.append("listings_fts MATCH ?")
+        params.append(match)
+    if q.near is not None:
+        lat, lon = q.near
+        scale = max(math.cos(math.radians(lat)), 0.01)
+        # Squared distance in degrees of latitude.
+        select.append("(l.lat - ?) * (l.lat - ?) + (l.lon - ?) * (l.lon - ?) * ? AS d2")
+        params[:0] = [lat, lat, lon, lon, scale * scale]
+        if q.within_km is not None:
+            dlat = q.within_km / KM_PER_DEGREE
+            dlon = min(dlat / scale, 180.0)
+            where.append("l.lat BETWEEN ? AND ? AND l.lon BETWEEN ? AND ?")
+            params += [lat - dlat, lat + dlat, lon - dlon, lon + dlon]
+            where.append("d2 <= ?")
+            params.append(dlat * dlat)
+        else:
+            where.append("l.lat IS NOT NULL")
+    elif q.within_km is not None:
+        raise ValueError("a distance (within_km) needs a point (near)")
+    if match and order == "relevance":
+        select.append("bm25(listings_fts, 4.0, 1.0, 2.0) AS rank")
+    _filters(q, where, params)
+    sql = f"SELECT {', '.join(select)} FROM {source} WHERE {' AND '.join(where)}"
+    sql += {
+        "newest": " ORDER BY l.published DESC, l.num DESC",
+        "nearest": " ORDER BY d2, l.published DESC",
+        "relevance": " ORDER BY rank, l.published DESC",
+    }[order]
+    sql += " LIMIT ? OFFSET ?"
+    params += [max(1, min(q.limit, MAX_LIMIT)), max(0, q.offset)]
+    return sql, params
+
+
+def _in(column: str, values: tuple[str, ...], where: list[str], params: list[Any]) -> None:
+    if values:
+        where.append(f"{column} IN ({', '.join('?' for _ in values)})")
+        params.extend(values)
+
+
+def _filters(q: Query, where: list[str], params: list[Any]) -> None:
+    _in("l.status", q.statuses, where, params)
+    _in("l.kind", q.kinds, where, params)
+    _in("l.visibility", q.visibilities, where, params)
+    if q.purpose is not None:
+        where.append("l.purpose = ?")
+        params.append(q.purpose)
+    if q.origin is not None:
+        where.append("l.remote = ?")
+        params.append(int(q.origin == "remote"))
+    if q.author is not None:
+        where.append("l.author = ?")
+        params.append(q.author)
+    if q.dates is not None:
+        first, last = q.dates
+        if last <= first:
+            raise ValueError("the dates end before they start")
+        where.append("l.kind = 'stay' AND l.start_at < ? AND l.end_at > ?")
+        params += [iso(last), iso(first)]
+    if q.party_size is not None:
+        where.append("l.kind = 'stay' AND l.purpose = 'offer' AND l.capacity >= ?")
+        params.append(q.party_size)
+    if q.capacity is not None:
+        where.append("l.kind = 'stay' AND l.purpose = 'request' AND l.party_size <= ?")
+        params.append(q.capacity)
+
+
+async def search(db: Database | Transaction, q: Query) -> list[Hit]:
+    """One page of listings matching `q`; each hit has its distance when `near` was given."""
+    sql, params = build(q)
+    rows = await db.fetch_all(sql, params)
+    hits = []
+    for row in rows:
+        listing = from_row(row)
+        distance = None
+        place = listing.place
+        if q.near is not None and place.latitude is not None and place.longitude is not None:
+            distance = haversine_km(q.near[0], q.near[1], place.latitude, place.longitude)
+        hits.append(Hit(listing, distance))
+    return hits

@@ -1,0 +1,244 @@
+"""Listings, ours and other servers', stored for serving, lifecycle and search.
+
+Writes keep the full-text index (`listings_fts`, external content over `listings`) in step
+inside the caller's transaction: every change of title, description or place removes the
+old entry and adds the new one. All writers of the table live here.
+Searching is in `fedishare.storage.listing_search`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, cast
+
+from fedishare.listings.model import (
+    Image,
+    Kind,
+    Listing,
+    Place,
+    Purpose,
+    Reciprocal,
+    Status,
+    Visibility,
+)
+from fedishare.outbox.activities import iso
+from fedishare.storage.database import Database, Row, Transaction
+from fedishare.types import JSON
+
+# Every column but `num`, `deleted` and `document`, in insert order.
+COLUMNS = (
+    "id", "remote", "author", "purpose", "kind", "status", "visibility", "title",
+    "description", "place_name", "lat", "lon", "radius_km", "start_at", "end_at",
+    "expires_at", "return_by", "hours", "capacity", "party_size", "flexible", "house_rules",
+    "reserved_for", "audience", "extra", "published", "updated",
+)  # fmt: skip
+SELECT_COLUMNS = ", ".join(f"l.{c}" for c in COLUMNS)
+_INSERT = (
+    f"INSERT INTO listings ({', '.join(COLUMNS)}, document)"
+    f" VALUES ({', '.join('?' for _ in COLUMNS)}, ?)"
+)
+_UPDATE = (
+    f"UPDATE listings SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])}, document = ? WHERE num = ?"
+)
+_INDEX_ADD = "INSERT INTO listings_fts (rowid, title, description, place_name) VALUES (?, ?, ?, ?)"
+# External-content FTS5 removes an entry given the values it was indexed with.
+_INDEX_REMOVE = (
+    "INSERT INTO listings_fts (listings_fts, rowid, title, description, place_name)"
+    " SELECT 'delete', num, title, description, place_name FROM listings WHERE num = ?"
+)
+
+
+def dump(document: JSON) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+def _time(dt: datetime | None) -> str | None:
+    return None if dt is None else iso(dt)
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _maybe_when(text: str | None) -> datetime | None:
+    return None if text is None else _when(text)
+
+
+def row_values(listing: Listing) -> tuple[Any, ...]:
+    """The listing as the values of COLUMNS."""
+    place = listing.place
+    extra: JSON = {}
+    if listing.images:
+        extra["images"] = [[i.url, i.alt, i.media_type] for i in listing.images]
+    if listing.reciprocal is not None:
+        r = listing.reciprocal
+        extra["reciprocal"] = [r.unit, r.amount, r.resource]
+    return (
+        listing.id,
+        int(listing.origin == "remote"),
+        listing.author,
+        listing.purpose,
+        listing.kind,
+        listing.status,
+        listing.visibility,
+        listing.title,
+        listing.description,
+        place.name,
+        place.latitude,
+        place.longitude,
+        place.radius_km,
+        _time(listing.start),
+        iso(listing.end),
+        iso(listing.expires),
+        _time(listing.return_by),
+        listing.hours,
+        listing.capacity,
+        listing.party_size,
+        int(listing.flexible),
+        listing.house_rules,
+        listing.reserved_for,
+        listing.audience,
+        dump(extra),
+        iso(listing.published),
+        iso(listing.updated),
+    )
+
+
+def from_row(row: Row) -> Listing:
+    extra = json.loads(row["extra"])
+    reciprocal = extra.get("reciprocal")
+    return Listing(
+        id=row["id"],
+        author=row["author"],
+        origin="remote" if row["remote"] else "local",
+        purpose=cast(Purpose, row["purpose"]),
+        kind=cast(Kind, row["kind"]),
+        status=cast(Status, row["status"]),
+        title=row["title"],
+        description=row["description"],
+        place=Place(row["place_name"], row["lat"], row["lon"], row["radius_km"]),
+        published=_when(row["published"]),
+        updated=_when(row["updated"]),
+        expires=_when(row["expires_at"]),
+        end=_when(row["end_at"]),
+        start=_maybe_when(row["start_at"]),
+        return_by=_maybe_when(row["return_by"]),
+        hours=row["hours"],
+        reciprocal=None if reciprocal is None else Reciprocal(*reciprocal),
+        capacity=row["capacity"],
+        party_size=row["party_size"],
+        flexible=bool(row["flexible"]),
+        house_rules=row["house_rules"],
+        images=tuple(Image(*i) for i in extra.get("images", [])),
+        reserved_for=row["reserved_for"],
+        visibility=cast(Visibility, row["visibility"]),
+        audience=row["audience"],
+    )
+
+
+async def get(db: Database | Transaction, listing_id: str) -> Listing | None:
+    """A live (not deleted) listing by id."""
+    row = await db.fetch_one(
+        f"SELECT {SELECT_COLUMNS} FROM listings l WHERE l.id = ? AND l.deleted = 0",
+        (listing_id,),
+    )
+    return None if row is None else from_row(row)
+
+
+async def get_document(db: Database | Transaction, listing_id: str) -> tuple[JSON, bool] | None:
+    """(the stored document, deleted?) — a deleted listing's document is its Tombstone."""
+    row = await db.fetch_one("SELECT document, deleted FROM listings WHERE id = ?", (listing_id,))
+    return None if row is None else (json.loads(row["document"]), bool(row["deleted"]))
+
+
+async def upsert(tx: Transaction, listing: Listing, document: JSON) -> bool:
+    """Store a new listing, or replace a stored one when `listing.updated` is newer.
+
+    False (nothing changed) when the stored version is as new or newer, when the id was
+    deleted (ids are never reused), or when the origin differs (a remote object never
+    replaces one of ours, nor the other way round)."""
+    values = row_values(listing)
+    row = await tx.fetch_one(
+        "SELECT num, remote, updated, deleted FROM listings WHERE id = ?", (listing.id,)
+    )
+    if row is None:
+        num = await tx.insert(_INSERT, (*values, dump(document)))
+        await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
+        return True
+    if row["deleted"] or row["remote"] != values[1] or row["updated"] >= iso(listing.updated):
+        return False
+    num = row["num"]
+    await tx.execute(_INDEX_REMOVE, (num,))
+    await tx.execute(_UPDATE, (*values[1:], dump(document), num))
+    await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
+    return True
+
+
+async def insert_many(tx: Transaction, items: Iterable[tuple[Listing, JSON]]) -> None:
+    """Bulk insert of new listings (ids not yet stored), indexed in one statement at the end."""
+    start = await tx.fetch_one("SELECT coalesce(max(num), 0) FROM listings")
+    first = 0 if start is None else int(start[0])
+    await tx.executemany(_INSERT, ((*row_values(item), dump(doc)) for item, doc in items))
+    await tx.execute(
+        "INSERT INTO listings_fts (rowid, title, description, place_name)"
+        " SELECT num, title, description, place_name FROM listings WHERE num > ?",
+        (first,),
+    )
+
+
+async def set_status(
+    tx: Transaction,
+    listing_id: str,
+    status: Status,
+    *,
+    updated: datetime,
+    document: JSON,
+    reserved_for: str | None = None,
+) -> bool:
+    """Move a live listing to `status` (with `reserved_for` when reserved, or to record who
+    took it); False if it is deleted, unknown, or `updated` is not newer."""
+    changed = await tx.execute(
+        "UPDATE listings SET status = ?, reserved_for = ?, updated = ?, document = ?"
+        " WHERE id = ? AND deleted = 0 AND updated < ?",
+        (status, reserved_for, iso(updated), dump(document), listing_id, iso(updated)),
+    )
+    return changed > 0
+
+
+async def set_document(tx: Transaction, listing_id: str, document: JSON) -> None:
+    await tx.execute("UPDATE listings SET document = ? WHERE id = ?", (dump(document), listing_id))
+
+
+async def delete(tx: Transaction, listing_id: str, deleted_at: datetime, tombstone: JSON) -> bool:
+    """Turn a listing into a Tombstone: its text and position are dropped (and leave the
+    index), its row and id stay so that the id is never taken again. False if already gone."""
+    row = await tx.fetch_one("SELECT num FROM listings WHERE id = ? AND deleted = 0", (listing_id,))
+    if row is None:
+        return False
+    await tx.execute(_INDEX_REMOVE, (row["num"],))
+    await tx.execute(
+        "UPDATE listings SET deleted = 1, status = 'withdrawn', title = '', description = '',"
+        " place_name = '', lat = NULL, lon = NULL, house_rules = '', reserved_for = NULL,"
+        " extra = '{}', updated = ?, document = ? WHERE num = ?",
+        (iso(deleted_at), dump(tombstone), row["num"]),
+    )
+    return True
+
+
+async def expire_due(tx: Transaction, now: datetime) -> list[str]:
+    """Mark every open or reserved listing whose time has come as expired; return the ids
+    of ours among them, whose `updated` moves on (at least a second) so that the caller can
+    store and publish their Updates. Other servers' listings keep their `updated`: a later
+    Update from their author must still apply."""
+    due = "status IN ('open', 'reserved') AND deleted = 0 AND expires_at <= ?"
+    at = iso(now)
+    rows = await tx.fetch_all(f"SELECT id FROM listings WHERE {due} AND remote = 0", (at,))
+    await tx.execute(
+        "UPDATE listings SET status = 'expired', updated = CASE WHEN remote = 0"
+        " THEN max(?, strftime('%Y-%m-%dT%H:%M:%SZ', updated, '+1 second')) ELSE updated END"
+        f" WHERE {due}",
+        (at, at),
+    )
+    return [row["id"] for row in rows]
