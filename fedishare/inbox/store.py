@@ -83,6 +83,10 @@ class InboxWriter:
             async with self._db.transaction() as tx:
                 await inbox_items.insert_many(tx, [item for item, _ in batch], self._now())
         except Exception as exc:
+            if len(batch) > 1:  # one bad row must not fail the others: write them one by one
+                for one in batch:
+                    await self._write([one])
+                return
             for _, done in batch:
                 if not done.done():
                     done.set_exception(StoreUnavailable(f"storing failed: {exc}"))

@@ -1,0 +1,57 @@
+"""The inbox queue's SQL: claims are atomic leases, outcomes and releases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from fedishare.storage import inbox_items
+from fedishare.storage.database import Database, open_database
+from fedishare.storage.inbox_items import NewItem
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    async with open_database(tmp_path / "db.sqlite3") as database:
+        async with database.transaction() as tx:
+            await inbox_items.insert_many(
+                tx,
+                [NewItem(f"http://p.test/{n}", "http://p.test/u", None, "{}") for n in range(5)],
+                100.0,
+            )
+        yield database
+
+
+async def test_claims_take_due_items_oldest_first_and_lease_them(db: Database) -> None:
+    async with db.transaction() as tx:
+        first = await inbox_items.claim_due(tx, 100.0, 60.0, 3)
+        second = await inbox_items.claim_due(tx, 100.0, 60.0, 3)
+        third = await inbox_items.claim_due(tx, 100.0, 60.0, 3)
+    assert [i.id for i in first] == [1, 2, 3]
+    assert [i.id for i in second] == [4, 5]
+    assert third == []
+    assert {i.attempts for i in first + second} == {1}
+    async with db.transaction() as tx:
+        assert len(await inbox_items.claim_due(tx, 160.0, 60.0, 10)) == 5  # leases ran out
+
+
+async def test_outcomes(db: Database) -> None:
+    async with db.transaction() as tx:
+        await inbox_items.claim_due(tx, 100.0, 60.0, 5)
+        await inbox_items.mark_processed(tx, [1], 101.0)
+        await inbox_items.mark_failed(tx, [(2, "no")], 101.0)
+        await inbox_items.retry_later(tx, [(3, "later", 500.0)])
+        await inbox_items.release(tx, [4, 5], 101.0)
+    rows = await db.fetch_all(
+        "SELECT id, state, attempts, next_try, error FROM inbox_items ORDER BY id"
+    )
+    assert [tuple(r) for r in rows] == [
+        (1, "processed", 1, 160.0, None),
+        (2, "failed", 1, 160.0, "no"),
+        (3, "received", 1, 500.0, "later"),
+        (4, "received", 0, 101.0, None),
+        (5, "received", 0, 101.0, None),
+    ]
+    assert await inbox_items.count_by_state(db) == {"processed": 1, "failed": 1, "received": 3}
