@@ -19,7 +19,9 @@ TAGS = frozenset(
 # Mastodon's microformats; `class` must not also be listed in ATTRIBUTES.
 CLASSES = {"a": {"mention", "hashtag", "u-url"}, "span": {"h-card", "invisible", "ellipsis"}}
 ATTRIBUTES = {"a": {"href"}}
-_BLOCKS = frozenset({"p", "br", "li", "blockquote", "pre", "ul", "ol"})
+# A line break before these tags, a blank line around these blocks.
+_LINES = frozenset({"br", "li"})
+_BLOCKS = frozenset({"p", "blockquote", "pre", "ul", "ol"})
 
 
 @cache
@@ -47,6 +49,8 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCKS:
+            self.parts.append("\n\n")
+        elif tag in _LINES:
             self.parts.append("\n")
         if tag == "span" and ("class", "invisible") in attrs:
             self._hidden += 1
@@ -55,7 +59,7 @@ class _Text(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _BLOCKS:
-            self.parts.append("\n")
+            self.parts.append("\n\n")
         if tag == "span" and self._hidden:
             self._hidden -= 1
 

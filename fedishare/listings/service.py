@@ -163,9 +163,13 @@ async def _move(
         )
         note = to_note(listing, inst.urls.base)
         changed = await store.set_status(
-            tx, listing.id, status, updated=listing.updated, document=note,
+            tx,
+            listing.id,
+            status,
+            updated=listing.updated,
+            document=note,
             reserved_for=listing.reserved_for,
-        )  # fmt: skip
+        )
         if not changed:
             raise Refusal("the listing changed meanwhile; try again", 409)
     return Change(author, listing, activities.update(inst.urls.base, note, listing.updated))

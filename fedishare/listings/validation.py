@@ -303,8 +303,9 @@ def _expiry(
         raise Refusal("expires: in the past")
     if chosen > latest:
         days = max_lifetime(kind).days
-        why = "the stay's end" if stay_end is not None and latest == stay_end else f"{days} days"
-        raise Refusal(f"expires: at most {why} after publication ({latest:%Y-%m-%d})")
+        by_end = stay_end is not None and latest == stay_end
+        why = "the stay's end" if by_end else f"{days} days after publication"
+        raise Refusal(f"expires: at most {why} ({latest:%Y-%m-%d})")
     return chosen
 
 

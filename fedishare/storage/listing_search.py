@@ -112,7 +112,11 @@ def build(q: Query) -> tuple[str, list[Any]]:
         raise ValueError("a distance (within_km) needs a point (near)")
     if match and order == "relevance":
         select.append("bm25(listings_fts, 4.0, 1.0, 2.0) AS rank")
-    _filters(q, where, params)
+    # Without ANALYZE statistics SQLite takes any equality on an indexed column (status,
+    # kind) to be very selective and would walk that index; when the words or the box are
+    # the narrow part, the unary + keeps those columns from being used as an index.
+    narrow = bool(match) or (q.near is not None and q.within_km is not None)
+    _filters(q, where, params, plain="+" if narrow else "")
     sql = f"SELECT {', '.join(select)} FROM {source} WHERE {' AND '.join(where)}"
     sql += {
         "newest": " ORDER BY l.published DESC, l.num DESC",
@@ -130,9 +134,9 @@ def _in(column: str, values: tuple[str, ...], where: list[str], params: list[Any
         params.extend(values)
 
 
-def _filters(q: Query, where: list[str], params: list[Any]) -> None:
-    _in("l.status", q.statuses, where, params)
-    _in("l.kind", q.kinds, where, params)
+def _filters(q: Query, where: list[str], params: list[Any], plain: str) -> None:
+    _in(f"{plain}l.status", q.statuses, where, params)
+    _in(f"{plain}l.kind", q.kinds, where, params)
     _in("l.visibility", q.visibilities, where, params)
     if q.purpose is not None:
         where.append("l.purpose = ?")
@@ -147,13 +151,13 @@ def _filters(q: Query, where: list[str], params: list[Any]) -> None:
         first, last = q.dates
         if last <= first:
             raise ValueError("the dates end before they start")
-        where.append("l.kind = 'stay' AND l.start_at < ? AND l.end_at > ?")
+        where.append(f"{plain}l.kind = 'stay' AND l.start_at < ? AND l.end_at > ?")
         params += [iso(last), iso(first)]
     if q.party_size is not None:
-        where.append("l.kind = 'stay' AND l.purpose = 'offer' AND l.capacity >= ?")
+        where.append(f"{plain}l.kind = 'stay' AND l.purpose = 'offer' AND l.capacity >= ?")
         params.append(q.party_size)
     if q.capacity is not None:
-        where.append("l.kind = 'stay' AND l.purpose = 'request' AND l.party_size <= ?")
+        where.append(f"{plain}l.kind = 'stay' AND l.purpose = 'request' AND l.party_size <= ?")
         params.append(q.capacity)
 
 
