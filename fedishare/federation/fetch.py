@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from urllib.parse import urlsplit
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
@@ -22,6 +23,7 @@ from fedishare.urls import Urls
 
 ACTIVITY_TYPES = frozenset({"application/activity+json", "application/ld+json"})
 JRD_TYPES = frozenset({"application/jrd+json", "application/json"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class FetchError(Exception):
@@ -51,14 +53,19 @@ async def get_json(inst: Instance, url: str, *, accept: str, media_types: Collec
 
 
 def host_of(url: str) -> str:
-    """host[:port] of an absolute http(s) URL, lower-case; FetchError for anything else."""
+    """host[:port] of an absolute http(s) URL, lower-case, without a default port;
+    FetchError for anything else. (urlsplit: httpx.URL costs ~50 µs, on every inbox POST.)"""
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
+        parts = urlsplit(url)
+        port = parts.port
+    except (ValueError, TypeError, AttributeError) as exc:
         raise FetchError(f"not a URL: {url!r}") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError(f"not an http(s) URL: {url!r}")
-    return parsed.netloc.decode("ascii").lower()
+    host = parts.netloc.rpartition("@")[2].lower()
+    if port is not None and port == _DEFAULT_PORTS[parts.scheme]:
+        host = host.rpartition(":")[0]
+    return host
 
 
 def _check_url(inst: Instance, url: str) -> None:

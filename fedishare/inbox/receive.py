@@ -38,6 +38,7 @@ class Activity:
     id: str
     type: str
     actor: str
+    actor_host: str
     document: JSON
     text: str  # the body as received, stored as is
 
@@ -56,7 +57,7 @@ class Delivery:
 async def receive(inst: Instance, writer: InboxWriter, delivery: Delivery) -> bool:
     """Check and store; True if stored (or stored before), False if dropped unverified."""
     activity = parse_activity(delivery.body)
-    _check_host(inst, activity.actor)
+    _check_host(inst, activity.actor_host)
     if await _is_unknown_self_delete(inst, activity):
         return False
     key = await verify_request(
@@ -64,7 +65,7 @@ async def receive(inst: Instance, writer: InboxWriter, delivery: Delivery) -> bo
         delivery.target,
         delivery.headers,
         delivery.body,
-        resolve_key=partial(_permitted_key, inst),
+        resolve_key=partial(_permitted_key, inst, activity.actor_host),
         now=inst.clock(),
     )
     if key.owner != activity.actor:
@@ -95,14 +96,15 @@ def parse_activity(body: bytes) -> Activity:
     if actor is None:
         raise BadActivity("the activity has no actor")
     try:
-        same_origin = host_of(activity_id) == host_of(actor)
+        actor_host = host_of(actor)
+        same_origin = host_of(activity_id) == actor_host
     except FetchError as exc:
         raise BadActivity(f"the activity's id or actor is not an http(s) URL: {exc}") from exc
     if not same_origin:
         # Ids are unique per activity: another host must not claim one (a replay would
         # then be taken for the real thing and dropped).
         raise BadActivity("the activity's id is not on its actor's host")
-    return Activity(activity_id, kind, actor, document, text)
+    return Activity(activity_id, kind, actor, actor_host, document, text)
 
 
 def id_of(value: Any) -> str | None:
@@ -112,17 +114,20 @@ def id_of(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _check_host(inst: Instance, url: str) -> None:
-    host = host_of(url)
+def _check_host(inst: Instance, host: str) -> None:
     if not inst.config.federation.permits(host):
         raise HostRefused(f"{host} may not federate with this instance")
 
 
-async def _permitted_key(inst: Instance, key_id: str, refresh: bool) -> ResolvedKey:
+async def _permitted_key(
+    inst: Instance, actor_host: str, key_id: str, refresh: bool
+) -> ResolvedKey:
     try:
-        _check_host(inst, key_id)
+        host = host_of(key_id)
     except FetchError as exc:
         raise MalformedSignature(f"keyId is not an http(s) URL: {key_id!r}") from exc
+    if host != actor_host:  # the actor's host is checked already
+        _check_host(inst, host)
     return await resolve_key(inst, key_id, refresh)
 
 
