@@ -130,6 +130,13 @@ async def test_mastodon_style_requests_are_accepted(
     assert len(await rows(oak)) == 1
 
 
+async def test_the_query_string_is_part_of_the_signed_target(
+    oak: Node, peer: MastodonPeer, client: httpx.AsyncClient
+) -> None:
+    response = await post(client, peer, oak, note(), path="/inbox?from=relay%2Fa")
+    assert response.status_code == 202, response.text
+
+
 async def test_member_group_and_instance_inboxes_record_their_recipient(
     oak: Node, peer: MastodonPeer, client: httpx.AsyncClient
 ) -> None:

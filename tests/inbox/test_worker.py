@@ -242,6 +242,27 @@ async def test_items_claimed_by_a_dead_worker_are_taken_over_when_the_lease_ends
     assert await states(inst) == [("1", "processed", 2), ("2", "processed", 2)]
 
 
+async def test_a_slow_batch_keeps_its_lease(
+    inst: Instance, handler: Recorder, clock: Clock
+) -> None:
+    seen: list[float] = []
+
+    async def slow(inst: Instance, item: InboxItem) -> None:
+        clock.advance(LEASE_SECONDS * 0.75)
+
+    async def look(inst: Instance, item: InboxItem) -> None:
+        seen.append(await inst.db.fetch_value("SELECT next_try FROM inbox_items WHERE id = 3"))
+
+    handler.behaviour[activity_id(1)] = slow
+    handler.behaviour[activity_id(2)] = look
+    await queue(inst, 1, 2, 3)
+    start = clock().timestamp()
+    await process_due(inst)
+    # item 3 was still ahead when item 2 started: its lease was renewed from then on
+    assert seen == [start + LEASE_SECONDS * 0.75 + LEASE_SECONDS]
+    assert [s for _, s, _ in await states(inst)] == ["processed"] * 3
+
+
 async def test_the_worker_wakes_when_the_writer_commits(inst: Instance, handler: Recorder) -> None:
     stop = asyncio.Event()
     worker = asyncio.create_task(run_inbox_worker(inst, stop))
