@@ -126,8 +126,9 @@ async def test_a_fan_out_killed_midway_reaches_every_inbox_after_restart(tmp_pat
 
         received = [d for d in inboxes.received() if d.activity_id == activity_id]
         assert {d.verdict for d in received} == {"ok"}
-        # At least once; a second copy only for those in flight at the kill.
-        assert len(received) - FOLLOWERS <= CONCURRENCY
+        # At least once; a second copy only for those in flight at the kill, or answered
+        # but not yet recorded (outcomes are committed in batches).
+        assert len(received) - FOLLOWERS <= 2 * CONCURRENCY
 
     with sqlite3.connect(site / "fedishare.sqlite3") as conn:
         stored = conn.execute(

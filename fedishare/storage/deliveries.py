@@ -90,7 +90,9 @@ WHERE id IN (
         <= CASE WHEN coalesce(dh.failures, 0) >= :failing THEN 1 ELSE :per_host END
     ORDER BY r.next_try, r.id LIMIT :limit
 )
-RETURNING id
+RETURNING id, inbox, host, attempts, activity_rowid,
+    (SELECT actor_id FROM outbox_activities a WHERE a.id = activity_rowid),
+    (SELECT document FROM outbox_activities a WHERE a.id = activity_rowid)
 """
 
 
@@ -120,15 +122,7 @@ async def claim(
             "held": json.dumps(dict(held)),
         },
     )
-    if not rows:
-        return []
-    claimed = await tx.fetch_all(
-        "SELECT d.id, d.inbox, d.host, d.attempts, d.activity_rowid, a.actor_id, a.document"
-        " FROM deliveries d JOIN outbox_activities a ON a.id = d.activity_rowid"
-        " WHERE d.id IN (SELECT value FROM json_each(?)) ORDER BY d.id",
-        (json.dumps([r[0] for r in rows]),),
-    )
-    return [Claim(*row) for row in claimed]
+    return sorted((Claim(*row) for row in rows), key=lambda c: c.id)
 
 
 async def renew(tx: Transaction, ids: Sequence[int], lease_until: float) -> None:
@@ -195,14 +189,17 @@ async def _record_hosts(tx: Transaction, outcomes: Sequence[Outcome], now: float
             answered.setdefault(o.host, False)
             failures[o.host] = failures.get(o.host, 0) + 1
             errors[o.host] = o.error
+    # Hosts that answered and have not failed since: one statement for all of them.
+    recovered = [(host,) for host, up in answered.items() if up and failures[host] == 0]
+    if recovered:
+        await tx.executemany(
+            "UPDATE delivery_hosts SET failures = 0, paused_until = 0, last_error = NULL"
+            " WHERE host = ? AND (failures > 0 OR paused_until > 0)",
+            recovered,
+        )
     for host, up in answered.items():
         count = failures[host]
-        if up and count == 0:
-            await tx.execute(
-                "UPDATE delivery_hosts SET failures = 0, paused_until = 0, last_error = NULL"
-                " WHERE host = ? AND (failures > 0 OR paused_until > 0)",
-                (host,),
-            )
+        if count == 0:
             continue
         row = await tx.fetch_one(
             "INSERT INTO delivery_hosts (host, failures, last_error) VALUES (?, ?, ?)"

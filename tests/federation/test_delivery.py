@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -168,11 +168,27 @@ async def rig(
             yield Rig(inst, alice, sink, clock, router)
 
 
+_workers: list[DeliveryWorker] = []
+
+
+def closing(worker: DeliveryWorker) -> DeliveryWorker:
+    """Have `worker`'s signing thread let go of at the end of the test."""
+    _workers.append(worker)
+    return worker
+
+
+@pytest.fixture(autouse=True)
+def _close_workers() -> Iterator[None]:
+    yield
+    while _workers:
+        _workers.pop().close()
+
+
 @pytest.fixture
 async def manual(tmp_path: Path) -> AsyncIterator[tuple[Rig, DeliveryWorker]]:
     """No background worker: the test turns the worker's crank itself."""
     async with rig(tmp_path, workers=False, sink_hosts=("sink.test", "other.test")) as r:
-        yield r, DeliveryWorker(r.inst)
+        yield r, closing(DeliveryWorker(r.inst))
 
 
 async def turn(worker: DeliveryWorker) -> int:
@@ -341,7 +357,7 @@ async def test_410_marks_the_inbox_gone_and_stops_delivering_to_it(
 ) -> None:
     limits = {"delivery_per_host": 1}
     async with rig(tmp_path, workers=False, limits=limits) as r:
-        worker = DeliveryWorker(r.inst)
+        worker = closing(DeliveryWorker(r.inst))
         r.sink.status = lambda host, n: 410
         inbox = "http://sink.test/users/gone/inbox"
         await r.publish([inbox], number=1)
@@ -453,7 +469,7 @@ async def test_blocked_hosts_are_never_contacted(tmp_path: Path) -> None:
     federation = {"block": ["blocked.test"]}
     hosts = ("blocked.test", "sub.blocked.test", "sink.test")
     async with rig(tmp_path, workers=False, sink_hosts=hosts, federation=federation) as r:
-        worker = DeliveryWorker(r.inst)
+        worker = closing(DeliveryWorker(r.inst))
         await r.publish([f"http://{h}/inbox" for h in hosts])
         await turn(worker)
         assert [x.host for x in r.sink.received] == ["sink.test"]
@@ -476,7 +492,7 @@ async def test_a_crashed_attempt_is_retried_once_its_lease_runs_out(
     assert await worker.step() == 1
     await eventually(lambda: len(r.sink.received) == 1)
     # The process "dies": this worker is never heard of again. A new one starts.
-    fresh = DeliveryWorker(r.inst)
+    fresh = closing(DeliveryWorker(r.inst))
     assert await fresh.step() == 0
     r.clock.advance(LEASE)
     r.sink.gates.clear()
