@@ -32,7 +32,7 @@ from fedishare.outbox.publish import publish
 from fedishare.storage import deliveries as store
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Row
-from tests.harness import HostRouter, make_config
+from tests.harness import HostRouter, Network, make_config
 
 HERE = "here.test"
 ALICE = f"http://{HERE}/users/alice"
@@ -502,3 +502,33 @@ async def test_a_crashed_attempt_is_retried_once_its_lease_runs_out(
     assert len(r.sink.received) == 2  # at least once: the first may have arrived too
     hung.set()
     await worker.wait_idle()
+
+
+# --- two instances, both workers running ----------------------------------------------------
+
+
+async def test_a_follow_crosses_to_another_instance_and_its_accept_comes_back(
+    net: Network,
+) -> None:
+    from fedishare.outbox.follow import follow_actor
+    from fedishare.storage import follows
+
+    oak, elm = await net.add("oak.test"), await net.add("elm.test")
+    alice = await create_member(oak.instance.db, oak.instance.clock, "alice")
+    await create_member(elm.instance.db, elm.instance.clock, "bob")
+    follow = await follow_actor(oak.instance, alice, "http://elm.test/users/bob")
+
+    async def accepted() -> bool:
+        found = await follows.find(oak.instance.db, "http://oak.test/users/alice", follow["object"])
+        return found is not None and found.state == "accepted"
+
+    await eventually(accepted, timeout=20)
+    # Each side delivered once: oak the Follow to bob's inbox, elm the Accept to alice's.
+    for node, inbox in (
+        (oak, "http://elm.test/users/bob/inbox"),
+        (elm, "http://oak.test/users/alice/inbox"),
+    ):
+        rows = await node.instance.db.fetch_all("SELECT * FROM deliveries")
+        assert [(r["inbox"], r["state"], r["last_status"]) for r in rows] == [
+            (inbox, "delivered", 202)
+        ]
