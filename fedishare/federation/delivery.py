@@ -1,14 +1,12 @@
 """The delivery worker: sends queued activities to remote inboxes as signed POSTs.
 
 Each turn of the loop is one transaction that records the outcomes of finished attempts,
-renews the leases of running ones and claims as many due rows as there are free slots (at
-most `limits.delivery_concurrency` in flight, `limits.delivery_per_host` per host, and one at
-a time to a host that keeps failing). Every attempt is signed afresh, so its Date is current.
-
-What an answer means (`judge`): any 2xx is delivered; 410 means the inbox is gone for good;
-other 4xx fail at once, except 401 (the receiver may not have fetched our key yet: retried a
-few times) and 408/429 (retried); 5xx, timeouts and refused connections are retried with
-backoff and count toward pausing the host.
+renews the leases of the rows it holds and claims due rows. It claims ahead of need (up to
+`PREFETCH` times the limits), so a slot that frees up is refilled from memory at once; it
+starts at most `limits.delivery_concurrency` attempts at a time, `limits.delivery_per_host`
+to one host, and one at a time to a host that keeps failing. Every attempt is signed afresh
+(its Date is current), on a thread of its own: RSA releases the GIL, so signing overlaps the
+HTTP work of the event loop. `delivery_outcome` says what each answer means.
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from fedishare.context import Instance
 from fedishare.federation.actor_document import actor_id
-from fedishare.federation.backoff import MAX_DELAY, MAX_UNAUTHORIZED_ATTEMPTS, retry_delay
+from fedishare.federation.delivery_outcome import judge, outcome_of, retry, retry_after_seconds
 from fedishare.federation.signing import sign_headers
 from fedishare.storage import deliveries as store
 from fedishare.storage.deliveries import Claim, Outcome
@@ -54,74 +52,6 @@ class Sender:
 
 class SenderMissing(Exception):
     """The local actor that published the activity no longer exists."""
-
-
-def judge(claim: Claim, status: int, now: float, *, retry_after: float | None = None) -> Outcome:
-    """The outcome of an attempt that got an HTTP answer with `status`."""
-    if 200 <= status < 300:
-        return _outcome(claim, "delivered", status=status, host_up=True)
-    if status == 410:
-        return _outcome(claim, "gone", status=status, error="410 Gone", host_up=True)
-    error = f"HTTP {status}"
-    if status == 401:
-        return retry(claim, now, error, status=status, max_attempts=MAX_UNAUTHORIZED_ATTEMPTS)
-    if status in (408, 429) or status >= 500:
-        return retry(claim, now, error, status=status, host_up=False, retry_after=retry_after)
-    if 400 <= status < 500:
-        return _outcome(claim, "failed", status=status, error=error, host_up=True)
-    # 1xx and 3xx: an inbox does not redirect; maybe a misconfigured proxy that gets fixed.
-    return retry(claim, now, error, status=status)
-
-
-def retry(
-    claim: Claim,
-    now: float,
-    error: str,
-    *,
-    status: int | None = None,
-    host_up: bool | None = None,
-    retry_after: float | None = None,
-    max_attempts: int | None = None,
-) -> Outcome:
-    """Try again after the backoff for this attempt, or give up once attempts run out."""
-    if max_attempts is None:
-        delay = retry_delay(claim.attempts)
-    else:
-        delay = retry_delay(claim.attempts, max_attempts=max_attempts)
-    if delay is None:
-        reason = f"gave up after {claim.attempts} attempts: {error}"
-        return _outcome(claim, "failed", status=status, error=reason, host_up=host_up)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, MAX_DELAY))
-    return _outcome(
-        claim, "retry", next_try=now + delay, status=status, error=error, host_up=host_up
-    )
-
-
-def _outcome(
-    claim: Claim,
-    state: store.State,
-    *,
-    next_try: float | None = None,
-    status: int | None = None,
-    error: str | None = None,
-    host_up: bool | None = None,
-) -> Outcome:
-    return Outcome(
-        id=claim.id,
-        host=claim.host,
-        inbox=claim.inbox,
-        state=state,
-        next_try=next_try,
-        status=status,
-        error=error,
-        host_up=host_up,
-    )
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    return float(value) if value.isdigit() else None
 
 
 async def run_delivery_worker(inst: Instance, stop: asyncio.Event) -> None:
@@ -208,7 +138,7 @@ class DeliveryWorker:
                 self._held[claim.host] += 1
             else:
                 error = f"{claim.host} is refused by the federation settings"
-                self._finish(_outcome(claim, "failed", error=error))
+                self._finish(outcome_of(claim, "failed", error=error))
         self._fill()
         return len(claims)
 
@@ -233,7 +163,7 @@ class DeliveryWorker:
         _decrement(self._active, claim.host)
         _decrement(self._held, claim.host)
         if task.cancelled():
-            outcome = _outcome(claim, "released")
+            outcome = outcome_of(claim, "released")
         elif (exc := task.exception()) is not None:  # _attempt catches everything; be sure
             outcome = retry(claim, self.inst.clock().timestamp(), repr(exc))
         else:
@@ -243,7 +173,7 @@ class DeliveryWorker:
             for other in [c for c in self._ready if c.inbox == claim.inbox]:
                 self._ready.remove(other)
                 _decrement(self._held, other.host)
-                self._finish(_outcome(other, "gone", status=outcome.status, error=outcome.error))
+                self._finish(outcome_of(other, "gone", status=outcome.status, error=outcome.error))
         self._fill()
 
     def _finish(self, outcome: Outcome) -> None:
@@ -274,7 +204,7 @@ class DeliveryWorker:
                 )
                 response = await self.inst.http.send(request)
         except (httpx.UnsupportedProtocol, httpx.InvalidURL, SenderMissing) as exc:
-            return _outcome(claim, "failed", error=f"{type(exc).__name__}: {exc}")
+            return outcome_of(claim, "failed", error=f"{type(exc).__name__}: {exc}")
         except (httpx.TransportError, TimeoutError) as exc:
             now = self.inst.clock().timestamp()
             return retry(claim, now, f"{type(exc).__name__}: {exc}", host_up=False)
@@ -282,7 +212,7 @@ class DeliveryWorker:
             log.exception("delivery %d to %s failed unexpectedly", claim.id, claim.inbox)
             return retry(claim, self.inst.clock().timestamp(), f"{type(exc).__name__}: {exc}")
         now = self.inst.clock().timestamp()
-        return judge(claim, response.status_code, now, retry_after=_retry_after(response))
+        return judge(claim, response.status_code, now, retry_after=retry_after_seconds(response))
 
     async def _sender(self, local_actor_id: int) -> Sender:
         sender = self._senders.get(local_actor_id)
@@ -305,7 +235,7 @@ class DeliveryWorker:
     async def _abandon(self) -> None:
         """Let running attempts finish briefly, abandon the rest, record what is known."""
         for claim in self._ready:
-            self._finish(_outcome(claim, "released"))
+            self._finish(outcome_of(claim, "released"))
         self._ready.clear()
         if self._running:
             _, late = await asyncio.wait(list(self._running), timeout=STOP_GRACE)
