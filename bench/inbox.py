@@ -1,28 +1,32 @@
 """How many signed activities one fedishare process verifies and durably stores per second.
 
 A fresh instance is seeded with `--actors` remote actors (their keys in `remote_actors`, so
-that key fetching is not measured), then `--activities` Create(Note)s signed by those actors,
-each addressed to the community group (so the inbox worker keeps them), are POSTed to the
-shared inbox by a load generator in another process (aiohttp, `--concurrency` in flight).
-Requests are signed before the clock starts. Prints, from the same run:
+that key fetching is not measured); `--activities` Create(Note)s signed by those actors, each
+addressed to the community group (so that the inbox worker keeps them), are POSTed to the
+shared inbox by a load generator in another process (aiohttp, uvloop, `--concurrency` in
+flight). Every request is signed before any clock starts, and each server gets a warm-up
+round first (connections open, keys loaded into memory). Figures from the same run:
 
-  raw RSA verify      cryptography's RSA-2048 PKCS1v15-SHA256 verify, one core (the ceiling
-                      of the crypto alone)
-  check + verify      the whole draft-cavage check (parse, digest, date, RSA), cached key
-  empty route         the same POSTs to a Starlette app that reads the body and answers 202,
-                      under the same uvicorn setup (the ceiling of the HTTP stack)
-  stored              202s per second from the real server; every 202 means verified and
-                      committed (the row count is checked afterwards)
-  processed           activities through the inbox worker per second, from the first POST
-                      until the last one is processed (the worker runs during the load)
+  raw RSA-2048 verify   cryptography, one core, this process: the ceiling of the crypto
+  check_request + RSA   the whole draft-cavage check (parse, digest, date, RSA), cached key
+  (a) empty route       the same POSTs to a Starlette app that reads the body and answers 202,
+                        under uvicorn (uvloop, httptools): the ceiling of the HTTP stack
+  (b) stored, no worker our app under the same uvicorn, workers off: verification and storage
+                        alone. Every 202 means verified and committed.
+  (c) `fedishare serve` exactly as shipped (access log on, inbox worker running): stored is
+                        202s/s while the worker competes; processed is activities through the
+                        worker per second, from the first POST until the last is processed.
+                        Afterwards every 202 is checked to have left a row.
 
-with the server's CPU time per activity. The load generator shares the machine (on 2 cores it
-takes most of one).
+With each, the server's CPU time per activity, and the rate that cost allows on a core of its
+own: the figure to compare when the load generator (most of one core) and anything else on
+the machine compete for the CPUs.
 
-    .venv/bin/python bench/inbox.py [--activities 20000] [--server serve|uvicorn]
+    .venv/bin/python bench/inbox.py [--activities 20000] [--actors 50] [--concurrency 64]
+                                    [--gc-tuned]
 
-`--server serve` runs `fedishare serve` exactly as shipped (access log on); `uvicorn` runs the
-same app under uvicorn without the access log.
+`--gc-tuned` adds a run of (b) with gc.freeze() after start-up and a gen0 threshold of 20,000
+(not shipped).
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ import asyncio
 import json
 import os
 import pickle
+import shutil
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,17 +120,31 @@ app = Starlette(routes=[Route("/inbox", inbox, methods=["POST"])])
 """
 
 OUR_APP = """
+import gc, os
 from pathlib import Path
 from fedishare.app import create_app
 from fedishare.config import load_config
-app = create_app(load_config(Path("instance.toml")))
+app = create_app(load_config(Path("instance.toml")), workers=not os.environ.get("BENCH_NO_WORKERS"))
+if os.environ.get("BENCH_GC_TUNED"):
+    # Not shipped: fewer collections, and the start-up objects out of the full ones.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
 """
 
 
 class Server:
-    def __init__(self, argv: list[str], cwd: Path, port: int) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        cwd: Path,
+        port: int,
+        env: dict[str, str] | None = None,
+        pythonpath: Path | None = None,
+    ) -> None:
         self.log = (cwd / "server.log").open("ab")
-        env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + str(cwd)}
+        path = os.pathsep.join(str(p) for p in (REPO, pythonpath or cwd))
+        env = {**os.environ, **(env or {}), "PYTHONPATH": path}
         self.proc = subprocess.Popen(
             argv, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, env=env
         )
@@ -302,108 +322,147 @@ def _count(site: Path, where: str = "") -> int:
 # ---------------------------------------------------------------- the run
 
 
+@dataclass
+class Phase:
+    """One server's run: the timed POSTs, its CPU, and (when waited for) the processing."""
+
+    rate: float
+    cpu_each: float  # server CPU seconds per activity while the POSTs ran
+    processed_rate: float = 0.0
+    cpu_each_in_all: float = 0.0
+    states: dict[str, int] = field(default_factory=dict)
+    kept: int = 0
+
+
+def run_phase(
+    server: Server, site: Path | None, url: str, files: tuple[Path, Path], concurrency: int
+) -> Phase:
+    """Warm up (connections, keys into memory), then time the POSTs; with ``site``, also wait
+    until the worker has processed everything and check that every 202 left a row."""
+    warm_file, timed_file = files
+    warm_count, timed_count = (len(pickle.loads(f.read_bytes())) for f in files)
+    try:
+        warm = run_loadgen(warm_file, url, concurrency)
+        if warm["statuses"] != {"202": warm_count}:
+            raise SystemExit(f"warm-up failed: {warm['statuses']} (see server.log)")
+        while site is not None and _count(site, "WHERE state = 'received'"):
+            time.sleep(0.1)
+        cpu_before = server.cpu_seconds()
+        result = run_loadgen(timed_file, url, concurrency)
+        cpu_timed = server.cpu_seconds() - cpu_before
+        if result["statuses"] != {"202": timed_count}:
+            raise SystemExit(f"not all accepted: {result['statuses']}")
+        phase = Phase(timed_count / result["elapsed"], cpu_timed / timed_count)
+        if site is None:
+            return phase
+        while _count(site, "WHERE state = 'received'"):
+            time.sleep(0.05)
+        phase.processed_rate = timed_count / (time.time() - result["started"])
+        phase.cpu_each_in_all = (server.cpu_seconds() - cpu_before) / timed_count
+        if _count(site) != warm_count + timed_count:
+            raise SystemExit(f"{_count(site)} rows for {warm_count + timed_count} 202s")
+        phase.states = {s: _count(site, f"WHERE state = '{s}'") for s in ("processed", "failed")}
+        phase.kept = _objects(site)
+        return phase
+    finally:
+        server.stop()
+
+
+def prepare(site: Path, port: int, actors: int, activities: int) -> tuple[list[str], Path, Path]:
+    """A fresh instance with ``actors`` known remote actors, and the signed requests."""
+    for command in (["init", "--domain", f"127.0.0.1:{port}", "--http"], ["account", "list"]):
+        # `account list` runs the migrations and makes the system actors.
+        subprocess.run(
+            [sys.executable, "-m", "fedishare", *command], cwd=site, check=True, capture_output=True
+        )
+    print(f"generating {actors} keys, signing {activities + actors} requests ...", file=sys.stderr)
+    with ProcessPoolExecutor() as pool:
+        pems = [p.decode() for p in pool.map(_new_key_pem, range(actors))]
+    seed(site, pems)
+    base = f"http://127.0.0.1:{port}"
+    requests = sign_all(pems, f"{base}/inbox", f"{base}/users/community", activities + actors)
+    warm_file, timed_file = site / "warm.pickle", site / "timed.pickle"
+    warm_file.write_bytes(pickle.dumps(requests[:actors]))
+    timed_file.write_bytes(pickle.dumps(requests[actors:]))
+    return pems, warm_file, timed_file
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--activities", type=int, default=20_000)
     parser.add_argument("--actors", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--server", choices=("serve", "uvicorn"), default="serve")
+    parser.add_argument(
+        "--gc-tuned",
+        action="store_true",
+        help="also run (b) with gc.freeze() after start-up and a gen0 threshold of 20,000",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="fedishare-bench-") as tmp:
-        site = Path(tmp)
+        root = Path(tmp)
+        site = root / "site"
+        site.mkdir()
         port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        subprocess.run(
-            [sys.executable, "-m", "fedishare", "init", "--domain", f"127.0.0.1:{port}", "--http"],
-            cwd=site,
-            check=True,
-            capture_output=True,
-        )
-        # Runs the migrations and makes the system actors.
-        subprocess.run(
-            [sys.executable, "-m", "fedishare", "account", "list"],
-            cwd=site,
-            check=True,
-            capture_output=True,
-        )
-
-        print(
-            f"generating {args.actors} keys, signing {args.activities} + {args.actors} "
-            "requests ...",
-            file=sys.stderr,
-        )
-        with ProcessPoolExecutor() as pool:
-            pems = [p.decode() for p in pool.map(_new_key_pem, range(args.actors))]
-        seed(site, pems)
-        group = f"{base}/users/community"
-        requests = sign_all(pems, f"{base}/inbox", group, args.activities + args.actors)
-        warmup, timed = requests[: args.actors], requests[args.actors :]
-        timed_file, warm_file = site / "timed.pickle", site / "warm.pickle"
-        timed_file.write_bytes(pickle.dumps(timed))
-        warm_file.write_bytes(pickle.dumps(warmup))
-
+        url = f"http://127.0.0.1:{port}/inbox"
+        pems, warm_file, timed_file = prepare(site, port, args.actors, args.activities)
+        body_size = len(pickle.loads(timed_file.read_bytes())[0][0])
         raw_rate, full_rate = reference_rates(pems[0])
 
-        (site / "empty_app.py").write_text(EMPTY_APP)
+        (root / "empty_app.py").write_text(EMPTY_APP)
+        (root / "our_app.py").write_text(OUR_APP)
         empty_port = _free_port()
-        empty = Server(_uvicorn("empty_app", empty_port), site, empty_port)
-        try:
-            run_loadgen(warm_file, f"http://127.0.0.1:{empty_port}/inbox", args.concurrency)
-            empty_result = run_loadgen(
-                timed_file, f"http://127.0.0.1:{empty_port}/inbox", args.concurrency
+        empty = run_phase(
+            Server(_uvicorn("empty_app", empty_port), root, empty_port),
+            None,
+            f"http://127.0.0.1:{empty_port}/inbox",
+            (warm_file, timed_file),
+            args.concurrency,
+        )
+        alone: dict[str, Phase] = {}
+        for tuned in (False, True) if args.gc_tuned else (False,):
+            copy = root / f"alone-{tuned}"
+            shutil.copytree(site, copy)
+            env = {"BENCH_NO_WORKERS": "1", **({"BENCH_GC_TUNED": "1"} if tuned else {})}
+            server = Server(_uvicorn("our_app", port), copy, port, env, pythonpath=root)
+            alone["GC tuned" if tuned else "plain"] = run_phase(
+                server, None, url, (warm_file, timed_file), args.concurrency
             )
-        finally:
-            empty.stop()
+        shipped = run_phase(
+            Server([sys.executable, "-m", "fedishare", "serve"], site, port),
+            site,
+            url,
+            (warm_file, timed_file),
+            args.concurrency,
+        )
 
-        if args.server == "serve":
-            argv = [sys.executable, "-m", "fedishare", "serve"]
-        else:
-            (site / "our_app.py").write_text(OUR_APP)
-            argv = _uvicorn("our_app", port)
-        server = Server(argv, site, port)
-        try:
-            warm = run_loadgen(warm_file, f"{base}/inbox", args.concurrency)
-            if warm["statuses"] != {"202": len(warmup)}:
-                raise SystemExit(f"warm-up failed: {warm['statuses']} (see {site}/server.log)")
-            while _count(site, "WHERE state = 'received'"):
-                time.sleep(0.1)
-            cpu_before = server.cpu_seconds()
-            result = run_loadgen(timed_file, f"{base}/inbox", args.concurrency)
-            cpu_stored = server.cpu_seconds() - cpu_before
-            while _count(site, "WHERE state = 'received'"):
-                time.sleep(0.05)
-            processed_at = time.time()
-            cpu_all = server.cpu_seconds() - cpu_before
-            rows = _count(site)
-            states = {s: _count(site, f"WHERE state = '{s}'") for s in ("processed", "failed")}
-            kept = _objects(site)
-        finally:
-            server.stop()
-
-    accepted = result["statuses"].get("202", 0)
-    if accepted != len(timed) or rows != len(timed) + len(warmup):
-        raise SystemExit(f"not all stored: {result['statuses']}, {rows} rows")
-    stored_rate = accepted / result["elapsed"]
-    processed_rate = len(timed) / (processed_at - result["started"])
-    empty_rate = empty_result["statuses"].get("202", 0) / empty_result["elapsed"]
-
+    n = args.activities
     print(
-        f"fedishare inbox, {len(timed):,} signed Create(Note)s from {args.actors} actors, "
-        f"{args.concurrency} in flight, server: {args.server}, {os.cpu_count()} CPUs"
+        f"fedishare inbox: {n:,} signed Create(Note)s ({body_size:,} B) from "
+        f"{args.actors} actors, {args.concurrency} in flight, {os.cpu_count()} CPUs shared with "
+        "the load generator"
     )
-    print(f"{'':<20} {'per second':>12}  notes")
-    print(f"{'raw RSA verify':<20} {raw_rate:>12,.0f}  one core, this process")
-    print(f"{'check + verify':<20} {full_rate:>12,.0f}  parse, digest, date, RSA; cached key")
-    print(f"{'empty route':<20} {empty_rate:>12,.0f}  Starlette, read body, 202")
+    print(f"{'':<34} {'per second':>10}  {'server CPU':>10}  {'1 core':>8}")
+    rows = [
+        ("raw RSA-2048 verify", raw_rate, None),
+        ("check_request + RSA, cached key", full_rate, None),
+        ("(a) empty route (read body, 202)", empty.rate, empty.cpu_each),
+    ]
+    for label, phase in alone.items():
+        rows.append((f"(b) stored, no worker, {label}", phase.rate, phase.cpu_each))
+    rows.append(("(c) stored, `fedishare serve`", shipped.rate, shipped.cpu_each))
+    rows.append(("(c) processed by its worker", shipped.processed_rate, shipped.cpu_each_in_all))
+    for label, rate, cpu in rows:
+        cpu_text = f"{cpu * 1e3:7.2f} ms" if cpu else ""
+        core = f"{1 / cpu:8,.0f}" if cpu else ""
+        print(f"{label:<34} {rate:>10,.0f}  {cpu_text:>10}  {core:>8}")
     print(
-        f"{'stored':<20} {stored_rate:>12,.0f}  verified + committed before each 202; "
-        f"{1e3 * cpu_stored / len(timed):.2f} ms server CPU each"
+        "server CPU: per activity while the POSTs ran (for 'processed': storing and processing);"
+        " 1 core: the rate that CPU cost allows on a core of its own."
     )
     print(
-        f"{'processed':<20} {processed_rate:>12,.0f}  through the inbox worker "
-        f"({states['processed']:,} processed, {states['failed']:,} failed, {kept:,} notes kept); "
-        f"{1e3 * cpu_all / len(timed):.2f} ms server CPU each in all"
+        f"(c) worker outcome: {shipped.states.get('processed', 0):,} processed, "
+        f"{shipped.states.get('failed', 0):,} failed, {shipped.kept:,} notes kept"
     )
 
 
