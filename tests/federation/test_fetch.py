@@ -10,6 +10,7 @@ import httpx
 import pytest
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from fedishare.config import parse_config
 from fedishare.context import Instance
@@ -30,9 +31,9 @@ class Server:
         self.response: Response = Response(b'{"id": "x"}', media_type=ACTIVITY)
         self.requests: list[Request] = []
 
-    async def __call__(self, scope: dict[str, object], receive: object, send: object) -> None:
-        self.requests.append(Request(scope))  # type: ignore[arg-type]
-        await self.response(scope, receive, send)  # type: ignore[arg-type]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.requests.append(Request(scope))
+        await self.response(scope, receive, send)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ async def oak(net: Network) -> Node:
 @pytest.fixture
 def server(net: Network) -> Server:
     s = Server()
-    net.router.add("peer.test", s)  # type: ignore[arg-type]
+    net.router.add("peer.test", s)
     return s
 
 
