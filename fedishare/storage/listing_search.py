@@ -26,6 +26,9 @@ EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 MAX_WORDS = 8
 MAX_LIMIT = 100
+# How many of the newest listings a newest-first radius search walks, before searching
+# the whole box: a small window first (a dense area fills a page from it), then a larger one.
+WINDOWS = (250, 2_000)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -81,51 +84,83 @@ def _order(q: Query, has_words: bool) -> Order:
     return "nearest" if q.near is not None else "newest"
 
 
-def build(q: Query) -> tuple[str, list[Any]]:
-    """The SQL and parameters for `q` (separate so that tests and the benchmark can EXPLAIN)."""
+def build(q: Query, *, window: int | None = None) -> tuple[str, list[Any]]:
+    """The SQL and parameters for `q` (separate so that tests and the benchmark can EXPLAIN).
+
+    With `window`, a newest-first search within a radius only looks at the `window` newest
+    listings passing the other filters (see `search`)."""
     match = fts_query(q.words)
     order = _order(q, bool(match))
     select = [SELECT_COLUMNS]
-    where = ["l.deleted = 0"]
-    params: list[Any] = []
-    source = "listings l"
-    if match:
-        source = "listings_fts JOIN listings l ON l.num = listings_fts.rowid"
-        where.append("listings_fts MATCH ?")
-        params.append(match)
+    select_params: list[Any] = []
+    geo: list[str] = []
+    geo_params: list[Any] = []
     if q.near is not None:
         lat, lon = q.near
         scale = max(math.cos(math.radians(lat)), 0.01)
         # Squared distance in degrees of latitude.
         select.append("(l.lat - ?) * (l.lat - ?) + (l.lon - ?) * (l.lon - ?) * ? AS d2")
-        params[:0] = [lat, lat, lon, lon, scale * scale]
+        select_params = [lat, lat, lon, lon, scale * scale]
         if q.within_km is not None:
             dlat = q.within_km / KM_PER_DEGREE
             dlon = min(dlat / scale, 180.0)
-            where.append("l.lat BETWEEN ? AND ? AND l.lon BETWEEN ? AND ?")
-            params += [lat - dlat, lat + dlat, lon - dlon, lon + dlon]
-            where.append("d2 <= ?")
-            params.append(dlat * dlat)
+            geo = ["l.lat BETWEEN ? AND ? AND l.lon BETWEEN ? AND ?", "d2 <= ?"]
+            geo_params = [lat - dlat, lat + dlat, lon - dlon, lon + dlon, dlat * dlat]
         else:
-            where.append("l.lat IS NOT NULL")
+            geo = ["l.lat IS NOT NULL"]
     elif q.within_km is not None:
         raise ValueError("a distance (within_km) needs a point (near)")
-    if match and order == "relevance":
-        select.append("bm25(listings_fts, 4.0, 1.0, 2.0) AS rank")
+    page = [max(1, min(q.limit, MAX_LIMIT)), max(0, q.offset)]
+    order_by = {
+        "newest": " ORDER BY l.published DESC, l.num DESC",
+        "nearest": " ORDER BY d2, l.published DESC",
+        "relevance": " ORDER BY rank, l.published DESC",
+    }[order]
+    where = ["l.deleted = 0"]
+    params: list[Any] = []
+    if window is not None:
+        if match or order != "newest":
+            raise ValueError("a window is for newest-first searches without words")
+        _filters(q, where, params, plain="")
+        inner = f"SELECT * FROM listings l WHERE {' AND '.join(where)}{order_by} LIMIT ?"
+        sql = f"SELECT {', '.join(select)} FROM ({inner}) l WHERE {' AND '.join(geo)}"
+        return sql + order_by + " LIMIT ? OFFSET ?", [
+            *select_params,
+            *params,
+            window,
+            *geo_params,
+            *page,
+        ]
+    source = "listings l"
+    if match:
+        source = "listings_fts JOIN listings l ON l.num = listings_fts.rowid"
+        where.append("listings_fts MATCH ?")
+        params.append(match)
+        if order == "relevance":
+            select.append("bm25(listings_fts, 4.0, 1.0, 2.0) AS rank")
+    where += geo
+    params += geo_params
     # Without ANALYZE statistics SQLite takes any equality on an indexed column (status,
     # kind) to be very selective and would walk that index; when the words or the box are
     # the narrow part, the unary + keeps those columns from being used as an index.
     narrow = bool(match) or (q.near is not None and q.within_km is not None)
     _filters(q, where, params, plain="+" if narrow else "")
     sql = f"SELECT {', '.join(select)} FROM {source} WHERE {' AND '.join(where)}"
-    sql += {
-        "newest": " ORDER BY l.published DESC, l.num DESC",
-        "nearest": " ORDER BY d2, l.published DESC",
-        "relevance": " ORDER BY rank, l.published DESC",
-    }[order]
-    sql += " LIMIT ? OFFSET ?"
-    params += [max(1, min(q.limit, MAX_LIMIT)), max(0, q.offset)]
-    return sql, params
+    return sql + order_by + " LIMIT ? OFFSET ?", [*select_params, *params, *page]
+
+
+def _walks_newest(q: Query) -> bool:
+    """Whether `q` is a newest-first radius search that an index already yields newest first
+    (one status, at most one kind, no words, no dates)."""
+    return (
+        q.near is not None
+        and q.within_km is not None
+        and q.order == "newest"
+        and not fts_query(q.words)
+        and len(q.statuses) == 1
+        and len(q.kinds) <= 1
+        and q.dates is None
+    )
 
 
 def _in(column: str, values: tuple[str, ...], where: list[str], params: list[Any]) -> None:
@@ -162,9 +197,23 @@ def _filters(q: Query, where: list[str], params: list[Any], plain: str) -> None:
 
 
 async def search(db: Database | Transaction, q: Query) -> list[Hit]:
-    """One page of listings matching `q`; each hit has its distance when `near` was given."""
-    sql, params = build(q)
-    rows = await db.fetch_all(sql, params)
+    """One page of listings matching `q`; each hit has its distance when `near` was given.
+
+    Newest first within a radius, the box can hold thousands of listings that would all be
+    sorted by date. Instead a window of the newest listings is walked (in index order) and
+    those in the circle kept: when that fills the page, the page is exact, since everything
+    outside the window is older. Otherwise (a sparse area, a deep page) the box is searched."""
+    rows = None
+    if _walks_newest(q):
+        for window in WINDOWS:
+            sql, params = build(q, window=window + max(0, q.offset))
+            rows = await db.fetch_all(sql, params)
+            if len(rows) == max(1, min(q.limit, MAX_LIMIT)):
+                break
+            rows = None
+    if rows is None:
+        sql, params = build(q)
+        rows = await db.fetch_all(sql, params)
     hits = []
     for row in rows:
         listing = from_row(row)

@@ -1,5 +1,7 @@
 """Listings, ours and other servers', stored for serving, lifecycle and search.
 
+A listing is a row of `listings` (what searches filter on) and its document, the object as
+served or received, in `listing_documents` (kept apart so that searches walk small rows).
 Writes keep the full-text index (`listings_fts`, external content over `listings`) in step
 inside the caller's transaction: every change of title, description or place removes the
 old entry and adds the new one. All writers of the table live here.
@@ -27,7 +29,7 @@ from fedishare.outbox.activities import iso
 from fedishare.storage.database import Database, Row, Transaction
 from fedishare.types import JSON
 
-# Every column but `num`, `deleted` and `document`, in insert order.
+# Every column but `num` and `deleted`, in insert order.
 COLUMNS = (
     "id", "remote", "author", "purpose", "kind", "status", "visibility", "title",
     "description", "place_name", "lat", "lon", "radius_km", "start_at", "end_at",
@@ -35,13 +37,9 @@ COLUMNS = (
     "reserved_for", "audience", "extra", "published", "updated",
 )  # fmt: skip
 SELECT_COLUMNS = ", ".join(f"l.{c}" for c in COLUMNS)
-_INSERT = (
-    f"INSERT INTO listings ({', '.join(COLUMNS)}, document)"
-    f" VALUES ({', '.join('?' for _ in COLUMNS)}, ?)"
-)
-_UPDATE = (
-    f"UPDATE listings SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])}, document = ? WHERE num = ?"
-)
+_INSERT = f"INSERT INTO listings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+_UPDATE = f"UPDATE listings SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])} WHERE num = ?"
+_DOCUMENT = "INSERT OR REPLACE INTO listing_documents (num, document) VALUES (?, ?)"
 _INDEX_ADD = "INSERT INTO listings_fts (rowid, title, description, place_name) VALUES (?, ?, ?, ?)"
 # External-content FTS5 removes an entry given the values it was indexed with.
 _INDEX_REMOVE = (
@@ -149,7 +147,11 @@ async def get(db: Database | Transaction, listing_id: str) -> Listing | None:
 
 async def get_document(db: Database | Transaction, listing_id: str) -> tuple[JSON, bool] | None:
     """(the stored document, deleted?) — a deleted listing's document is its Tombstone."""
-    row = await db.fetch_one("SELECT document, deleted FROM listings WHERE id = ?", (listing_id,))
+    row = await db.fetch_one(
+        "SELECT d.document, l.deleted FROM listings l JOIN listing_documents d USING (num)"
+        " WHERE l.id = ?",
+        (listing_id,),
+    )
     return None if row is None else (json.loads(row["document"]), bool(row["deleted"]))
 
 
@@ -164,14 +166,16 @@ async def upsert(tx: Transaction, listing: Listing, document: JSON) -> bool:
         "SELECT num, remote, updated, deleted FROM listings WHERE id = ?", (listing.id,)
     )
     if row is None:
-        num = await tx.insert(_INSERT, (*values, dump(document)))
+        num = await tx.insert(_INSERT, values)
+        await tx.execute(_DOCUMENT, (num, dump(document)))
         await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
         return True
     if row["deleted"] or row["remote"] != values[1] or row["updated"] >= iso(listing.updated):
         return False
     num = row["num"]
     await tx.execute(_INDEX_REMOVE, (num,))
-    await tx.execute(_UPDATE, (*values[1:], dump(document), num))
+    await tx.execute(_UPDATE, (*values[1:], num))
+    await tx.execute(_DOCUMENT, (num, dump(document)))
     await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
     return True
 
@@ -180,7 +184,16 @@ async def insert_many(tx: Transaction, items: Iterable[tuple[Listing, JSON]]) ->
     """Bulk insert of new listings (ids not yet stored), indexed in one statement at the end."""
     start = await tx.fetch_one("SELECT coalesce(max(num), 0) FROM listings")
     first = 0 if start is None else int(start[0])
-    await tx.executemany(_INSERT, ((*row_values(item), dump(doc)) for item, doc in items))
+    documents: list[str] = []
+
+    def rows() -> Iterable[tuple[Any, ...]]:
+        for item, doc in items:
+            documents.append(dump(doc))
+            yield row_values(item)
+
+    await tx.executemany(_INSERT, rows())
+    # Rows got consecutive nums, in order, inside this transaction.
+    await tx.executemany(_DOCUMENT, ((first + i, d) for i, d in enumerate(documents, 1)))
     await tx.execute(
         "INSERT INTO listings_fts (rowid, title, description, place_name)"
         " SELECT num, title, description, place_name FROM listings WHERE num > ?",
@@ -200,15 +213,21 @@ async def set_status(
     """Move a live listing to `status` (with `reserved_for` when reserved, or to record who
     took it); False if it is deleted, unknown, or `updated` is not newer."""
     changed = await tx.execute(
-        "UPDATE listings SET status = ?, reserved_for = ?, updated = ?, document = ?"
+        "UPDATE listings SET status = ?, reserved_for = ?, updated = ?"
         " WHERE id = ? AND deleted = 0 AND updated < ?",
-        (status, reserved_for, iso(updated), dump(document), listing_id, iso(updated)),
+        (status, reserved_for, iso(updated), listing_id, iso(updated)),
     )
+    if changed:
+        await set_document(tx, listing_id, document)
     return changed > 0
 
 
 async def set_document(tx: Transaction, listing_id: str, document: JSON) -> None:
-    await tx.execute("UPDATE listings SET document = ? WHERE id = ?", (dump(document), listing_id))
+    await tx.execute(
+        "UPDATE listing_documents SET document = ?"
+        " WHERE num = (SELECT num FROM listings WHERE id = ?)",
+        (dump(document), listing_id),
+    )
 
 
 async def delete(tx: Transaction, listing_id: str, deleted_at: datetime, tombstone: JSON) -> bool:
@@ -221,9 +240,10 @@ async def delete(tx: Transaction, listing_id: str, deleted_at: datetime, tombsto
     await tx.execute(
         "UPDATE listings SET deleted = 1, status = 'withdrawn', title = '', description = '',"
         " place_name = '', lat = NULL, lon = NULL, house_rules = '', reserved_for = NULL,"
-        " extra = '{}', updated = ?, document = ? WHERE num = ?",
-        (iso(deleted_at), dump(tombstone), row["num"]),
+        " extra = '{}', updated = ? WHERE num = ?",
+        (iso(deleted_at), row["num"]),
     )
+    await tx.execute(_DOCUMENT, (row["num"], dump(tombstone)))
     return True
 
 

@@ -137,7 +137,8 @@ MIGRATIONS: list[str] = [
     # `num` is the stable rowid the index refers to (an implicit rowid may change on VACUUM).
     # Times are ISO 8601 UTC text (YYYY-MM-DDTHH:MM:SSZ), which sorts as time does. The
     # index is kept in step by fedishare.storage.listings (migrations cannot hold triggers,
-    # whose bodies need semicolons). A deleted listing keeps its row as a Tombstone.
+    # whose bodies need semicolons). A deleted listing keeps its row as a Tombstone. The
+    # documents (a few KB each) live apart so that searches walk small rows.
     """
     CREATE TABLE listings (
         num INTEGER PRIMARY KEY,
@@ -169,8 +170,11 @@ MIGRATIONS: list[str] = [
         extra TEXT NOT NULL DEFAULT '{}',
         published TEXT NOT NULL,
         updated TEXT NOT NULL,
-        document TEXT NOT NULL,
         deleted INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE listing_documents (
+        num INTEGER PRIMARY KEY REFERENCES listings(num),
+        document TEXT NOT NULL
     );
     CREATE INDEX listings_newest ON listings(status, published);
     CREATE INDEX listings_kind ON listings(kind, status, published);

@@ -220,3 +220,29 @@ async def test_search_uses_the_indexes(db: Database) -> None:
     assert "listings_newest" in await plan(Query())
     dated = dataclasses.replace(Query(), dates=(START, START + timedelta(days=1)))
     assert "listings_stay_dates" in await plan(dated) or "listings_kind" in await plan(dated)
+
+
+async def test_newest_within_a_radius_walks_the_newest_first_and_stays_exact(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut (walk the newest listings, keep those in the circle) must give exactly
+    what searching the whole box gives, whether it fills the page or falls back."""
+    from fedishare.storage import listing_search
+
+    near = [listing(n=i, place=at(0.3 * (i % 5)), published=minutes(i)) for i in range(0, 40, 2)]
+    far = [listing(n=i, place=at(30.0), published=minutes(i)) for i in range(1, 40, 2)]
+    await fill(db, *near, *far)
+    monkeypatch.setattr(listing_search, "WINDOWS", (4, 6))
+    for offset in (0, 3, 8, 17):
+        q = Query(near=CENTRE, within_km=2, order="newest", limit=3, offset=offset)
+        sql, params = build(q)
+        expected = [row["id"] for row in await db.fetch_all(sql, params)]
+        assert [h.listing.id for h in await search(db, q)] == expected, offset
+    q = Query(near=CENTRE, within_km=2, order="newest", limit=3)
+    sql, params = build(q, window=6)
+    assert "LIMIT ?) l WHERE" in sql
+    rows = await db.fetch_all(sql, params)
+    assert [r["id"] for r in rows] == [f"{OAK}/listings/{n}" for n in (38, 36, 34)]
+    assert listing_search._walks_newest(q)
+    assert not listing_search._walks_newest(dataclasses.replace(q, statuses=()))
+    assert not listing_search._walks_newest(dataclasses.replace(q, words="bike"))
