@@ -79,7 +79,8 @@ async def _fetch_key(inst: Instance, key_id: str) -> ResolvedKey:
         if not isinstance(owner, str) or document.get("id") not in (key_id, url):
             raise InvalidActor(f"{url} is neither an actor nor a key with an owner")
         actor = await get_remote_actor(inst, owner, refresh=True)
-    if actor.key_id != key_id:
+    # Some servers sign with the actor's own id as keyId; Mastodon takes its key then.
+    if key_id not in (actor.key_id, actor.id):
         raise InvalidActor(f"{actor.id} does not list the key {key_id}")
     key = inst.public_keys.get(key_id)
     if key is None:  # _save cached it, unless it was evicted since

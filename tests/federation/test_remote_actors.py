@@ -99,6 +99,13 @@ async def test_a_key_document_leads_to_its_owner(oak: Node, peer: MastodonPeer) 
     assert peer.fetched == ["/keys/kim", "/users/kim"]
 
 
+async def test_a_key_id_that_is_the_actor_id_names_its_key(oak: Node, peer: MastodonPeer) -> None:
+    aid = peer.add("ann", rsa_key(0))
+    key = await resolve_key(oak.instance, aid, False)
+    assert (key.key_id, key.owner) == (aid, aid)
+    assert key.public_key.public_numbers() == rsa_key(0).public_key().public_numbers()
+
+
 async def test_concurrent_requests_for_a_new_key_fetch_it_once(
     oak: Node, peer: MastodonPeer
 ) -> None:
