@@ -13,13 +13,13 @@ from starlette.routing import BaseRoute
 
 from fedishare.config import Config
 from fedishare.context import Instance
+from fedishare.federation.delivery import run_delivery_worker
 from fedishare.inbox import routes as inbox_routes
 from fedishare.inbox.store import running_writer
 from fedishare.inbox.worker import run_inbox_worker
-from fedishare.federation.delivery import run_delivery_worker
 from fedishare.lifecycle import open_instance
-from fedishare.types import Clock, utc_now
 from fedishare.outbox import routes as outbox_routes
+from fedishare.types import Clock, utc_now
 from fedishare.web import actors, discovery
 from fedishare.web.errors import Refusal, refusal_response
 
