@@ -60,8 +60,9 @@ def bench_config(directory: Path, name: str) -> Config:
 
 
 class SignRates:
-    """Single-core rates, sampled between the fan-outs so that both see the same machine:
-    a bare RSA-2048 signature, and our whole `sign_headers` (digest, signing string, RSA)."""
+    """Single-core rates, sampled between the fan-outs so that both see the same machine (and
+    timed by the wall clock, as the fan-outs are): a bare RSA-2048 signature, and our whole
+    `sign_headers` (digest, signing string, RSA)."""
 
     def __init__(self) -> None:
         self.key = load_private_key(generate_key_pair().private_pem)
@@ -73,12 +74,12 @@ class SignRates:
         from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
         from cryptography.hazmat.primitives.hashes import SHA256
 
-        start = time.process_time()
+        start = time.perf_counter()
         for i in range(count):
             self.key.sign(b"message %d" % i, PKCS1v15(), SHA256())
-        self.rsa.append(count / (time.process_time() - start))
+        self.rsa.append(count / (time.perf_counter() - start))
         now = datetime.now(UTC)
-        start = time.process_time()
+        start = time.perf_counter()
         for i in range(count):
             sign_headers(
                 "POST",
@@ -88,7 +89,7 @@ class SignRates:
                 private_key=self.key,
                 now=now,
             )
-        self.full.append(count / (time.process_time() - start))
+        self.full.append(count / (time.perf_counter() - start))
 
 
 @dataclass
@@ -133,18 +134,20 @@ async def fan_out(setup: Setup, urls: list[str], number: int) -> float:
     rowid = await inst.db.fetch_value(
         "SELECT id FROM outbox_activities WHERE activity_id = ?", (activity["id"],)
     )
-    while True:
-        done, bad = await inst.db.fetch_one(
-            "SELECT count(*) FILTER (WHERE state = 'delivered'),"
-            " count(*) FILTER (WHERE state != 'delivered' AND (state != 'pending'"
-            " OR attempts > 1)) FROM deliveries WHERE activity_rowid = ?",
-            (rowid,),
-        ) or (0, 0)
-        if bad:
-            raise RuntimeError(f"{setup.name}: {bad} deliveries failed or were retried")
-        if done == len(urls):
-            return time.perf_counter() - start
-        await asyncio.sleep(0.005)
+    # Poll only the pending rows (a partial index): cheap enough not to skew the figures.
+    while await inst.db.fetch_value(
+        "SELECT count(*) FROM deliveries INDEXED BY deliveries_due WHERE state = 'pending'"
+    ):
+        await asyncio.sleep(0.01)
+    seconds = time.perf_counter() - start
+    delivered = await inst.db.fetch_value(
+        "SELECT count(*) FROM deliveries WHERE activity_rowid = ? AND state = 'delivered'"
+        " AND attempts = 1",
+        (rowid,),
+    )
+    if delivered != len(urls):
+        raise RuntimeError(f"{setup.name}: {len(urls) - delivered} deliveries failed or retried")
+    return seconds
 
 
 async def run(args: argparse.Namespace, started: Receivers) -> None:
@@ -183,13 +186,13 @@ async def run(args: argparse.Namespace, started: Receivers) -> None:
     print(f"RSA-2048 sign, one core:        {rsa:8.0f}/s")
     print(f"sign_headers (full), one core:  {full:8.0f}/s")
     print(
-        f"{'setup':<8} {'deliveries/s':>13} {'min-max':>12} {'vs RSA':>7} {'CPU µs/delivery, all threads':>29}"
+        f"{'setup':<8} {'deliveries/s':>13} {'min-max':>12} {'vs RSA':>7} {'CPU µs/delivery':>16}"
     )
     for setup in setups:
         rate = statistics.median(setup.rates)
         spread = f"{min(setup.rates):.0f}-{max(setup.rates):.0f}"
         cpu_us = setup.cpu / setup.sent * 1e6
-        print(f"{setup.name:<8} {rate:13.0f} {spread:>12} {rate / rsa:7.2f} {cpu_us:29.0f}")
+        print(f"{setup.name:<8} {rate:13.0f} {spread:>12} {rate / rsa:7.2f} {cpu_us:16.0f}")
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 

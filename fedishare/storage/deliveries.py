@@ -22,7 +22,7 @@ from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Database, Row, Transaction
 
 # How far past the per-host due rows a claim looks for rows of other hosts.
-_WINDOW_PER_CLAIMED_ROW = 8
+_WINDOW_PER_CLAIMED_ROW = 4
 
 State = Literal["delivered", "retry", "failed", "gone", "released"]
 
