@@ -28,7 +28,8 @@ def check_transition(listing: Listing, new: Status, *, reserved_for: str | None 
     if new not in _NEXT[listing.status]:
         raise Conflict(f"a listing that is {listing.status} cannot become {new}")
     if new in ("taken", "received") and new != listing.done_status:
-        raise Conflict(f"an {listing.purpose} is marked {listing.done_status}, not {new}")
+        article = "an" if listing.purpose == "offer" else "a"
+        raise Conflict(f"{article} {listing.purpose} is marked {listing.done_status}, not {new}")
     if new == "reserved":
         if not reserved_for:
             raise Refusal("reservedFor: say whom the listing is reserved for")
