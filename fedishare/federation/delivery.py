@@ -110,11 +110,13 @@ class DeliveryWorker:
         self._progress.clear()
         limits = self.inst.config.limits
         now = self.inst.clock().timestamp()
+        held = [*self._ready, *self._running.values()]
+        if not (self._outcomes or held) and not await self._anything_due(now):
+            return 0  # idle: no write transaction just to find nothing
         outcomes, self._outcomes = self._outcomes, []
         try:
             async with self.inst.db.transaction() as tx:
                 await store.record(tx, outcomes, now)
-                held = [*self._ready, *self._running.values()]
                 if held and now - self._renewed >= RENEW_EVERY:
                     await store.renew(tx, [c.id for c in held], now + LEASE)
                     self._renewed = now
@@ -141,6 +143,10 @@ class DeliveryWorker:
                 self._finish(outcome_of(claim, "failed", error=error))
         self._fill()
         return len(claims)
+
+    async def _anything_due(self, now: float) -> bool:
+        due = await store.next_due(self.inst.db)
+        return due is not None and due <= now
 
     def _fill(self) -> None:
         """Start ready claims while there are free slots, skipping hosts at their limit."""
@@ -169,6 +175,10 @@ class DeliveryWorker:
         else:
             outcome = task.result()
         self._finish(outcome)
+        if outcome.state in ("failed", "gone"):
+            log.info(
+                "delivery %d to %s %s: %s", claim.id, claim.inbox, outcome.state, outcome.error
+            )
         if outcome.state == "gone":  # what else was claimed for that inbox need not be sent
             for other in [c for c in self._ready if c.inbox == claim.inbox]:
                 self._ready.remove(other)
