@@ -262,3 +262,14 @@ async def expire_due(tx: Transaction, now: datetime) -> list[str]:
         (at, at),
     )
     return [row["id"] for row in rows]
+
+
+async def delete_by_author(tx: Transaction, author: str, deleted_at: datetime) -> int:
+    """Tombstone every live listing of a (deleted) remote author; returns how many."""
+    rows = await tx.fetch_all(
+        "SELECT id FROM listings WHERE author = ? AND remote = 1 AND deleted = 0", (author,)
+    )
+    for row in rows:
+        tombstone = {"id": row["id"], "type": "Tombstone", "deleted": iso(deleted_at)}
+        await delete(tx, row["id"], deleted_at, tombstone)
+    return len(rows)

@@ -130,3 +130,16 @@ async def test_bulk_insert_indexes_everything(db: Database) -> None:
     async with db.transaction() as tx:
         await store.insert_many(tx, ((i, to_note(i, OAK)) for i in items))
     assert sorted(await found(db, "teapot")) == sorted(i.id for i in items if "teapot" in i.title)
+
+
+async def test_a_deleted_remote_author_takes_their_listings(db: Database) -> None:
+    bob = "https://elm.example/users/bob"
+    theirs = [listing(n=i, origin="remote", author=bob) for i in (1, 2)]
+    ours = listing(n=3)
+    for item in (*theirs, ours):
+        await save(db, item)
+    async with db.transaction() as tx:
+        assert await store.delete_by_author(tx, bob, START) == 2
+        assert await store.delete_by_author(tx, ours.author, START) == 0  # never ours
+    assert [await store.get(db, i.id) for i in theirs] == [None, None]
+    assert await store.get(db, ours.id) == ours
