@@ -15,6 +15,8 @@ from fedishare.config import Config
 from fedishare.context import Instance
 from fedishare.federation.delivery import run_delivery_worker
 from fedishare.inbox import routes as inbox_routes
+from fedishare.listings import api as listing_api
+from fedishare.listings import routes as listing_routes
 from fedishare.inbox.store import running_writer
 from fedishare.inbox.worker import run_inbox_worker
 from fedishare.lifecycle import open_instance
@@ -28,7 +30,14 @@ Worker = Callable[[Instance, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def all_routes() -> list[BaseRoute]:
-    return [*discovery.routes, *actors.routes, *outbox_routes.routes, *inbox_routes.routes]
+    return [
+        *discovery.routes,
+        *actors.routes,
+        *outbox_routes.routes,
+        *inbox_routes.routes,
+        *listing_routes.routes,
+        *listing_api.routes,
+    ]
 
 
 def all_workers() -> list[Worker]:

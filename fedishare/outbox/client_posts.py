@@ -23,6 +23,10 @@ _NOTE_FIELDS = ("content", "to", "cc", "inReplyTo", "tag", "summary", "sensitive
 
 
 async def post_to_outbox(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
+    from fedishare.listings.api import is_listing_activity, post_listing_activity
+
+    if is_listing_activity(inst, posted):
+        return await post_listing_activity(inst, member, posted)
     kind = posted.get("type")
     if kind == "Follow":
         return await _follow(inst, member, posted)
@@ -35,7 +39,7 @@ async def post_to_outbox(inst: Instance, member: LocalActor, posted: JSON) -> JS
         return await _create_note(inst, member, obj, posted)
     if kind == "Note":
         return await _create_note(inst, member, posted, {})
-    raise Refusal(f"unsupported activity type {kind!r} (Follow, Undo, Create, Note)")
+    raise Refusal(f"unsupported activity type {kind!r} (Follow, Undo, Create, Note, Listing)")
 
 
 async def _target_actor(inst: Instance, target: Any) -> str:
