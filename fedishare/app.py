@@ -15,11 +15,11 @@ from fedishare.config import Config
 from fedishare.context import Instance
 from fedishare.federation.delivery import run_delivery_worker
 from fedishare.inbox import routes as inbox_routes
-from fedishare.listings import api as listing_api
-from fedishare.listings import routes as listing_routes
 from fedishare.inbox.store import running_writer
 from fedishare.inbox.worker import run_inbox_worker
 from fedishare.lifecycle import open_instance
+from fedishare.listings import api as listing_api
+from fedishare.listings import routes as listing_routes
 from fedishare.outbox import routes as outbox_routes
 from fedishare.types import Clock, utc_now
 from fedishare.web import actors, discovery

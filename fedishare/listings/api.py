@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from fedishare.context import Instance
 from fedishare.listings import service
-from fedishare.listings.model import KINDS, PURPOSES, STATUSES, Kind, Listing, Purpose, Status
+from fedishare.listings.model import KINDS, PURPOSES, STATUSES, Kind, Listing, Status
 from fedishare.outbox.activities import iso
 from fedishare.storage import listings as store
 from fedishare.storage.actors import LocalActor
