@@ -30,11 +30,13 @@ Worker = Callable[[Instance, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def all_routes() -> list[BaseRoute]:
+    # The inbox first: Starlette tries routes in order, and inbox POSTs are the hot path
+    # (about 1.3 µs per route passed over).
     return [
+        *inbox_routes.routes,
         *discovery.routes,
         *actors.routes,
         *outbox_routes.routes,
-        *inbox_routes.routes,
         *listing_routes.routes,
         *listing_api.routes,
     ]
