@@ -189,6 +189,54 @@ MIGRATIONS: list[str] = [
         tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
     );
     """,
+    # 4: responses to our listings. Everyone who responded to a listing is a responder, with
+    # the notes we sent them once each (how to respond privately; that it has gone). A
+    # private reply opens the conversation of (listing, responder); its messages are object
+    # or activity ids, in or out. Notes are kept in `objects` (where edits and deletions
+    # apply), so `document` is NULL for them; Offers, Joins and our answers keep theirs here.
+    # Public (and followers-only) replies are the listing's comments.
+    """
+    CREATE TABLE listing_responders (
+        listing_id TEXT NOT NULL,
+        responder TEXT NOT NULL,
+        first_at TEXT NOT NULL,
+        howto_note TEXT,
+        gone_note TEXT,
+        PRIMARY KEY (listing_id, responder)
+    );
+    CREATE INDEX listing_responders_howto ON listing_responders(howto_note)
+        WHERE howto_note IS NOT NULL;
+    CREATE INDEX listing_responders_gone ON listing_responders(gone_note)
+        WHERE gone_note IS NOT NULL;
+    CREATE TABLE listing_conversations (
+        id INTEGER PRIMARY KEY,
+        listing_id TEXT NOT NULL,
+        responder TEXT NOT NULL,
+        answer TEXT CHECK (answer IN ('accept', 'tentative', 'reject')),
+        opened_at TEXT NOT NULL,
+        last_at TEXT NOT NULL,
+        UNIQUE (listing_id, responder)
+    );
+    CREATE TABLE listing_messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES listing_conversations(id),
+        object_id TEXT NOT NULL UNIQUE,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        kind TEXT NOT NULL CHECK (kind IN
+            ('note', 'offer', 'join', 'accept', 'tentative', 'reject', 'gone')),
+        published TEXT NOT NULL,
+        document TEXT
+    );
+    CREATE INDEX listing_messages_conversation ON listing_messages(conversation_id, id);
+    CREATE TABLE listing_comments (
+        object_id TEXT PRIMARY KEY,
+        listing_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        visibility TEXT NOT NULL CHECK (visibility IN ('public', 'unlisted', 'followers')),
+        published TEXT NOT NULL
+    );
+    CREATE INDEX listing_comments_listing ON listing_comments(listing_id, published);
+    """,
 ]
 
 
