@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 import httpx
@@ -14,6 +15,7 @@ from fedishare.federation.keys import PrivateKeyCache
 from fedishare.storage.database import Database
 from fedishare.types import Clock
 from fedishare.urls import Urls
+from fedishare.web.rate_limit import RateLimiter
 
 
 @dataclass
@@ -29,3 +31,9 @@ class Instance:
     # Set when work is queued, so the workers wake at once instead of at their next poll.
     wake_delivery: asyncio.Event = field(default_factory=asyncio.Event)
     wake_inbox: asyncio.Event = field(default_factory=asyncio.Event)
+    inbox_limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inbox_limiter = RateLimiter(
+            self.config.limits.inbox_requests_per_minute, clock=time.monotonic
+        )

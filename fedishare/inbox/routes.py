@@ -3,8 +3,10 @@ actor's. They verify, store and answer 202; the inbox worker processes stored ac
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from functools import partial
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -58,6 +60,11 @@ async def _instance_actor(inst: Instance) -> int | None:
 
 async def _answer(request: Request, recipient: Recipient) -> Response:
     inst: Instance = request.state.instance
+    wait = inst.inbox_limiter.allow(_peer(request))
+    if wait:
+        response = error_response(429, "too many requests from your server; slow down")
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
     try:
         writer = getattr(request.state, WRITER_STATE, None)
         if not isinstance(writer, InboxWriter):
@@ -81,6 +88,19 @@ async def _read_body(request: Request, limit: int) -> bytes:
         if len(body) > limit:
             raise BodyTooLarge(f"the body is larger than {limit} bytes")
     return bytes(body)
+
+
+def _peer(request: Request) -> str:
+    """Who to count a request against: the signing key's host (one server sends from many
+    addresses), else the client address. Unverified here; verification comes later."""
+    header = request.headers.get("signature", "")
+    start = header.find('keyId="')
+    if start >= 0:
+        end = header.find('"', start + 7)
+        host = urlsplit(header[start + 7 : end]).netloc if end > 0 else ""
+        if host:
+            return host.lower()
+    return request.client.host if request.client else "unknown"
 
 
 def _target(request: Request) -> str:
