@@ -10,10 +10,6 @@ class NoSuchInbox(Refusal):
     status = 404
 
 
-class BodyTooLarge(Refusal):
-    status = 413
-
-
 class BadActivity(Refusal):
     """Not JSON, or an activity without a usable id, type or actor."""
 

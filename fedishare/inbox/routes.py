@@ -14,10 +14,11 @@ from starlette.routing import Route
 
 from fedishare.context import Instance
 from fedishare.federation.errors import SignatureError
-from fedishare.inbox.errors import BodyTooLarge, InboxUnavailable, NoSuchInbox
+from fedishare.inbox.errors import InboxUnavailable, NoSuchInbox
 from fedishare.inbox.receive import Delivery, receive
 from fedishare.inbox.store import InboxWriter
 from fedishare.storage import actors
+from fedishare.web.bodies import read_limited
 from fedishare.web.errors import Refusal
 from fedishare.web.responses import error_response
 
@@ -70,24 +71,12 @@ async def _answer(request: Request, recipient: Recipient) -> Response:
         if not isinstance(writer, InboxWriter):
             raise InboxUnavailable("the inbox is not running")
         recipient_id = await recipient(inst)
-        body = await _read_body(request, inst.config.limits.max_body_bytes)
+        body = await read_limited(request, inst.config.limits.max_body_bytes)
         delivery = Delivery(request.method, _target(request), request.headers, body, recipient_id)
         await receive(inst, writer, delivery)
     except (Refusal, SignatureError) as exc:
         return error_response(exc.status, exc.reason)
     return Response(status_code=202)
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(f"the body is larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BodyTooLarge(f"the body is larger than {limit} bytes")
-    return bytes(body)
 
 
 def _peer(request: Request) -> str:

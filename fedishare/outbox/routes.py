@@ -17,6 +17,7 @@ from fedishare.storage import actors as actor_store
 from fedishare.storage import outbox as outbox_store
 from fedishare.storage import tokens
 from fedishare.storage.actors import LocalActor
+from fedishare.web.bodies import read_limited
 from fedishare.web.errors import Forbidden, NotFound, Refusal, Unauthorized
 from fedishare.web.responses import ActivityJSONResponse
 
@@ -82,9 +83,7 @@ async def _client_post(request: Request, inst: Instance, actor: LocalActor) -> R
         raise Unauthorized("the token is not valid")
     if owner != actor.id:
         raise Forbidden("the token belongs to another account")
-    body = await request.body()
-    if len(body) > inst.config.limits.max_body_bytes:
-        raise Refusal("the body is too large", 413)
+    body = await read_limited(request, inst.config.limits.max_body_bytes)
     try:
         posted = json.loads(body)
     except ValueError:
