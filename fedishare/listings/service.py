@@ -1,12 +1,12 @@
 """Our members' listings through their life: create, edit, reserve, release, mark taken or
 received, withdraw, delete, expire.
 
-Each function checks who asks and whether the change is allowed, stores the result in one
-transaction, and RETURNS the activity to publish as a `Change` (Create, Update with a newer
-`updated`, or Delete with a Tombstone). Nothing is sent from here: the caller publishes,
-e.g. `await publish(inst, change.sender, change.activity, inboxes)` from
-`fedishare.outbox.publish`, choosing the inboxes (the author's followers, the community
-Group, and any addressee) and having the Group announce the object id.
+Each function checks who asks and whether the change is allowed, then, in ONE transaction,
+stores the result and queues its publication (`fedishare.listings.publishing`: the author's
+Create, Update with a newer `updated`, or Delete with a Tombstone to the author's followers,
+and the community Group's Announce of it to the Group's followers), so that a crash can
+never leave a stored change unannounced. It wakes the delivery worker after the commit and
+returns the published activity as a `Change`; callers publish nothing more.
 
 Only the author changes a listing; closed listings (taken, received, withdrawn, expired)
 can be deleted but not edited or reopened.
@@ -23,6 +23,7 @@ from fedishare.federation.actor_document import actor_id
 from fedishare.listings import activities
 from fedishare.listings.lifecycle import check_editable, check_transition
 from fedishare.listings.model import TIME_CREDIT, Listing, Reciprocal, Status, whole_seconds
+from fedishare.listings.publishing import queue_change
 from fedishare.listings.validation import Draft, parse_draft
 from fedishare.listings.wire import to_note
 from fedishare.outbox.activities import new_id
@@ -36,7 +37,7 @@ from fedishare.web.errors import Forbidden, NotFound, Refusal
 
 @dataclass(frozen=True)
 class Change:
-    """A stored change, to be published: `activity` sent by `sender`. `listing` is the
+    """A stored and published change: `activity` sent by `sender`. `listing` is the
     listing after the change (before it, for a Delete)."""
 
     sender: LocalActor
@@ -99,9 +100,12 @@ async def create_listing(inst: Instance, author: LocalActor, data: Any) -> Chang
         audience=group_id(inst),
     )
     note = to_note(listing, inst.urls.base)
+    change = Change(author, listing, activities.create(note, now))
     async with inst.db.transaction() as tx:
         await store.upsert(tx, listing, note)
-    return Change(author, listing, activities.create(note, now))
+        await _queue(tx, inst, change)
+    inst.wake_delivery.set()
+    return change
 
 
 async def _own(tx: Transaction, inst: Instance, author: LocalActor, listing_id: str) -> Listing:
@@ -138,7 +142,10 @@ async def edit_listing(inst: Instance, author: LocalActor, listing_id: str, data
         note = to_note(listing, inst.urls.base)
         if not await store.upsert(tx, listing, note):
             raise Refusal("the listing changed meanwhile; try again", 409)
-    return Change(author, listing, activities.update(inst.urls.base, note, listing.updated))
+        change = Change(author, listing, activities.update(inst.urls.base, note, listing.updated))
+        await _queue(tx, inst, change)
+    inst.wake_delivery.set()
+    return change
 
 
 async def _move(
@@ -172,7 +179,10 @@ async def _move(
         )
         if not changed:
             raise Refusal("the listing changed meanwhile; try again", 409)
-    return Change(author, listing, activities.update(inst.urls.base, note, listing.updated))
+        change = Change(author, listing, activities.update(inst.urls.base, note, listing.updated))
+        await _queue(tx, inst, change)
+    inst.wake_delivery.set()
+    return change
 
 
 async def reserve(inst: Instance, author: LocalActor, listing_id: str, responder: str) -> Change:
@@ -209,12 +219,16 @@ async def delete_listing(inst: Instance, author: LocalActor, listing_id: str) ->
         note = to_note(listing, inst.urls.base)
         deleted = _next_updated(listing.updated, now)
         await store.delete(tx, listing.id, deleted, activities.tombstone(listing.id, deleted))
-    return Change(author, listing, activities.delete(inst.urls.base, note, deleted))
+        change = Change(author, listing, activities.delete(inst.urls.base, note, deleted))
+        await _queue(tx, inst, change)
+    inst.wake_delivery.set()
+    return change
 
 
 async def expire_due(inst: Instance) -> list[Change]:
-    """Expire every listing whose time has come (other servers' ones quietly); return the
-    Updates to publish for ours. Run it periodically (e.g. hourly) from a worker."""
+    """Expire every listing whose time has come (other servers' ones quietly), publishing
+    an Update for each of ours in the same transaction; return those. Running it again
+    finds nothing more to do. `fedishare.listings.expiry` runs it every minute."""
     now = whole_seconds(inst.clock())
     changes = []
     async with inst.db.transaction() as tx:
@@ -227,7 +241,14 @@ async def expire_due(inst: Instance) -> list[Change]:
             if sender is not None:
                 update = activities.update(inst.urls.base, note, listing.updated)
                 changes.append(Change(sender, listing, update))
+                await _queue(tx, inst, changes[-1])
+    if changes:
+        inst.wake_delivery.set()
     return changes
+
+
+async def _queue(tx: Transaction, inst: Instance, change: Change) -> None:
+    await queue_change(tx, inst, change.sender, change.listing, change.activity)
 
 
 async def _author_of(tx: Transaction, inst: Instance, listing: Listing) -> LocalActor | None:

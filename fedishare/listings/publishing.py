@@ -1,0 +1,102 @@
+"""Queueing a listing change for delivery, inside the transaction that stores it.
+
+The author's Create, Update or Delete goes to the author's followers. The community Group
+then announces it to the Group's followers (other neighbourhoods, Mastodon users): a new
+listing as the **object id** (a boost, as Lemmy and Guppe do), an Update or a Delete as the
+embedded activity (FEP-1b12), so that peers following only the Group learn of the change;
+they take nothing from it but the listing's id, and fetch the listing from its origin.
+Mastodon ignores Announces of activities, which is fine: it follows the author's Update.
+
+Followers-only listings are not announced: Mastodon refuses boosts of them, and peers could
+not fetch them from their origin anyway.
+
+The Announce id is derived from (listing, time of the change), so queueing the same change
+twice (a retried expiry, say) publishes it once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fedishare.context import Instance
+from fedishare.listings.model import Listing
+from fedishare.listings.vocabulary import LISTING_CONTEXT
+from fedishare.outbox.activities import iso
+from fedishare.outbox.publish import queue_publication
+from fedishare.storage import actors, follows
+from fedishare.storage.actors import LocalActor
+from fedishare.storage.database import Transaction
+from fedishare.types import JSON
+from fedishare.urls import PUBLIC
+
+
+def announce_id(base: str, listing_id: str, when: datetime) -> str:
+    derived = uuid.uuid5(uuid.NAMESPACE_URL, f"Announce {listing_id} {iso(when)}")
+    return f"{base}/activities/{derived}"
+
+
+def change_time(listing: Listing, activity: JSON) -> datetime:
+    """When the change happened: publication for a Create, the new `updated` for an
+    Update, the Tombstone's `deleted` for a Delete."""
+    if activity["type"] == "Create":
+        return listing.published
+    if activity["type"] == "Delete":
+        return datetime.fromisoformat(activity["object"]["deleted"].replace("Z", "+00:00"))
+    return listing.updated
+
+
+def _without_context(doc: JSON) -> JSON:
+    return {k: v for k, v in doc.items() if k != "@context"}
+
+
+def announce(base: str, group_id: str, listing: Listing, activity: JSON) -> JSON | None:
+    """The Group's Announce of `activity` (about `listing`), or None when the listing is
+    followers-only."""
+    if listing.visibility == "followers":
+        return None
+    followers = f"{group_id}/followers"
+    to, cc = ([PUBLIC], [followers]) if listing.visibility == "public" else ([followers], [PUBLIC])
+    when = change_time(listing, activity)
+    if activity["type"] == "Create":
+        announced: str | JSON = listing.id
+    else:
+        announced = _without_context(activity)
+        if isinstance(announced.get("object"), dict):
+            announced["object"] = _without_context(announced["object"])
+    return {
+        "@context": LISTING_CONTEXT,
+        "id": announce_id(base, listing.id, when),
+        "type": "Announce",
+        "actor": group_id,
+        "published": iso(when),
+        "to": to,
+        "cc": cc,
+        "object": announced,
+    }
+
+
+async def _published(tx: Transaction, activity_id: str) -> bool:
+    row = await tx.fetch_one(
+        "SELECT 1 FROM outbox_activities WHERE activity_id = ?", (activity_id,)
+    )
+    return row is not None
+
+
+async def queue_change(
+    tx: Transaction, inst: Instance, sender: LocalActor, listing: Listing, activity: JSON
+) -> None:
+    """Inside the caller's transaction: queue `activity` (by the listing's author `sender`)
+    to the author's followers and the Group's Announce of it to the Group's followers.
+    The caller sets `inst.wake_delivery` after the commit."""
+    if not await _published(tx, activity["id"]):
+        inboxes = await follows.follower_inboxes(tx, listing.author)
+        await queue_publication(tx, inst, sender, activity, inboxes)
+    group = await actors.find_by_kind(tx, "group")
+    if group is None or group.disabled:
+        return
+    group_id = inst.urls.actor(group.username)
+    shared = announce(inst.urls.base, group_id, listing, activity)
+    if shared is None or await _published(tx, shared["id"]):
+        return
+    await queue_publication(tx, inst, group, shared, await follows.follower_inboxes(tx, group_id))
