@@ -41,12 +41,22 @@ class CommunitySettings:
     name: str
     description: str
     rules: tuple[str, ...]
+    # The neighbourhood's centre (both or neither): what [federation] radius_km counts from.
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @property
+    def centre(self) -> tuple[float, float] | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return self.latitude, self.longitude
 
 
 @dataclass(frozen=True)
 class FederationSettings:
     allow: tuple[str, ...]
     block: tuple[str, ...]
+    radius_km: float = 0.0  # other servers' listings farther from the centre are left out
 
     def permits(self, host: str) -> bool:
         """Whether a peer host may talk to us (a block list match wins; subdomains count)."""
@@ -107,9 +117,11 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "name": (str, "Our neighbourhood"),
         "description": (str, "Neighbours sharing things, help and a place to stay."),
         "rules": (list, []),
+        "latitude": ((int, float), None),
+        "longitude": ((int, float), None),
     },
     "registration": {"policy": (str, "approval")},
-    "federation": {"allow": (list, []), "block": (list, [])},
+    "federation": {"allow": (list, []), "block": (list, []), "radius_km": ((int, float), 0)},
     "limits": {
         "max_body_bytes": (int, 1_048_576),
         "max_fetch_bytes": (int, 1_048_576),
@@ -137,6 +149,8 @@ class _Checker:
 
 def _type_name(t: type | tuple[type, ...]) -> str:
     names = {str: "a string", bool: "true or false", int: "an integer", list: "a list"}
+    if t == (int, float):
+        return "a number"
     return names[t] if isinstance(t, type) else " or ".join(names[x] for x in t)
 
 
@@ -183,7 +197,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
                 continue
             value = given[key]
             # bool is an int in Python; keep them apart so `port = true` is refused.
-            if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+            if not isinstance(value, typ) or (typ is not bool and isinstance(value, bool)):
                 raise c.fail(f"{section}.{key}", _type_name(typ), value)
             out[key] = value
         values[section] = out
@@ -221,6 +235,14 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     rules = com["rules"]
     if not all(isinstance(r, str) for r in rules):
         raise c.fail("community.rules", "a list of strings", rules)
+    latitude, longitude = com["latitude"], com["longitude"]
+    if latitude is not None and not -90 <= latitude <= 90:
+        raise c.fail("community.latitude", "degrees between -90 and 90", latitude)
+    if longitude is not None and not -180 <= longitude <= 180:
+        raise c.fail("community.longitude", "degrees between -180 and 180", longitude)
+    if (latitude is None) != (longitude is None):
+        missing = "longitude" if longitude is None else "latitude"
+        raise c.fail(f"community.{missing}", "a number: latitude and longitude go together")
 
     policy = values["registration"]["policy"]
     if policy not in REGISTRATION_POLICIES:
@@ -233,6 +255,15 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         for item in fed[key]:
             if not isinstance(item, str) or not _HOSTNAME.match(item.lower().strip()):
                 raise c.fail(f"federation.{key}", "a list of domain names", item)
+    radius_km = fed["radius_km"]
+    if radius_km < 0:
+        raise c.fail("federation.radius_km", "kilometres, 0 or more (0: no limit)", radius_km)
+    if radius_km > 0 and latitude is None:
+        raise c.fail(
+            "federation.radius_km",
+            "0 unless [community] latitude and longitude give the centre",
+            radius_km,
+        )
 
     lim = values["limits"]
     for key, value in lim.items():
@@ -256,12 +287,18 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             database=database,
         ),
         community=CommunitySettings(
-            handle=handle, name=com["name"], description=com["description"], rules=tuple(rules)
+            handle=handle,
+            name=com["name"],
+            description=com["description"],
+            rules=tuple(rules),
+            latitude=None if latitude is None else float(latitude),
+            longitude=None if longitude is None else float(longitude),
         ),
         registration=policy,
         federation=FederationSettings(
             allow=tuple(d.lower().strip() for d in fed["allow"]),
             block=tuple(d.lower().strip() for d in fed["block"]),
+            radius_km=float(radius_km),
         ),
         limits=LimitSettings(**lim),
     )
@@ -335,6 +372,9 @@ rules = [
   "Be kind and keep your word.",
   "Give places as a neighbourhood, never a street address.",
 ]
+# The neighbourhood's centre in degrees (give both, or neither), e.g. 51.50 and -0.12.
+# latitude = 51.50
+# longitude = -0.12
 
 [registration]
 # "open", "approval" (an operator approves each member) or "closed".
@@ -345,6 +385,9 @@ policy = "approval"
 allow = []
 # These domains (and their subdomains) are refused.
 block = []
+# Keep other servers' listings within this many km of [community] latitude/longitude
+# (those farther away are left out of searches); 0 means no limit.
+radius_km = 0
 
 [limits]
 max_body_bytes = 1048576         # largest inbox or API request body
