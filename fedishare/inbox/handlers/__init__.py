@@ -1,5 +1,25 @@
-"""One module per family of activity; importing this package registers them all."""
+"""One module per family of activity; importing this package registers them all.
 
-from fedishare.inbox.handlers import changes, follows, reactions, replies, undo
+`announces` and `listing_changes` wrap the Announce, Create, Update and Delete handlers of
+`reactions`, `replies` and `changes`; they import those first, so theirs are registered last.
+"""
 
-__all__ = ["changes", "follows", "reactions", "replies", "undo"]
+from fedishare.inbox.handlers import (
+    announces,
+    changes,
+    follows,
+    listing_changes,
+    reactions,
+    replies,
+    undo,
+)
+
+__all__ = [
+    "announces",
+    "changes",
+    "follows",
+    "listing_changes",
+    "reactions",
+    "replies",
+    "undo",
+]

@@ -1,0 +1,167 @@
+"""Taking in other servers' listings: always as their origin serves them.
+
+An Announce, Create, Update or Delete only tells us WHICH listing to look at; its embedded
+copy is never stored. `refresh` fetches the listing from where its id points (signed by our
+instance actor, no redirects), keeps it only if its author lives on that same host, and
+stores it (`upsert` applies a version only when its `updated` is newer). A 404, a 410 or a
+Tombstone means the listing is gone: ours becomes a Tombstone too.
+
+With a radius set ([federation] radius_km around [community] latitude/longitude), listings
+placed farther away are left out, and removed if we had them. Listings without a position
+are kept: nothing says they are far.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from fedishare.config import Config
+from fedishare.context import Instance
+from fedishare.federation.fetch import FetchError, host_of, signed_get
+from fedishare.listings.model import Listing, Place, whole_seconds
+from fedishare.listings.reading import clean_document, listing_from_object
+from fedishare.outbox.activities import iso
+from fedishare.storage import listings as store
+from fedishare.storage.listing_search import haversine_km
+from fedishare.types import JSON
+
+log = logging.getLogger(__name__)
+
+# Answers that may well be different on a later try: the inbox worker retries the item.
+_TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Activities whose `object` is the thing they are about (FEP-1b12 Announces embed them).
+ACTIVITY_TYPES = frozenset({"Create", "Update", "Delete"})
+
+
+class Outcome(Enum):
+    STORED = "stored"  # new, or a newer version
+    UNCHANGED = "unchanged"  # not newer than what we have (or deleted here before)
+    DELETED = "deleted"  # gone at its origin, or outside the radius: removed here
+    SKIPPED = "skipped"  # not a listing we may keep (and nothing of ours to remove)
+
+
+def within_radius(config: Config, place: Place) -> bool:
+    """Whether a listing at `place` is inside the operator's radius (or there is none)."""
+    centre, limit = config.community.centre, config.federation.radius_km
+    if not limit or centre is None or place.latitude is None or place.longitude is None:
+        return True
+    return haversine_km(centre[0], centre[1], place.latitude, place.longitude) <= limit
+
+
+def _host(url: str) -> str | None:
+    try:
+        return host_of(url)
+    except FetchError:
+        return None
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _deleted_at(doc: JSON | None, now: datetime) -> datetime:
+    value = None if doc is None else doc.get("deleted")
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return whole_seconds(parsed)
+    return whole_seconds(now)
+
+
+async def is_kept(inst: Instance, listing_id: str) -> bool:
+    """Whether we keep another server's live listing with this id."""
+    found = await store.get(inst.db, listing_id)
+    return found is not None and not found.is_local
+
+
+async def forget(inst: Instance, listing_id: str, tombstone: JSON | None = None) -> bool:
+    """Turn another server's listing into a Tombstone here; False if we had none live."""
+    when = _deleted_at(tombstone, inst.clock())
+    async with inst.db.transaction() as tx:
+        found = await store.get(tx, listing_id)
+        if found is None or found.is_local:
+            return False
+        doc = {"id": listing_id, "type": "Tombstone", "deleted": iso(when)}
+        return await store.delete(tx, listing_id, when, doc)
+
+
+async def refresh(inst: Instance, listing_id: str, *, unwrap: bool = True) -> Outcome:
+    """Bring our copy of another server's listing in step with its origin.
+
+    Raises FetchError when the origin may answer later (unreachable, 5xx, 429), so that
+    the inbox worker tries again. With `unwrap`, an id that turns out to name a Create or
+    Update (some servers announce activity ids) is followed to its object, once."""
+    host = _host(listing_id)
+    if host is None or listing_id.startswith(inst.urls.base + "/"):
+        return Outcome.SKIPPED  # not a URL, or ours: never taken from others
+    if not inst.config.federation.permits(host):
+        return Outcome.DELETED if await forget(inst, listing_id) else Outcome.SKIPPED
+    if listing_id.startswith("http:") and not inst.config.instance.allow_insecure:
+        return Outcome.SKIPPED
+    try:
+        doc = await signed_get(inst, listing_id)
+    except FetchError as exc:
+        if exc.status in (404, 410):
+            return Outcome.DELETED if await forget(inst, listing_id) else Outcome.SKIPPED
+        if exc.status is None or exc.status in _TRANSIENT:
+            raise
+        log.info("listing %s not taken: %s", listing_id, exc.reason)
+        return Outcome.SKIPPED
+    if _id(doc) != listing_id:
+        return Outcome.SKIPPED
+    kind = doc.get("type")
+    if kind == "Tombstone":
+        return Outcome.DELETED if await forget(inst, listing_id, doc) else Outcome.SKIPPED
+    if unwrap and kind in ("Create", "Update"):
+        inner = _id(doc.get("object"))
+        if inner is None or _host(inner) != host:
+            return Outcome.SKIPPED
+        return await refresh(inst, inner, unwrap=False)
+    listing = listing_from_object(doc, now=inst.clock())
+    if listing is None or _host(listing.author) != host:
+        return Outcome.SKIPPED
+    return await keep(inst, listing, doc)
+
+
+async def keep(inst: Instance, listing: Listing, doc: JSON) -> Outcome:
+    """Store `listing` as fetched from its origin (`doc`), unless outside the radius."""
+    if not within_radius(inst.config, listing.place):
+        return Outcome.DELETED if await forget(inst, listing.id) else Outcome.SKIPPED
+    async with inst.db.transaction() as tx:
+        stored = await store.upsert(tx, listing, clean_document(doc))
+    return Outcome.STORED if stored else Outcome.UNCHANGED
+
+
+async def worth_fetching(inst: Instance, value: Any) -> bool:
+    """Whether an object named in an activity may be a listing (decided from the embedded
+    copy when there is one, which is then fetched; a bare id always may be)."""
+    listing_id = _id(value)
+    if listing_id is None:
+        return False
+    if not isinstance(value, dict) or listing_from_object(value, now=inst.clock()) is not None:
+        return True
+    return await is_kept(inst, listing_id)  # a Tombstone, or a listing no longer one
+
+
+def announced(value: Any) -> Any:
+    """What an Announce is about: the object of an embedded Create/Update/Delete
+    (FEP-1b12), else the announced object itself."""
+    if isinstance(value, dict) and value.get("type") in ACTIVITY_TYPES:
+        return value.get("object")
+    return value
+
+
+async def forget_author(inst: Instance, author: str) -> int:
+    """Tombstone every listing of a remote actor that was deleted."""
+    if author.startswith(inst.urls.base + "/"):
+        return 0
+    async with inst.db.transaction() as tx:
+        return await store.delete_by_author(tx, author, whole_seconds(inst.clock()))
