@@ -7,6 +7,7 @@ from fedishare.context import Instance
 from fedishare.inbox.dispatch import InboxItem, handles
 from fedishare.inbox.handlers._origin import author_of, trusted_object
 from fedishare.inbox.references import id_of, ids_of, is_ours, local_actor_for
+from fedishare.listings.responses import take_reply
 from fedishare.storage import objects
 from fedishare.types import JSON
 
@@ -70,3 +71,4 @@ async def on_create(inst: Instance, item: InboxItem) -> None:
             published=published,
             in_reply_to=id_of(doc.get("inReplyTo")),
         )
+    await take_reply(inst, doc, author)  # a response to one of our listings?

@@ -1,0 +1,12 @@
+"""FEP-0837 `Offer`s and `Join`s that respond to our listings (see fedishare.listings.responses)."""
+
+from __future__ import annotations
+
+from fedishare.context import Instance
+from fedishare.inbox.dispatch import InboxItem, handles
+from fedishare.listings.responses import take_offer
+
+
+@handles("Offer", "Join")
+async def on_offer(inst: Instance, item: InboxItem) -> None:
+    await take_offer(inst, item.activity, item.actor)

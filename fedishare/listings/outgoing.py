@@ -1,0 +1,159 @@
+"""Sending to a responder on behalf of a listing's author.
+
+Each send records what it is (a message of the conversation, or a note the responder gets
+once), keeps its Note in `objects` and queues its delivery, all in one transaction: a send
+that is recorded is queued, and one seen as done (the same id, or the responder told
+already) is not queued again. Notes the server writes by itself (how to respond privately,
+that the listing has gone) get ids derived from what they answer, so that an inbox item
+processed twice sends them once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fedishare.context import Instance
+from fedishare.federation.remote_actors import get_remote_actor
+from fedishare.inbox.references import local_actor_for
+from fedishare.listings import response_activities as wire
+from fedishare.listings.model import Listing
+from fedishare.outbox.activities import iso
+from fedishare.outbox.publish import queue_publication
+from fedishare.storage import conversations as store
+from fedishare.storage import objects
+from fedishare.storage.actors import LocalActor
+from fedishare.storage.conversations import Answer, MessageKind, Told
+from fedishare.storage.remote_actors import RemoteActor
+from fedishare.types import JSON
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An activity for one responder, and what sending it records."""
+
+    activity: JSON
+    note: JSON | None = None  # the Note the activity creates, kept in `objects`
+    kind: MessageKind | None = None  # recorded as a message of the conversation, if any
+    opens: bool = False  # open the conversation when there is none yet
+    told: Told | None = None  # the responder is told this once only
+    answer: Answer | None = None  # the conversation's answer becomes this
+
+    @property
+    def object_id(self) -> str:
+        return str((self.note or self.activity)["id"])
+
+
+def now_iso(inst: Instance) -> str:
+    return iso(inst.clock())
+
+
+async def author_of(inst: Instance, listing: Listing) -> LocalActor | None:
+    """The member who wrote one of our listings, if they may still speak for it."""
+    actor = await local_actor_for(inst, listing.author)
+    if actor is None or actor.kind != "person" or actor.disabled:
+        return None
+    return actor
+
+
+async def send(
+    inst: Instance, sender: LocalActor, listing_id: str, recipient: RemoteActor, out: Outgoing
+) -> bool:
+    """Record and queue `out` for the recipient's inbox; False if it was sent already."""
+    at = now_iso(inst)
+    async with inst.db.transaction() as tx:
+        if out.told is not None:
+            await store.add_responder(tx, listing_id, recipient.id, at)
+            if not await store.mark_told(tx, listing_id, recipient.id, out.told, out.object_id):
+                return False
+        conversation: int | None = None
+        if out.opens:
+            conversation = await store.open_conversation(tx, listing_id, recipient.id, at)
+        else:
+            found = await store.find_conversation(tx, listing_id, recipient.id)
+            conversation = None if found is None else found.id
+        if conversation is not None and out.kind is not None:
+            document = None if out.note is not None else out.activity
+            recorded = await store.add_message(
+                tx, conversation, out.object_id, "out", out.kind, at, document
+            )
+            if not recorded:
+                return False
+            if out.answer is not None:
+                await store.set_answer(tx, conversation, out.answer)
+        if out.note is not None:
+            in_reply_to = out.note.get("inReplyTo")
+            await objects.insert(
+                tx,
+                out.note,
+                attributed_to=out.note["attributedTo"],
+                published=out.note["published"],
+                in_reply_to=in_reply_to if isinstance(in_reply_to, str) else None,
+                local_actor_id=sender.id,
+            )
+        await queue_publication(tx, inst, sender, out.activity, [recipient.delivery_inbox])
+    inst.wake_delivery.set()
+    return True
+
+
+def note_to(
+    inst: Instance,
+    note_id: str,
+    listing: Listing,
+    recipient: RemoteActor,
+    content: str,
+    in_reply_to: str,
+) -> JSON:
+    """A direct note from the listing's author to `recipient`, mentioning them first."""
+    text = wire.with_mention(content, recipient.id, recipient.preferred_username)
+    return wire.direct_note(
+        note_id,
+        listing.author,
+        recipient.id,
+        recipient.handle,
+        text,
+        in_reply_to,
+        now_iso(inst),
+    )
+
+
+async def reply_target(inst: Instance, listing: Listing, responder: str) -> str:
+    """What a note to the responder replies to: their latest message or comment, else the
+    listing itself."""
+    return await store.latest_from(inst.db, listing.id, responder) or listing.id
+
+
+async def tell_howto(inst: Instance, listing: Listing, responder: str, in_reply_to: str) -> bool:
+    """Tell someone who replied publicly how to respond privately: once per listing, and
+    not if they already converse privately. False if nothing was sent."""
+    told = await store.get_responder(inst.db, listing.id, responder)
+    if told is not None and told.howto_note is not None:
+        return False
+    if await store.find_conversation(inst.db, listing.id, responder) is not None:
+        return False
+    sender = await author_of(inst, listing)
+    if sender is None:
+        return False
+    recipient = await get_remote_actor(inst, responder)
+    note_id = wire.derived_id(inst.urls.base, "objects", "howto", listing.id, responder)
+    note = note_to(inst, note_id, listing, recipient, wire.howto_text(listing), in_reply_to)
+    out = Outgoing(wire.create_direct(note), note=note, told="howto")
+    return await send(inst, sender, listing.id, recipient, out)
+
+
+async def tell_gone(inst: Instance, listing: Listing, responder: str) -> bool:
+    """Tell a responder that the (closed) listing has gone: once, and never the one it went
+    to (`reservedFor`). False if nothing was sent."""
+    if listing.is_live or responder == listing.reserved_for:
+        return False
+    told = await store.get_responder(inst.db, listing.id, responder)
+    if told is not None and told.gone_note is not None:
+        return False
+    sender = await author_of(inst, listing)
+    if sender is None:
+        return False
+    recipient = await get_remote_actor(inst, responder)
+    note_id = wire.derived_id(inst.urls.base, "objects", "gone", listing.id, responder)
+    target = await reply_target(inst, listing, responder)
+    note = note_to(inst, note_id, listing, recipient, wire.gone_text(listing), target)
+    out = Outgoing(wire.create_direct(note), note=note, kind="gone", told="gone")
+    return await send(inst, sender, listing.id, recipient, out)

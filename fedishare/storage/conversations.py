@@ -1,0 +1,345 @@
+"""Responses to our listings: who responded, the private conversation of each (listing,
+responder) with its messages, and the public comments.
+
+Notes (theirs and ours) are kept in `objects`, where edits and deletions apply; a message
+row only points at them. Offers, Joins and our answers to them are activities, not objects:
+their message row keeps the document. Readers return live documents only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal, cast
+
+from fedishare.storage.database import Database, Row, Transaction
+from fedishare.types import JSON
+
+Direction = Literal["in", "out"]
+MessageKind = Literal["note", "offer", "join", "accept", "tentative", "reject", "gone"]
+Answer = Literal["accept", "tentative", "reject"]
+CommentVisibility = Literal["public", "unlisted", "followers"]
+Told = Literal["howto", "gone"]
+
+
+@dataclass(frozen=True)
+class Responder:
+    listing_id: str
+    responder: str  # the actor id
+    first_at: str
+    howto_note: str | None  # our note telling them how to respond privately, once sent
+    gone_note: str | None  # our note telling them the listing has gone, once sent
+
+    @classmethod
+    def from_row(cls, row: Row) -> Responder:
+        columns = ("listing_id", "responder", "first_at", "howto_note", "gone_note")
+        return cls(*(row[c] for c in columns))
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: int
+    listing_id: str
+    responder: str
+    answer: Answer | None  # the author's latest answer, if any
+    opened_at: str
+    last_at: str  # when the latest message came or went
+
+    @classmethod
+    def from_row(cls, row: Row) -> Conversation:
+        return cls(
+            id=row["id"],
+            listing_id=row["listing_id"],
+            responder=row["responder"],
+            answer=cast(Answer | None, row["answer"]),
+            opened_at=row["opened_at"],
+            last_at=row["last_at"],
+        )
+
+
+@dataclass(frozen=True)
+class Message:
+    object_id: str
+    direction: Direction
+    kind: MessageKind
+    published: str
+    document: JSON
+
+
+@dataclass(frozen=True)
+class Comment:
+    object_id: str
+    listing_id: str
+    author: str
+    visibility: CommentVisibility
+    published: str
+    document: JSON
+
+
+async def add_responder(tx: Transaction, listing_id: str, responder: str, at: str) -> None:
+    await tx.execute(
+        "INSERT OR IGNORE INTO listing_responders (listing_id, responder, first_at)"
+        " VALUES (?, ?, ?)",
+        (listing_id, responder, at),
+    )
+
+
+async def get_responder(
+    db: Database | Transaction, listing_id: str, responder: str
+) -> Responder | None:
+    row = await db.fetch_one(
+        "SELECT * FROM listing_responders WHERE listing_id = ? AND responder = ?",
+        (listing_id, responder),
+    )
+    return None if row is None else Responder.from_row(row)
+
+
+async def responders(db: Database | Transaction, listing_id: str) -> list[Responder]:
+    """Everyone who responded to a listing, first come first."""
+    rows = await db.fetch_all(
+        "SELECT * FROM listing_responders WHERE listing_id = ? ORDER BY first_at, responder",
+        (listing_id,),
+    )
+    return [Responder.from_row(r) for r in rows]
+
+
+async def mark_told(
+    tx: Transaction, listing_id: str, responder: str, told: Told, note_id: str
+) -> bool:
+    """Record that `note_id` told the responder `told`; False if they were told already."""
+    column = {"howto": "howto_note", "gone": "gone_note"}[told]
+    changed = await tx.execute(
+        f"UPDATE listing_responders SET {column} = ?"
+        f" WHERE listing_id = ? AND responder = ? AND {column} IS NULL",
+        (note_id, listing_id, responder),
+    )
+    return changed > 0
+
+
+async def open_conversation(tx: Transaction, listing_id: str, responder: str, at: str) -> int:
+    """The conversation of (listing, responder), opened now if it was not; returns its id."""
+    await add_responder(tx, listing_id, responder, at)
+    await tx.execute(
+        "INSERT OR IGNORE INTO listing_conversations (listing_id, responder, opened_at, last_at)"
+        " VALUES (?, ?, ?, ?)",
+        (listing_id, responder, at, at),
+    )
+    row = await tx.fetch_one(
+        "SELECT id FROM listing_conversations WHERE listing_id = ? AND responder = ?",
+        (listing_id, responder),
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+async def find_conversation(
+    db: Database | Transaction, listing_id: str, responder: str
+) -> Conversation | None:
+    row = await db.fetch_one(
+        "SELECT * FROM listing_conversations WHERE listing_id = ? AND responder = ?",
+        (listing_id, responder),
+    )
+    return None if row is None else Conversation.from_row(row)
+
+
+async def conversations(db: Database | Transaction, listing_id: str) -> list[Conversation]:
+    """A listing's conversations, the most recently active first."""
+    rows = await db.fetch_all(
+        "SELECT * FROM listing_conversations WHERE listing_id = ? ORDER BY last_at DESC, id DESC",
+        (listing_id,),
+    )
+    return [Conversation.from_row(r) for r in rows]
+
+
+async def set_answer(tx: Transaction, conversation_id: int, answer: Answer) -> None:
+    await tx.execute(
+        "UPDATE listing_conversations SET answer = ? WHERE id = ?", (answer, conversation_id)
+    )
+
+
+async def add_message(
+    tx: Transaction,
+    conversation_id: int,
+    object_id: str,
+    direction: Direction,
+    kind: MessageKind,
+    published: str,
+    document: JSON | None = None,
+) -> bool:
+    """Add a message once (False if its id is already recorded); `document` only for what
+    `objects` does not keep."""
+    changed = await tx.execute(
+        "INSERT OR IGNORE INTO listing_messages"
+        " (conversation_id, object_id, direction, kind, published, document)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            conversation_id,
+            object_id,
+            direction,
+            kind,
+            published,
+            None if document is None else _dump(document),
+        ),
+    )
+    if changed:
+        await tx.execute(
+            "UPDATE listing_conversations SET last_at = max(last_at, ?) WHERE id = ?",
+            (published, conversation_id),
+        )
+    return changed > 0
+
+
+async def messages(db: Database | Transaction, conversation_id: int) -> list[Message]:
+    """A conversation's messages in the order they came or went; deleted ones left out."""
+    rows = await db.fetch_all(
+        "SELECT m.object_id, m.direction, m.kind, m.published,"
+        " coalesce(o.document, m.document) AS document"
+        " FROM listing_messages m LEFT JOIN objects o ON o.id = m.object_id"
+        " WHERE m.conversation_id = ? AND coalesce(o.deleted, 0) = 0"
+        " AND coalesce(o.document, m.document) IS NOT NULL ORDER BY m.id",
+        (conversation_id,),
+    )
+    return [
+        Message(
+            r["object_id"],
+            cast(Direction, r["direction"]),
+            cast(MessageKind, r["kind"]),
+            r["published"],
+            json.loads(r["document"]),
+        )
+        for r in rows
+    ]
+
+
+async def last_message(
+    db: Database | Transaction,
+    conversation_id: int,
+    *,
+    direction: Direction | None = None,
+    kinds: tuple[MessageKind, ...] = (),
+) -> str | None:
+    """The id of the latest message (of that direction and those kinds) that is not deleted."""
+    sql = (
+        "SELECT m.object_id FROM listing_messages m LEFT JOIN objects o ON o.id = m.object_id"
+        " WHERE m.conversation_id = ? AND coalesce(o.deleted, 0) = 0"
+    )
+    params: list[object] = [conversation_id]
+    if direction is not None:
+        sql += " AND m.direction = ?"
+        params.append(direction)
+    if kinds:
+        sql += f" AND m.kind IN ({', '.join('?' for _ in kinds)})"
+        params += kinds
+    row = await db.fetch_one(sql + " ORDER BY m.id DESC LIMIT 1", params)
+    return None if row is None else str(row["object_id"])
+
+
+async def find_message(db: Database | Transaction, object_id: str) -> tuple[Message, int] | None:
+    """A message by its object id, with its conversation's id."""
+    row = await db.fetch_one(
+        "SELECT m.*, coalesce(o.document, m.document, '{}') AS doc"
+        " FROM listing_messages m LEFT JOIN objects o ON o.id = m.object_id"
+        " WHERE m.object_id = ?",
+        (object_id,),
+    )
+    if row is None:
+        return None
+    message = Message(
+        row["object_id"],
+        cast(Direction, row["direction"]),
+        cast(MessageKind, row["kind"]),
+        row["published"],
+        json.loads(row["doc"]),
+    )
+    return message, int(row["conversation_id"])
+
+
+async def latest_from(db: Database | Transaction, listing_id: str, responder: str) -> str | None:
+    """The id of the latest thing the responder sent about the listing (a conversation
+    message or a comment) that is not deleted: what our next note to them replies to."""
+    row = await db.fetch_one(
+        "SELECT object_id FROM ("
+        " SELECT m.object_id, m.published, m.id AS n, 1 AS private FROM listing_messages m"
+        " JOIN listing_conversations c ON c.id = m.conversation_id"
+        " WHERE c.listing_id = ? AND c.responder = ? AND m.direction = 'in'"
+        " UNION ALL"
+        " SELECT object_id, published, 0, 0 FROM listing_comments"
+        " WHERE listing_id = ? AND author = ?"
+        ") r LEFT JOIN objects o ON o.id = r.object_id WHERE coalesce(o.deleted, 0) = 0"
+        " ORDER BY r.published DESC, r.private DESC, r.n DESC LIMIT 1",
+        (listing_id, responder, listing_id, responder),
+    )
+    return None if row is None else str(row["object_id"])
+
+
+async def listing_author(db: Database | Transaction, listing_id: str) -> tuple[str, bool] | None:
+    """(author, deleted?) of one of OUR listings, deleted ones included (whose rows stay)."""
+    row = await db.fetch_one(
+        "SELECT author, deleted FROM listings WHERE id = ? AND remote = 0", (listing_id,)
+    )
+    return None if row is None else (str(row["author"]), bool(row["deleted"]))
+
+
+async def thread_of(db: Database | Transaction, object_id: str) -> tuple[str, str] | None:
+    """(listing, responder) when `object_id` is a message of a conversation, or one of the
+    notes we sent a responder: a reply to it belongs to that listing."""
+    row = await db.fetch_one(
+        "SELECT c.listing_id, c.responder FROM listing_messages m"
+        " JOIN listing_conversations c ON c.id = m.conversation_id WHERE m.object_id = ?",
+        (object_id,),
+    )
+    if row is None:
+        row = await db.fetch_one(
+            "SELECT listing_id, responder FROM listing_responders"
+            " WHERE howto_note = ? OR gone_note = ?",
+            (object_id, object_id),
+        )
+    return None if row is None else (str(row["listing_id"]), str(row["responder"]))
+
+
+async def add_comment(
+    tx: Transaction,
+    listing_id: str,
+    object_id: str,
+    author: str,
+    visibility: CommentVisibility,
+    published: str,
+) -> bool:
+    """Keep a reply as a comment of the listing once; False if it was already."""
+    await add_responder(tx, listing_id, author, published)
+    changed = await tx.execute(
+        "INSERT OR IGNORE INTO listing_comments"
+        " (object_id, listing_id, author, visibility, published) VALUES (?, ?, ?, ?, ?)",
+        (object_id, listing_id, author, visibility, published),
+    )
+    return changed > 0
+
+
+async def comments(
+    db: Database | Transaction,
+    listing_id: str,
+    visibilities: tuple[CommentVisibility, ...] = ("public", "unlisted", "followers"),
+) -> list[Comment]:
+    """A listing's comments of those visibilities, oldest first; deleted ones left out."""
+    rows = await db.fetch_all(
+        "SELECT c.*, o.document FROM listing_comments c JOIN objects o ON o.id = c.object_id"
+        f" WHERE c.listing_id = ? AND o.deleted = 0"
+        f" AND c.visibility IN ({', '.join('?' for _ in visibilities)})"
+        " ORDER BY c.published, c.rowid",
+        (listing_id, *visibilities),
+    )
+    return [
+        Comment(
+            r["object_id"],
+            r["listing_id"],
+            r["author"],
+            cast(CommentVisibility, r["visibility"]),
+            r["published"],
+            json.loads(r["document"]),
+        )
+        for r in rows
+    ]
+
+
+def _dump(document: JSON) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
