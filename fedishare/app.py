@@ -20,6 +20,7 @@ from fedishare.inbox.worker import run_inbox_worker
 from fedishare.lifecycle import open_instance
 from fedishare.listings import api as listing_api
 from fedishare.listings import routes as listing_routes
+from fedishare.listings.expiry import run_expiry_worker
 from fedishare.outbox import routes as outbox_routes
 from fedishare.types import Clock, utc_now
 from fedishare.web import actors, discovery
@@ -43,7 +44,7 @@ def all_routes() -> list[BaseRoute]:
 
 
 def all_workers() -> list[Worker]:
-    return [run_delivery_worker, run_inbox_worker]
+    return [run_delivery_worker, run_inbox_worker, run_expiry_worker]
 
 
 def create_app(
