@@ -127,6 +127,40 @@ def build_parser() -> argparse.ArgumentParser:
         "(pending until they accept).",
     )
     following.add_argument("--as", dest="as_name", metavar="NAME", help="as this member")
+
+    peer = sub.add_parser(
+        "peer",
+        parents=[common],
+        help="manage peer neighbourhoods (whose listings this one takes in)",
+        description="Peers are other fedishare instances (or any server with a community "
+        "actor) whose members' listings show up in this instance's searches: the community "
+        "follows the peer's community, which then announces its listings here.",
+    )
+    peer_actions = peer.add_subparsers(dest="action", required=True, metavar="ACTION")
+    peer_add = peer_actions.add_parser(
+        "add",
+        parents=[common],
+        help="take in DOMAIN's listings",
+        description="Find DOMAIN's community (its NodeInfo metadata.community, else "
+        "acct:community@DOMAIN) and follow it as this instance's community. The Follow is "
+        "queued and sent by the running server; the peer is pending until it accepts.",
+    )
+    peer_add.add_argument("domain", metavar="DOMAIN", help="DOMAIN or DOMAIN:PORT")
+    peer_actions.add_parser(
+        "list",
+        parents=[common],
+        help="list peers with the state of each follow",
+        description="Print DOMAIN, the peer's community actor and the follow's state "
+        "(pending, accepted or rejected), one peer a line.",
+    )
+    peer_remove = peer_actions.add_parser(
+        "remove",
+        parents=[common],
+        help="stop taking in DOMAIN's listings",
+        description="Unfollow DOMAIN's community and drop its listings from this instance "
+        "(except those of authors a member follows).",
+    )
+    peer_remove.add_argument("domain", metavar="DOMAIN", help="DOMAIN or DOMAIN:PORT")
     return parser
 
 
@@ -346,10 +380,37 @@ async def _following(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _peer(config: Config, args: argparse.Namespace) -> int:
+    from fedishare.lifecycle import open_instance
+    from fedishare.listings import peers
+
+    async with open_instance(config) as inst:
+        try:
+            if args.action == "add":
+                added = await peers.add_peer(inst, args.domain)
+                print(
+                    f"peer {added.domain}: the community follows {added.actor} ({added.state};"
+                    " the running server sends the Follow)"
+                )
+            elif args.action == "remove":
+                for ended in await peers.remove_peer(inst, args.domain):
+                    print(f"peer {ended.domain}: the community no longer follows {ended.actor}")
+            else:
+                found = await peers.list_peers(inst)
+                for p in found:
+                    print(f"{p.domain}\t{p.actor}\t{p.state}")
+                if not found:
+                    print("no peers yet: `fedishare peer add DOMAIN` adds one", file=sys.stderr)
+        except peers.PeerError as e:
+            raise CommandError(str(e)) from None
+    return 0
+
+
 _FEDERATION_COMMANDS: dict[
     str, Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
 ] = {
     "follow": _follow,
     "unfollow": _unfollow,
     "following": _following,
+    "peer": _peer,
 }

@@ -1,0 +1,87 @@
+"""A neighbourhood's listings reach a peer that added it, and follow it through its life:
+offered, reserved, taken, expired, deleted. A server that is no peer sees none of it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from fedishare.listings import service
+from fedishare.storage.listing_search import Query
+from tests.harness import Network
+from tests.listings.conftest import FakeClock
+from tests.listings.factory import draft
+from tests.listings.federation_support import (
+    OAKFIELD,
+    arrives,
+    document,
+    federation,
+    found,
+    kept,
+    member,
+    peer,
+    settled,
+)
+from tests.waiting import eventually
+
+BOB = "http://elm.test/users/bob"
+
+
+@pytest.fixture
+async def net(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Network]:
+    async with federation(tmp_path, clock, monkeypatch) as n:
+        yield n
+
+
+async def test_a_listing_lives_on_a_peer(net: Network, clock: FakeClock) -> None:
+    oak, elm, ash = await net.add("oak.test"), await net.add("elm.test"), await net.add("ash.test")
+    alice = await member(oak, "alice")
+    await member(elm, "bob")
+    await peer(elm, oak)
+
+    bike = (await service.create_listing(oak.instance, alice, draft())).listing.id
+    await arrives(elm, bike)
+    near = Query(words="bike", near=OAKFIELD, within_km=5)
+    assert await found(elm, near) == [bike]
+    remote = await kept(elm, bike)
+    assert remote is not None and not remote.is_local and remote.author == f"{oak.base}/users/alice"
+
+    await service.reserve(oak.instance, alice, bike, BOB)
+    reserved = await arrives(elm, bike, "reserved")
+    assert reserved.reserved_for == BOB
+    assert await found(elm, near) == []  # searches show open listings
+
+    clock.advance(seconds=5)
+    await service.mark_done(oak.instance, alice, bike)
+    assert (await arrives(elm, bike, "taken")).status == "taken"
+
+    lamp = await service.create_listing(
+        oak.instance, alice, draft(title="Lamp", expires="2026-05-03")
+    )
+    await arrives(elm, lamp.listing.id)
+    clock.advance(days=3)  # oak's expiry worker expires the lamp and publishes it
+    expired = await arrives(elm, lamp.listing.id, "expired")
+    assert expired.updated > lamp.listing.updated
+
+    await service.delete_listing(oak.instance, alice, bike)
+
+    async def dropped() -> bool:
+        return await kept(elm, bike) is None
+
+    await eventually(dropped)
+    tombstone = await document(elm, bike)
+    assert tombstone is not None and tombstone["type"] == "Tombstone"
+    everything = Query(words="bike", statuses=())
+    assert await found(elm, everything) == []
+
+    await settled(oak, elm, ash)
+    assert await ash.instance.db.fetch_value("SELECT count(*) FROM listings") == 0
+    assert await ash.instance.db.fetch_value("SELECT count(*) FROM inbox_items") == 0
+    failed = await oak.instance.db.fetch_value(
+        "SELECT count(*) FROM deliveries WHERE state != 'delivered'"
+    )
+    assert failed == 0
