@@ -69,17 +69,19 @@ async def take_reply(inst: Instance, doc: JSON, replier: str) -> None:
         return
     known = await cached_actors.get(inst.db, replier)
     visibility = wire.visibility_of(doc, None if known is None else known.followers)
-    published = _published(inst, doc)
+    # Responders are in the order we heard from them; messages carry their own time.
+    published, now = _published(inst, doc), outgoing.now_iso(inst)
     if visibility == "direct":
         if listing.author not in wire.addressees(doc):
             return  # a private reply that the author is not part of
         async with inst.db.transaction() as tx:
-            conversation = await store.open_conversation(tx, listing.id, replier, published)
+            conversation = await store.open_conversation(tx, listing.id, replier, now)
             await store.add_message(tx, conversation, object_id, "in", "note", published)
         if not listing.is_live:
             await outgoing.tell_gone(inst, listing, replier)
         return
     async with inst.db.transaction() as tx:
+        await store.add_responder(tx, listing.id, replier, now)
         await store.add_comment(tx, listing.id, object_id, replier, visibility, published)
     if listing.is_live:
         await outgoing.tell_howto(inst, listing, replier, object_id)
@@ -138,9 +140,9 @@ async def take_offer(inst: Instance, activity: JSON, responder: str) -> None:
     if responder == listing.author:
         return
     kind: MessageKind = "join" if activity.get("type") == "Join" else "offer"
-    published = _published(inst, activity)
+    published, now = _published(inst, activity), outgoing.now_iso(inst)
     async with inst.db.transaction() as tx:
-        conversation = await store.open_conversation(tx, listing.id, responder, published)
+        conversation = await store.open_conversation(tx, listing.id, responder, now)
         await store.add_message(tx, conversation, offer_id, "in", kind, published, activity)
         current = await store.find_conversation(tx, listing.id, responder)
     decided = None if current is None else current.answer

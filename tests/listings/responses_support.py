@@ -146,7 +146,7 @@ async def conversation(node: Node, listing: str, responder: str) -> store.Conver
 async def objects_to(node: Node, recipient: str, attributed_to: str = ALICE) -> list[JSON]:
     """The notes `node` keeps from `attributed_to` addressed to `recipient`, oldest first."""
     rows = await node.instance.db.fetch_all(
-        "SELECT document FROM objects WHERE attributed_to = ? ORDER BY published, id",
+        "SELECT document FROM objects WHERE attributed_to = ? ORDER BY rowid",
         (attributed_to,),
     )
     docs = [json.loads(r["document"]) for r in rows]
