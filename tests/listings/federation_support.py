@@ -74,7 +74,9 @@ async def arrives(node: Node, listing_id: str, status: Status = "open") -> Listi
             return None
         return found
 
-    return await eventually(probe)
+    result = await eventually(probe)
+    assert result is not None
+    return result
 
 
 async def settled(*nodes: Node) -> None:
