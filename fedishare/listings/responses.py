@@ -19,6 +19,7 @@ Every step is idempotent: an inbox item may be processed more than once.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fedishare.context import Instance
@@ -28,6 +29,7 @@ from fedishare.listings import outgoing
 from fedishare.listings import response_activities as wire
 from fedishare.listings.model import Listing
 from fedishare.listings.outgoing import Outgoing
+from fedishare.outbox.activities import iso
 from fedishare.outbox.publish import publish
 from fedishare.storage import conversations as store
 from fedishare.storage import listings, outbox
@@ -54,8 +56,19 @@ async def listing_replied_to(inst: Instance, in_reply_to: str, replier: str) -> 
 
 
 def _published(inst: Instance, doc: JSON) -> str:
-    published = doc.get("published")
-    return published if isinstance(published, str) else outgoing.now_iso(inst)
+    """When the responder sent it, as our times are written; never later than now (their
+    clock is theirs), and now when they do not say."""
+    now = inst.clock()
+    value = doc.get("published")
+    sent = None
+    if isinstance(value, str):
+        try:
+            sent = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    if sent is None or sent.tzinfo is None or sent > now:
+        sent = now
+    return iso(sent.astimezone(UTC))
 
 
 async def take_reply(inst: Instance, doc: JSON, replier: str) -> None:

@@ -139,6 +139,7 @@ async def test_a_mastodon_direct_reply_opens_the_conversation(net: Network) -> N
     inst = w.oak.instance
     [message] = await api.conversation_messages(inst, w.alice, listing, JOHN)
     assert message.object_id == f"{JOHN}/statuses/101"
+    assert message.published == "2026-05-02T09:00:00Z"  # as sent (it is not in the future)
     assert "still there" in message.document["content"]
 
     create = await api.send_message(inst, w.alice, listing, JOHN, "Yes, it is.")
