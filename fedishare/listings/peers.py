@@ -10,6 +10,7 @@ The peers are whatever the community follows (`fedishare follow` adds to them to
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from fedishare.storage.actors import LocalActor
 from fedishare.storage.peers import unfollowed_listings_from
 
 DEFAULT_HANDLE = "community"
+_DOMAIN = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:[0-9]{1,5})?$")
 _NODEINFO_SCHEMAS = tuple(
     f"http://nodeinfo.diaspora.software/ns/schema/{v}" for v in ("2.1", "2.0")
 )
@@ -46,12 +48,13 @@ def normalize_domain(inst: Instance, domain: str) -> str:
     if "://" in text:
         text = urlsplit(text).netloc
     text = text.strip("/")
+    refusal = PeerError(f"{domain!r} is not a domain (expected DOMAIN or DOMAIN:PORT)")
+    if not _DOMAIN.match(text):
+        raise refusal
     try:
         host = host_of(f"{inst.config.instance.scheme}://{text}/")
     except FetchError:
-        raise PeerError(f"{domain!r} is not a domain (expected DOMAIN or DOMAIN:PORT)") from None
-    if not text or "/" in text or "@" in text:
-        raise PeerError(f"{domain!r} is not a domain (expected DOMAIN or DOMAIN:PORT)")
+        raise refusal from None
     if host == host_of(inst.urls.base + "/"):
         raise PeerError(f"{host} is this instance")
     return host
