@@ -83,7 +83,7 @@ async def test_peer_add_list_and_remove(tmp_path: Path) -> None:
             followers = await client.get(
                 f"{oak_community}/followers?page=1", headers={"Accept": "application/activity+json"}
             )
-            return followers.json()["orderedItems"] == []
+            return bool(followers.json()["orderedItems"] == [])
 
         await eventually(unfollowed, within=30, every=0.5)
 
