@@ -19,6 +19,7 @@ from fedishare.inbox.store import running_writer
 from fedishare.inbox.worker import run_inbox_worker
 from fedishare.lifecycle import open_instance
 from fedishare.listings import api as listing_api
+from fedishare.listings import responses_api
 from fedishare.listings import routes as listing_routes
 from fedishare.listings.expiry import run_expiry_worker
 from fedishare.outbox import routes as outbox_routes
@@ -40,6 +41,7 @@ def all_routes() -> list[BaseRoute]:
         *outbox_routes.routes,
         *listing_routes.routes,
         *listing_api.routes,
+        *responses_api.routes,
     ]
 
 

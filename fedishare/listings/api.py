@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from fedishare.context import Instance
 from fedishare.listings import service
+from fedishare.listings.conversations import notify_gone
 from fedishare.listings.model import KINDS, PURPOSES, STATUSES, Kind, Listing, Status
 from fedishare.outbox.activities import iso
 from fedishare.storage import listings as store
@@ -95,11 +96,16 @@ async def _change_status(
     if status == "open":
         return await service.release(inst, member, listing_id)
     if status == "withdrawn":
-        return await service.withdraw(inst, member, listing_id)
-    listing = await store.get(inst.db, listing_id)
-    if listing is not None and listing.done_status != status:
-        raise Refusal(f"listingStatus: this listing is {listing.done_status} when done")
-    return await service.mark_done(inst, member, listing_id, recipient=who)
+        change = await service.withdraw(inst, member, listing_id)
+    else:
+        listing = await store.get(inst.db, listing_id)
+        if listing is not None and listing.done_status != status:
+            raise Refusal(f"listingStatus: this listing is {listing.done_status} when done")
+        change = await service.mark_done(inst, member, listing_id, recipient=who)
+    # The others who responded hear that it has gone (once each; a later call catches up
+    # with anyone whose server was unreachable).
+    await notify_gone(inst, listing_id, except_responder=change.listing.reserved_for)
+    return change
 
 
 # --- reading ---------------------------------------------------------------------------

@@ -15,10 +15,9 @@ from fedishare.outbox.activities import is_public
 from fedishare.outbox.client_posts import post_to_outbox
 from fedishare.storage import actors as actor_store
 from fedishare.storage import outbox as outbox_store
-from fedishare.storage import tokens
 from fedishare.storage.actors import LocalActor
-from fedishare.web.bodies import read_limited
-from fedishare.web.errors import Forbidden, NotFound, Refusal, Unauthorized
+from fedishare.web.auth import bearer_member, json_object
+from fedishare.web.errors import Forbidden, NotFound, Refusal
 from fedishare.web.responses import ActivityJSONResponse
 
 
@@ -75,22 +74,10 @@ async def following(request: Request) -> Response:
 
 
 async def _client_post(request: Request, inst: Instance, actor: LocalActor) -> Response:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("a bearer token is required (fedishare account token NAME)")
-    owner = await tokens.actor_for(inst.db, token.strip())
-    if owner is None:
-        raise Unauthorized("the token is not valid")
-    if owner != actor.id:
+    member = await bearer_member(request)
+    if member.id != actor.id:
         raise Forbidden("the token belongs to another account")
-    body = await read_limited(request, inst.config.limits.max_body_bytes)
-    try:
-        posted = json.loads(body)
-    except ValueError:
-        raise Refusal("the body is not JSON") from None
-    if not isinstance(posted, dict):
-        raise Refusal("the body must be a JSON object")
-    activity = await post_to_outbox(inst, actor, posted)
+    activity = await post_to_outbox(inst, actor, await json_object(request))
     return ActivityJSONResponse(activity, status_code=201, headers={"Location": activity["id"]})
 
 

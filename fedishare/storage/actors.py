@@ -90,6 +90,11 @@ async def find_by_username(db: Database | Transaction, username: str) -> LocalAc
     return None if row is None else LocalActor.from_row(row)
 
 
+async def find_by_id(db: Database | Transaction, actor_id: int) -> LocalActor | None:
+    row = await db.fetch_one("SELECT * FROM local_actors WHERE id = ?", (actor_id,))
+    return None if row is None else LocalActor.from_row(row)
+
+
 async def find_by_kind(db: Database | Transaction, kind: str) -> LocalActor | None:
     row = await db.fetch_one("SELECT * FROM local_actors WHERE kind = ? LIMIT 1", (kind,))
     return None if row is None else LocalActor.from_row(row)
