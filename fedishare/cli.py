@@ -390,7 +390,7 @@ async def _peer(config: Config, args: argparse.Namespace) -> int:
                 added = await peers.add_peer(inst, args.domain)
                 print(
                     f"peer {added.domain}: the community follows {added.actor} ({added.state};"
-                    " the running server sends the Follow)"
+                    f" the running server sends the Follow); {added.taken_in} listing(s) taken in"
                 )
             elif args.action == "remove":
                 for ended in await peers.remove_peer(inst, args.domain):

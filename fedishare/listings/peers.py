@@ -4,19 +4,22 @@ A peer is followed by our community Group: its own community actor then announce
 listing of its members to us (`fedishare.listings.publishing` on its side,
 `fedishare.listings.ingest` on ours). The peer's community handle comes from its NodeInfo
 (`metadata.community`, "@handle@domain", as ours serves it), else from WebFinger
-`acct:community@DOMAIN`; DOMAIN is reached over our own scheme.
+`acct:community@DOMAIN`; DOMAIN is reached over our own scheme. When a peer is added, the
+listings its community announced lately are read from its outbox and taken in at once.
 The peers are whatever the community follows (`fedishare follow` adds to them too).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from fedishare.context import Instance
 from fedishare.federation.actor_document import actor_id
-from fedishare.federation.fetch import JRD_TYPES, FetchError, get_json, host_of
+from fedishare.federation.fetch import JRD_TYPES, FetchError, get_json, host_of, signed_get
 from fedishare.federation.webfinger import WebFingerError, resolve_handle, split_handle
 from fedishare.listings import ingest
 from fedishare.outbox.follow import FollowError, follow_actor, unfollow_actor
@@ -24,7 +27,12 @@ from fedishare.storage import actors, follows
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.peers import unfollowed_listings_from
 
+log = logging.getLogger(__name__)
+
 DEFAULT_HANDLE = "community"
+# When a peer is added, its recent listings are taken in from its community's outbox.
+BACKFILL_LISTINGS = 200
+BACKFILL_PAGES = 20
 _DOMAIN = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:[0-9]{1,5})?$")
 _NODEINFO_SCHEMAS = tuple(
     f"http://nodeinfo.diaspora.software/ns/schema/{v}" for v in ("2.1", "2.0")
@@ -40,6 +48,7 @@ class Peer:
     domain: str  # host[:port]
     actor: str  # its community actor's id
     state: str  # pending | accepted | rejected (our follow of it)
+    taken_in: int = 0  # listings taken in from its outbox when added
 
 
 def normalize_domain(inst: Instance, domain: str) -> str:
@@ -127,7 +136,62 @@ async def add_peer(inst: Instance, domain: str) -> Peer:
     except FollowError as exc:
         raise PeerError(f"{host}: {exc}") from None
     stored = await follows.find(inst.db, actor_id(inst.urls, group), community)
-    return Peer(host, community, "pending" if stored is None else stored.state)
+    taken_in = await backfill(inst, community)
+    return Peer(host, community, "pending" if stored is None else stored.state, taken_in)
+
+
+async def _announced_ids(inst: Instance, community: str, limit: int) -> list[str]:
+    """The listings a community announced lately (newest first, at most `limit`), read from
+    its outbox; only those on its own host."""
+    host = host_of(community)
+    outbox = (await signed_get(inst, community)).get("outbox")
+    if not isinstance(outbox, str) or host_of(outbox) != host:
+        return []
+    page: Any = (await signed_get(inst, outbox)).get("first")
+    found: dict[str, None] = {}
+    for _ in range(BACKFILL_PAGES):
+        if isinstance(page, str) and host_of(page) == host:
+            page = await signed_get(inst, page)
+        if not isinstance(page, dict):
+            break
+        items = page.get("orderedItems", page.get("items"))
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and item.get("type") == "Announce":
+                about = ingest.announced(item.get("object"))
+                about_id = about.get("id") if isinstance(about, dict) else about
+                if isinstance(about_id, str) and _on_host(about_id, host):
+                    found[about_id] = None
+        if len(found) >= limit:
+            break
+        page = page.get("next")
+    return list(found)[:limit]
+
+
+def _on_host(url: str, host: str) -> bool:
+    try:
+        return host_of(url) == host
+    except FetchError:
+        return False
+
+
+async def backfill(inst: Instance, community: str, *, limit: int = BACKFILL_LISTINGS) -> int:
+    """Take in the listings a peer's community announced before we followed it; returns
+    how many were stored. What cannot be fetched now is skipped: the peer's next Announce
+    of it (at its next change) brings it."""
+    try:
+        ids = await _announced_ids(inst, community, limit)
+    except FetchError as exc:
+        log.info("no backfill from %s: %s", community, exc.reason)
+        return 0
+    stored = 0
+    for listing_id in ids:
+        try:
+            outcome = await ingest.refresh(inst, listing_id)
+        except FetchError as exc:
+            log.info("listing %s not taken in: %s", listing_id, exc.reason)
+            continue
+        stored += outcome is ingest.Outcome.STORED
+    return stored
 
 
 async def list_peers(inst: Instance) -> list[Peer]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fedishare.listings import service
+from fedishare.listings.peers import add_peer
 from fedishare.storage.listing_search import Query
 from tests.harness import Network
 from tests.listings.conftest import FakeClock
@@ -85,3 +86,20 @@ async def test_a_listing_lives_on_a_peer(net: Network, clock: FakeClock) -> None
         "SELECT count(*) FROM deliveries WHERE state != 'delivered'"
     )
     assert failed == 0
+
+
+async def test_a_new_peer_takes_in_what_was_announced_before(net: Network) -> None:
+    oak, elm = await net.add("oak.test"), await net.add("elm.test")
+    alice = await member(oak, "alice")
+    bike = (await service.create_listing(oak.instance, alice, draft())).listing.id
+    lamp = (await service.create_listing(oak.instance, alice, draft(title="Lamp"))).listing.id
+    await service.reserve(oak.instance, alice, lamp, BOB)
+    gone = (await service.create_listing(oak.instance, alice, draft(title="Kettle"))).listing.id
+    await service.delete_listing(oak.instance, alice, gone)
+
+    added = await add_peer(elm.instance, "oak.test")
+    assert added.taken_in == 2
+    assert await found(elm, Query(words="bike")) == [bike]
+    reserved = await kept(elm, lamp)
+    assert reserved is not None and reserved.status == "reserved"
+    assert await kept(elm, gone) is None and await document(elm, gone) is None
