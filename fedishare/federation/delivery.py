@@ -5,8 +5,8 @@ renews the leases of the rows it holds and claims due rows. It claims ahead of n
 `PREFETCH` times the limits), so a slot that frees up is refilled from memory at once; it
 starts at most `limits.delivery_concurrency` attempts at a time, `limits.delivery_per_host`
 to one host, and one at a time to a host that keeps failing. Every attempt is signed afresh
-(its Date is current), on a thread of its own: RSA releases the GIL, so signing overlaps the
-HTTP work of the event loop. `delivery_outcome` says what each answer means.
+(its Date is current), by a child process (`signer.ProcessSigner`), so that RSA runs beside
+the event loop's HTTP work. `delivery_outcome` says what each answer means.
 """
 
 from __future__ import annotations
@@ -15,18 +15,20 @@ import asyncio
 import logging
 from collections import Counter, deque
 from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from fedishare.context import Instance
 from fedishare.federation.actor_document import actor_id
 from fedishare.federation.delivery_outcome import judge, outcome_of, retry, retry_after_seconds
-from fedishare.federation.signing import sign_headers
+from fedishare.federation.signer import (
+    ProcessSigner,
+    SignerUnavailable,
+    post_headers,
+    with_signature,
+)
 from fedishare.storage import deliveries as store
 from fedishare.storage.deliveries import Claim, Outcome
 from fedishare.urls import Urls
@@ -47,7 +49,7 @@ PREFETCH = 2
 @dataclass(frozen=True, slots=True)
 class Sender:
     key_id: str
-    key: RSAPrivateKey
+    private_key_pem: str
 
 
 class SenderMissing(Exception):
@@ -73,7 +75,7 @@ class DeliveryWorker:
         self._senders: dict[int, Sender] = {}
         self._progress = asyncio.Event()  # an attempt finished
         self._renewed = 0.0
-        self._signing = ThreadPoolExecutor(1, thread_name_prefix="fedishare-sign")
+        self._signer = ProcessSigner()
         self._extensions = {"timeout": inst.http.timeout.as_dict()}
 
     @property
@@ -97,11 +99,11 @@ class DeliveryWorker:
                 )
         finally:
             await self._abandon()
-            self.close()
+            await self.aclose()
 
-    def close(self) -> None:
-        """Let go of the signing thread (`run` does this when it ends)."""
-        self._signing.shutdown(wait=False, cancel_futures=True)
+    async def aclose(self) -> None:
+        """Stop the signing process (`run` does this when it ends)."""
+        await self._signer.aclose()
 
     async def step(self) -> int:
         """One turn: record finished attempts, renew leases, claim due rows and start what
@@ -125,7 +127,7 @@ class DeliveryWorker:
                     now=now,
                     lease_until=now + LEASE,
                     limit=PREFETCH * limits.delivery_concurrency - len(held),
-                    per_host=PREFETCH * limits.delivery_per_host,
+                    per_host=limits.delivery_per_host,
                     held=self._held,
                 )
         except BaseException:
@@ -196,21 +198,16 @@ class DeliveryWorker:
                 sender = await self._sender(claim.actor_id)
                 url = httpx.URL(claim.inbox)
                 body = claim.document.encode("utf-8")
-                sign = partial(
-                    sign_headers,
-                    "POST",
-                    url,
-                    body,
-                    key_id=sender.key_id,
-                    private_key=sender.key,
-                    now=self.inst.clock(),
-                )
-                # RSA releases the GIL: signing on its own thread overlaps the HTTP work.
-                headers = await asyncio.get_running_loop().run_in_executor(self._signing, sign)
+                headers, message = post_headers(url, body, self.inst.clock())
+                signature = await self._signer.sign(sender.private_key_pem, message)
                 # Built here rather than by client.post(): the signed headers are complete,
                 # and the client's merging of defaults, cookies and params costs ~100 µs.
                 request = httpx.Request(
-                    "POST", url, content=body, headers=headers, extensions=self._extensions
+                    "POST",
+                    url,
+                    content=body,
+                    headers=with_signature(headers, sender.key_id, signature),
+                    extensions=self._extensions,
                 )
                 response = await self.inst.http.send(request)
         except (httpx.UnsupportedProtocol, httpx.InvalidURL, SenderMissing) as exc:
@@ -218,6 +215,9 @@ class DeliveryWorker:
         except (httpx.TransportError, TimeoutError) as exc:
             now = self.inst.clock().timestamp()
             return retry(claim, now, f"{type(exc).__name__}: {exc}", host_up=False)
+        except SignerUnavailable as exc:  # ours, not the host's: retried, host not blamed
+            log.warning("delivery %d not signed: %s", claim.id, exc)
+            return retry(claim, self.inst.clock().timestamp(), f"not signed: {exc}")
         except Exception as exc:
             log.exception("delivery %d to %s failed unexpectedly", claim.id, claim.inbox)
             return retry(claim, self.inst.clock().timestamp(), f"{type(exc).__name__}: {exc}")
@@ -230,8 +230,8 @@ class DeliveryWorker:
             actor = await store.load_sender(self.inst.db, local_actor_id)
             if actor is None:
                 raise SenderMissing(f"local actor {local_actor_id} does not exist")
-            key = self.inst.keys.get(actor.id, actor.private_key_pem)
-            sender = Sender(Urls.key_id(actor_id(self.inst.urls, actor)), key)
+            key_id = Urls.key_id(actor_id(self.inst.urls, actor))
+            sender = Sender(key_id, actor.private_key_pem)
             self._senders[local_actor_id] = sender
         return sender
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -172,16 +172,16 @@ _workers: list[DeliveryWorker] = []
 
 
 def closing(worker: DeliveryWorker) -> DeliveryWorker:
-    """Have `worker`'s signing thread let go of at the end of the test."""
+    """Have `worker`'s signing process stopped at the end of the test."""
     _workers.append(worker)
     return worker
 
 
 @pytest.fixture(autouse=True)
-def _close_workers() -> Iterator[None]:
+async def _close_workers() -> AsyncIterator[None]:
     yield
     while _workers:
-        _workers.pop().close()
+        await _workers.pop().aclose()
 
 
 @pytest.fixture
