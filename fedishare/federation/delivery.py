@@ -127,7 +127,7 @@ class DeliveryWorker:
                     now=now,
                     lease_until=now + LEASE,
                     limit=PREFETCH * limits.delivery_concurrency - len(held),
-                    per_host=limits.delivery_per_host,
+                    per_host=PREFETCH * limits.delivery_per_host,
                     held=self._held,
                 )
         except BaseException:
