@@ -20,6 +20,7 @@ from fedishare.accounts import (
 )
 from fedishare.config import CONFIG_FILE, Config, ConfigError, default_config_text, load_config
 from fedishare.context import Instance
+from fedishare.listings import cli as listings_cli
 from fedishare.storage import actors as actor_store
 from fedishare.storage import tokens as token_store
 from fedishare.storage.actors import LocalActor
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(except those of authors a member follows).",
     )
     peer_remove.add_argument("domain", metavar="DOMAIN", help="DOMAIN or DOMAIN:PORT")
+    listings_cli.add_parser(sub, common)
     return parser
 
 
@@ -177,11 +179,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"wrote a local {config_path} (edit it for production)", file=sys.stderr)
             return cmd_serve(load_config(config_path), args.listen)
         config = load_config(config_path)
+        if args.command == "listings":
+            return asyncio.run(listings_cli.run(config, args))
         if args.command in _FEDERATION_COMMANDS:
             return asyncio.run(_FEDERATION_COMMANDS[args.command](config, args))
         handler = _ACCOUNT_ACTIONS[args.action]
         return asyncio.run(_with_database(config, lambda db: handler(config, db, args)))
-    except (ConfigError, CommandError, AccountError) as e:
+    except (ConfigError, CommandError, AccountError, listings_cli.ListingsCommandError) as e:
         print(f"fedishare: {e}", file=sys.stderr)
         return 2
 
