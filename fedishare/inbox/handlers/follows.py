@@ -119,6 +119,15 @@ async def on_answer(inst: Instance, item: InboxItem) -> None:
     async with inst.db.transaction() as tx:
         state = "accepted" if accepted else "rejected"
         await follows.set_state(tx, stored.follower, stored.followee, state, _now(inst))
+    if (
+        accepted
+        and stored.state == "pending"
+        and stored.follower == inst.urls.actor(inst.config.community.handle)
+    ):
+        # A peer just let our community in: take in what it announced while we waited.
+        from fedishare.listings.peers import backfill
+
+        await backfill(inst, stored.followee)
 
 
 async def undo_follow(inst: Instance, item: InboxItem, original: Any) -> bool:
