@@ -28,9 +28,6 @@ async def usage(db: Database, now: datetime) -> Usage:
 
 
 async def _local_listing_count(db: Database) -> int:
-    has_table = await db.fetch_value(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'listings'"
+    return int(
+        await db.fetch_value("SELECT count(*) FROM listings WHERE remote = 0 AND deleted = 0")
     )
-    if not has_table:
-        return 0
-    return int(await db.fetch_value("SELECT count(*) FROM listings WHERE remote = 0"))

@@ -110,3 +110,15 @@ async def test_nodeinfo_reports_closed_registrations(net: Network) -> None:
     info = (await node.client.get("http://ash.test/nodeinfo/2.1")).json()
     assert info["openRegistrations"] is False
     assert info["metadata"]["registrationPolicy"] == "approval"
+
+
+async def test_nodeinfo_counts_local_listings_still_up(node: Node) -> None:
+    from fedishare.listings import service
+    from tests.listings.factory import draft
+
+    alice = await create_member(node.instance.db, node.instance.clock, "alice")
+    bike = await service.create_listing(node.instance, alice, draft())
+    await service.create_listing(node.instance, alice, draft())
+    await service.delete_listing(node.instance, alice, bike.listing.id)
+    info = (await node.client.get("http://oak.test/nodeinfo/2.1")).json()
+    assert info["usage"]["localPosts"] == 1 and info["metadata"]["listings"] == 1
