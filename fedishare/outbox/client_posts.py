@@ -32,6 +32,8 @@ async def post_to_outbox(inst: Instance, member: LocalActor, posted: JSON) -> JS
         return await _follow(inst, member, posted)
     if kind == "Undo":
         return await _undo(inst, member, posted)
+    if kind in ("Accept", "Reject"):
+        return await _answer_follow(inst, member, posted)
     if kind == "Create":
         obj = posted.get("object")
         if not isinstance(obj, dict):
@@ -39,7 +41,9 @@ async def post_to_outbox(inst: Instance, member: LocalActor, posted: JSON) -> JS
         return await _create_note(inst, member, obj, posted)
     if kind == "Note":
         return await _create_note(inst, member, posted, {})
-    raise Refusal(f"unsupported activity type {kind!r} (Follow, Undo, Create, Note, Listing)")
+    raise Refusal(
+        f"unsupported activity type {kind!r} (Follow, Undo, Accept, Reject, Create, Note, Listing)"
+    )
 
 
 async def _target_actor(inst: Instance, target: Any) -> str:
@@ -92,6 +96,25 @@ async def _undo(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
     if undone is None:
         raise Refusal("you do not follow that actor", 404)
     return undone
+
+
+async def _answer_follow(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
+    """A locked member lets a follower in (Accept) or refuses or removes one (Reject). The
+    object is the Follow (its id, or embedded) or the follower's actor id."""
+    from fedishare.inbox.handlers.follows import approve_follow, reject_follow
+    from fedishare.storage import follows
+
+    obj = posted.get("object")
+    target = obj.get("id") if isinstance(obj, dict) else obj
+    if not isinstance(target, str) or not target:
+        raise Refusal("object: the Follow (its id) or the follower's actor id")
+    follow = await follows.find_by_activity(inst.db, target)
+    follower = follow.follower if follow is not None else target
+    decide = approve_follow if posted["type"] == "Accept" else reject_follow
+    answer = await decide(inst, member, follower)
+    if answer is None:
+        raise Refusal("no such follow request", 404)
+    return answer
 
 
 async def _create_note(inst: Instance, member: LocalActor, obj: JSON, wrapper: JSON) -> JSON:

@@ -81,6 +81,21 @@ async def _client_post(request: Request, inst: Instance, actor: LocalActor) -> R
     return ActivityJSONResponse(activity, status_code=201, headers={"Location": activity["id"]})
 
 
+async def follow_requests(request: Request) -> Response:
+    """The token holder's pending follow requests (for a locked account to answer with
+    an Accept or Reject posted to its outbox)."""
+    from starlette.responses import JSONResponse
+
+    from fedishare.storage import follows
+
+    inst: Instance = request.state.instance
+    member = await bearer_member(request)
+    pending = await follows.followers(
+        inst.db, actor_id(inst.urls, member), limit=500, state="pending"
+    )
+    return JSONResponse({"requests": pending})
+
+
 async def stored_activity(request: Request) -> Response:
     """Our public activities, dereferenceable at their ids."""
     inst: Instance = request.state.instance
@@ -112,6 +127,7 @@ routes = [
     Route("/actor/followers", followers),
     Route("/actor/following", following),
     Route("/activities/{uuid}", stored_activity),
+    Route("/api/follow_requests", follow_requests),
     Route("/objects/{uuid}", stored_object),
     Route("/objects/{uuid}/activity", stored_activity),
 ]

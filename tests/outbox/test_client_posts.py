@@ -159,3 +159,47 @@ async def test_collections_page_through_many_followers(pair: tuple[Node, Node]) 
     assert pages == 3 and len(set(seen)) == 45 and "http://pending.test/u" not in seen
     bad = await a.client.get(f"{aid}/followers?page=0")
     assert bad.status_code == 400
+
+
+async def test_a_locked_member_answers_follow_requests_from_their_app(
+    pair: tuple[Node, Node],
+) -> None:
+    a, b = pair
+    inst = a.instance
+    carol_actor = await create_member(inst.db, inst.clock, "carol", locked=True)
+    carol = await tokens.issue(inst.db, carol_actor.id, inst.clock())
+    bob = await member(b, "bob")
+    dan = await member(b, "dan")
+    for name, token in (("bob", bob), ("dan", dan)):
+        r = await post(b, name, token, {"type": "Follow", "object": "@carol@oak.test"})
+        assert r.status_code == 201, r.text
+    auth = {"Authorization": f"Bearer {carol}"}
+
+    async def both_waiting() -> list[str]:
+        r = await a.client.get("http://oak.test/api/follow_requests", headers=auth)
+        return sorted(r.json()["requests"]) if len(r.json()["requests"]) == 2 else []
+
+    assert await eventually(both_waiting) == [
+        "http://elm.test/users/bob",
+        "http://elm.test/users/dan",
+    ]
+    r = await post(a, "carol", carol, {"type": "Accept", "object": "http://elm.test/users/bob"})
+    assert r.status_code == 201, r.text
+    assert (
+        r.json()["type"] == "Accept" and r.json()["object"]["actor"] == "http://elm.test/users/bob"
+    )
+    r = await post(a, "carol", carol, {"type": "Reject", "object": "http://elm.test/users/dan"})
+    assert r.status_code == 201, r.text
+    again = await post(a, "carol", carol, {"type": "Accept", "object": "http://elm.test/users/dan"})
+    assert again.status_code == 404
+
+    async def bob_in_dan_out() -> bool:
+        bobs = await collection_items(b, "http://elm.test/users/bob/following")
+        dans = await collection_items(b, "http://elm.test/users/dan/following")
+        return bobs == ["http://oak.test/users/carol"] and dans == []
+
+    await eventually(bob_in_dan_out)
+    assert await collection_items(a, "http://oak.test/users/carol/followers") == [
+        "http://elm.test/users/bob"
+    ]
+    assert (await a.client.get("http://oak.test/api/follow_requests")).status_code == 401

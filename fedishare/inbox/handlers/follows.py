@@ -25,19 +25,21 @@ def _now(inst: Instance) -> str:
     return inst.clock().isoformat(timespec="seconds")
 
 
-async def _answer(inst: Instance, local: LocalActor, follow: JSON, kind: str) -> None:
-    """Publish an Accept or Reject of `follow`, signed by `local`, to the follower's inbox.
+async def _answer(inst: Instance, local: LocalActor, follow: JSON, kind: str) -> JSON:
+    """Publish an Accept or Reject of `follow`, signed by `local`, to the follower's inbox,
+    and return it. Its id derives from the Follow's, so a second run publishes nothing.
     A follower of this instance shares the follow's row: there is nobody to tell."""
-    if is_ours(inst, follow["actor"]):
-        return
     base = inst.urls.base
     answer = respond(base, kind, actor_id(inst.urls, local), follow)
     derived = uuid.uuid5(uuid.NAMESPACE_URL, f"{kind} {follow['id']}")
     answer["id"] = f"{base}/activities/{derived}"
+    if is_ours(inst, follow["actor"]):
+        return answer
     if await outbox.get_activity(inst.db, answer["id"]) is not None:
-        return  # already published (this item ran before)
+        return answer  # already published (this item ran before)
     follower = await get_remote_actor(inst, follow["actor"])
     await publish(inst, local, answer, [follower.inbox])
+    return answer
 
 
 def _follow_of(stored: follows.Follow) -> JSON:
@@ -69,28 +71,28 @@ async def on_follow(inst: Instance, item: InboxItem) -> None:
         await _answer(inst, local, follow, "Accept")  # a repeated Follow is accepted again
 
 
-async def approve_follow(inst: Instance, local: LocalActor, follower_id: str) -> bool:
-    """Accept a pending follow request of `local`; False if there is none."""
+async def approve_follow(inst: Instance, local: LocalActor, follower_id: str) -> JSON | None:
+    """Accept a pending follow request of `local`: the Accept sent, or None if there is
+    no request."""
     followee = actor_id(inst.urls, local)
     stored = await follows.find(inst.db, follower_id, followee)
     if stored is None or stored.state != "pending":
-        return False
+        return None
     async with inst.db.transaction() as tx:
         await follows.set_state(tx, follower_id, followee, "accepted", _now(inst))
-    await _answer(inst, local, _follow_of(stored), "Accept")
-    return True
+    return await _answer(inst, local, _follow_of(stored), "Accept")
 
 
-async def reject_follow(inst: Instance, local: LocalActor, follower_id: str) -> bool:
-    """Refuse a follow request, or remove an accepted follower; False if neither exists."""
+async def reject_follow(inst: Instance, local: LocalActor, follower_id: str) -> JSON | None:
+    """Refuse a follow request, or remove an accepted follower: the Reject sent, or None if
+    there is neither."""
     followee = actor_id(inst.urls, local)
     stored = await follows.find(inst.db, follower_id, followee)
     if stored is None or stored.state == "rejected":
-        return False
+        return None
     async with inst.db.transaction() as tx:
         await follows.set_state(tx, follower_id, followee, "rejected", _now(inst))
-    await _answer(inst, local, _follow_of(stored), "Reject")
-    return True
+    return await _answer(inst, local, _follow_of(stored), "Reject")
 
 
 async def _our_follow(inst: Instance, original: Any) -> follows.Follow | None:
