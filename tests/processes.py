@@ -75,3 +75,19 @@ async def _wait_until_up(
                 pass
             await asyncio.sleep(0.1)
     raise RuntimeError(f"fedishare serve did not answer on port {port} within {timeout}s")
+
+
+async def cli(directory: Path, *args: str) -> tuple[int, str, str]:
+    """Run `fedishare ARGS` in `directory` without blocking the event loop."""
+    done = await asyncio.to_thread(run_cli, directory, *args)
+    return done.returncode, done.stdout, done.stderr
+
+
+async def local_site(parent: Path, name: str) -> tuple[Path, int]:
+    """A directory with `fedishare init --http` done for a free loopback port."""
+    port = free_port()
+    site = parent / name
+    site.mkdir()
+    code, _, err = await cli(site, "init", "--domain", f"127.0.0.1:{port}", "--http")
+    assert code == 0, err
+    return site, port

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
 
-from tests.processes import free_port, run_cli, serving
+from tests.processes import cli, local_site, serving
 from tests.waiting import eventually
 
 AS = "application/activity+json"
 
 
-async def cli(directory: Path, *args: str) -> tuple[int, str, str]:
-    done = await asyncio.to_thread(run_cli, directory, *args)
-    return done.returncode, done.stdout, done.stderr
-
-
 async def test_follow_and_following_as_a_member_and_as_the_community(tmp_path: Path) -> None:
-    sites = {}
-    for name in ("oak", "elm"):
-        port = free_port()
-        site = tmp_path / name
-        site.mkdir()
-        assert (await cli(site, "init", "--domain", f"127.0.0.1:{port}", "--http"))[0] == 0
-        sites[name] = (site, port)
-    oak, oak_port = sites["oak"]
-    elm, elm_port = sites["elm"]
+    oak, oak_port = await local_site(tmp_path, "oak")
+    elm, elm_port = await local_site(tmp_path, "elm")
     assert (await cli(oak, "account", "create", "alice"))[0] == 0
     assert (await cli(elm, "account", "create", "bob"))[0] == 0
     alice = f"http://127.0.0.1:{oak_port}/users/alice"

@@ -3,13 +3,12 @@ listings show up in the other's search, and leave it again when the peer is remo
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
 import httpx
 
-from tests.processes import free_port, run_cli, serving
+from tests.processes import cli, local_site, serving
 from tests.waiting import eventually
 
 BIKE = {
@@ -21,21 +20,9 @@ BIKE = {
 }
 
 
-async def cli(directory: Path, *args: str) -> tuple[int, str, str]:
-    done = await asyncio.to_thread(run_cli, directory, *args)
-    return done.returncode, done.stdout, done.stderr
-
-
 async def test_peer_add_list_and_remove(tmp_path: Path) -> None:
-    sites = {}
-    for name in ("oak", "elm"):
-        port = free_port()
-        site = tmp_path / name
-        site.mkdir()
-        assert (await cli(site, "init", "--domain", f"127.0.0.1:{port}", "--http"))[0] == 0
-        sites[name] = (site, port)
-    oak, oak_port = sites["oak"]
-    elm, elm_port = sites["elm"]
+    oak, oak_port = await local_site(tmp_path, "oak")
+    elm, elm_port = await local_site(tmp_path, "elm")
     oak_domain, elm_url = f"127.0.0.1:{oak_port}", f"http://127.0.0.1:{elm_port}"
     oak_community = f"http://{oak_domain}/users/community"
     code, out, err = await cli(oak, "account", "create", "alice")

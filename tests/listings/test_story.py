@@ -10,16 +10,10 @@ import httpx
 
 from fedishare.listings.peers import add_peer
 from tests.harness import Network, Node
+from tests.listings.test_api import BIKE
 from tests.outbox.test_client_posts import member, post
 from tests.waiting import eventually
 
-BIKE = {
-    "type": "Listing",
-    "kind": "give",
-    "title": "Blue one-speed bike",
-    "description": "15 years old, some rust, rides fine.",
-    "place": {"name": "Oakfield", "latitude": 51.5012, "longitude": -0.1234, "radius": 1},
-}
 ALICE = "http://oak.test/users/alice"
 BOB = "http://elm.test/users/bob"
 
