@@ -105,7 +105,6 @@ async def nodeinfo(request: Request) -> Response:
     counts = await stats.usage(inst.db, inst.clock())
     software: dict[str, str] = {"name": "fedishare", "version": __version__}
     if version == "2.1":
-        software["repository"] = "https://codeberg.org/fedishare/fedishare"
         software["homepage"] = inst.urls.base
     body = {
         "version": version,
