@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 
 from fedishare.context import Instance
@@ -29,6 +30,10 @@ POLL_SECONDS = 1.0
 MAX_ATTEMPTS = 5
 FIRST_RETRY_SECONDS = 30.0
 MAX_ERROR_CHARS = 500
+# While POSTs keep arriving, the worker takes at most this share of the event loop's time
+# (it pauses after each batch), and never pauses longer than MAX_YIELD_SECONDS at a time.
+YIELD_SHARE = 0.5
+MAX_YIELD_SECONDS = 1.0
 
 
 def retry_delay(attempts: int) -> float | None:
@@ -61,7 +66,14 @@ class _Outcomes:
 async def run_inbox_worker(inst: Instance, stop: asyncio.Event) -> None:
     while not stop.is_set():
         inst.wake_inbox.clear()
+        started = time.monotonic()
         if await process_due(inst, stop):
+            if inst.wake_inbox.is_set():
+                # Activities were stored while this batch ran: POSTs are arriving, and they
+                # share this process's core with us. Answering them comes first (a peer
+                # that times out sends again), so take at most YIELD_SHARE of the time.
+                busy = time.monotonic() - started
+                await _pause(stop, min(busy * (1 - YIELD_SHARE) / YIELD_SHARE, MAX_YIELD_SECONDS))
             continue
         try:
             await asyncio.wait_for(inst.wake_inbox.wait(), POLL_SECONDS)
@@ -140,6 +152,14 @@ async def _finish(inst: Instance, outcomes: _Outcomes, unstarted: list[int]) -> 
             await inbox_items.retry_later(tx, outcomes.retries)
         if unstarted:
             await inbox_items.release(tx, unstarted, now)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep ``seconds``, or less if the worker is told to stop."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass
 
 
 def _describe(exc: BaseException) -> str:
