@@ -80,8 +80,7 @@ class InboxWriter:
 
     async def _write(self, batch: list[tuple[NewItem, asyncio.Future[None]]]) -> None:
         try:
-            async with self._db.transaction() as tx:
-                await inbox_items.insert_many(tx, [item for item, _ in batch], self._now())
+            await inbox_items.store_many(self._db, [item for item, _ in batch], self._now())
         except Exception as exc:
             if len(batch) > 1:  # one bad row must not fail the others: write them one by one
                 for one in batch:

@@ -88,6 +88,22 @@ class Database:
                 raise
             await conn.commit()
 
+    async def write_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """One write transaction of one statement over ``rows``, committed before this returns.
+
+        The same as ``executemany`` inside ``transaction()``, in one trip to the database
+        thread instead of three (each trip costs the event loop a thread hand-off; the inbox
+        writer makes one per batch of requests).
+        """
+        conn = self._require(self._writer)
+        run = getattr(conn, "_execute", None)  # aiosqlite's queue to its thread (private)
+        if run is None:
+            async with self.transaction() as tx:
+                await tx.executemany(sql, rows)
+            return
+        async with self._write_lock:
+            await run(_write_many, conn._conn, sql, rows)
+
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self._require(self._reader).execute_fetchall(sql, params)
         return next(iter(rows), None)
@@ -104,6 +120,17 @@ class Database:
         if conn is None:
             raise RuntimeError("the database is not open")
         return conn
+
+
+def _write_many(conn: sqlite3.Connection, sql: str, rows: Sequence[Params]) -> None:
+    """On the database thread: BEGIN IMMEDIATE, the rows, COMMIT; a rollback on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(sql, rows)
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
