@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from fedishare.federation.errors import DateOutOfRange, MalformedSignature
 
@@ -31,6 +32,7 @@ def http_date(dt: datetime) -> str:
     )
 
 
+@lru_cache(maxsize=256)  # requests signed in the same second share their Date
 def parse_http_date(value: str) -> datetime:
     """Parse an HTTP date (IMF-fixdate, RFC 850 or asctime) into an aware UTC datetime."""
     fixdate = _IMF_FIXDATE.fullmatch(value)

@@ -19,6 +19,12 @@ def check_digest(header: str, body: bytes) -> None:
     Entries are comma-separated ``name=value``; names are case-insensitive and entries
     for other algorithms are ignored, as Mastodon does.
     """
+    expected = hashlib.sha256(body).digest()
+    if header[:8].lower() == "sha-256=" and "," not in header:
+        # What every server sends: one entry, canonical base64. Compared as text first;
+        # anything else (padding or spacing quirks) is decoded below.
+        if header[8:].strip() == base64.b64encode(expected).decode("ascii"):
+            return
     offered = []
     for entry in header.split(","):
         name, sep, value = entry.partition("=")
@@ -26,7 +32,6 @@ def check_digest(header: str, body: bytes) -> None:
             offered.append(value.strip())
     if not offered:
         raise DigestMismatch("Digest has no SHA-256 entry")
-    expected = hashlib.sha256(body).digest()
     for value in offered:
         try:
             # Compare decoded bytes so that padding or spacing quirks cannot matter.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import httpx
@@ -52,6 +53,7 @@ async def get_json(inst: Instance, url: str, *, accept: str, media_types: Collec
     return await _get_json(inst, url, {"Accept": accept}, media_types)
 
 
+@lru_cache(maxsize=4096)  # the same actors and key ids, request after request
 def host_of(url: str) -> str:
     """host[:port] of an absolute http(s) URL, lower-case, without a default port;
     FetchError for anything else. (urlsplit: httpx.URL costs ~50 µs, on every inbox POST.)"""
