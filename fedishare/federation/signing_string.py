@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from fedishare.federation._httpsig import generate_message
 from fedishare.federation.errors import BadSignature, MalformedSignature
 
 REQUEST_TARGET = "(request-target)"
@@ -42,19 +43,14 @@ def build_signing_string(
             values["(created)"] = str(created)
         if expires is not None:
             values["(expires)"] = str(expires)
-    lines = []
-    for name in covered or ("date",):
-        if name == REQUEST_TARGET:
-            lines.append(f"{REQUEST_TARGET}: {method.lower()} {target}")
-            continue
-        value = values.get(name)
-        if value is None:
+    for name in covered:
+        if name != REQUEST_TARGET and name not in values:
             raise BadSignature(f"signed header {name!r} is missing from the request")
-        lines.append(f"{name}: {value}")
     try:
-        # httpsig's generate_message, line for line (tests hold the two byte-equal); built
-        # here as it costs 3x as much, copying every header into a case-insensitive dict.
-        return "\n".join(lines).encode("ascii")
+        message: bytes = generate_message(list(covered), values, method=method, path=target)
     except UnicodeEncodeError as exc:
-        # Built in ASCII, as httpsig does; a non-ASCII value cannot have been signed by us.
+        # httpsig builds the string in ASCII; a non-ASCII value cannot have been signed by us.
         raise MalformedSignature("a signed header has a non-ASCII value") from exc
+    except Exception as exc:  # httpsig raises bare Exception; keep it from leaking
+        raise BadSignature(f"cannot build the signing string: {exc}") from exc
+    return message
