@@ -1,37 +1,23 @@
-"""The `fedishare` command."""
+"""The `fedishare` command line: parsing, and handing each command to fedishare.commands."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
-import logging
-import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from fedishare import __version__
 from fedishare.accounts import (
     AccountError,
-    create_member,
-    ensure_system_actors,
-    set_member_disabled,
 )
-from fedishare.config import CONFIG_FILE, Config, ConfigError, default_config_text, load_config
-from fedishare.context import Instance
-from fedishare.listings import cli as listings_cli
-from fedishare.storage import actors as actor_store
-from fedishare.storage import tokens as token_store
-from fedishare.storage.actors import LocalActor
-from fedishare.storage.database import Database
-from fedishare.types import utc_now
-from fedishare.urls import Urls
-
-
-class CommandError(Exception):
-    """A refusal worded for the operator; printed without a traceback."""
+from fedishare.commands import listings as listings_cli
+from fedishare.commands.accounts import ACCOUNT_ACTIONS, with_database
+from fedishare.commands.errors import CommandError
+from fedishare.commands.federation import FEDERATION_COMMANDS
+from fedishare.commands.serve import cmd_init, cmd_serve
+from fedishare.config import CONFIG_FILE, ConfigError, default_config_text, load_config
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,256 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(config_path)
         if args.command == "listings":
             return asyncio.run(listings_cli.run(config, args))
-        if args.command in _FEDERATION_COMMANDS:
-            return asyncio.run(_FEDERATION_COMMANDS[args.command](config, args))
-        handler = _ACCOUNT_ACTIONS[args.action]
-        return asyncio.run(_with_database(config, lambda db: handler(config, db, args)))
-    except (ConfigError, CommandError, AccountError, listings_cli.ListingsCommandError) as e:
+        if args.command in FEDERATION_COMMANDS:
+            return asyncio.run(FEDERATION_COMMANDS[args.command](config, args))
+        handler = ACCOUNT_ACTIONS[args.action]
+        return asyncio.run(with_database(config, lambda db: handler(config, db, args)))
+    except (ConfigError, CommandError, AccountError) as e:
         print(f"fedishare: {e}", file=sys.stderr)
         return 2
-
-
-def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
-    if path.exists() and not force:
-        raise CommandError(f"{path} exists; pass --force to overwrite it")
-    text = default_config_text(domain.strip().lower(), insecure=http)
-    # Check before writing, so a bad --domain leaves nothing behind.
-    import tomllib
-
-    from fedishare.config import parse_config
-
-    try:
-        parse_config(tomllib.loads(text), path)
-    except ConfigError as e:
-        raise CommandError(f"--domain {domain!r}: {str(e).split(': ', 2)[-1]}") from None
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path} for {domain}{' (local, plain http)' if http else ''}")
-    return 0
-
-
-def cmd_serve(config: Config, listen: str | None = None, *, access_log: bool = False) -> int:
-    import uvicorn
-
-    from fedishare.app import create_app
-
-    host, port = config.instance.listen_host, config.instance.listen_port
-    if listen is not None:
-        host, _, port_text = listen.rpartition(":")
-        if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise CommandError(f"--listen {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8080")
-        port = int(port_text)
-
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config),
-            host=host,
-            port=port,
-            lifespan="on",
-            log_level="info",
-            access_log=access_log,
-            proxy_headers=False,
-            server_header=False,
-            timeout_graceful_shutdown=10,
-        )
-    )
-    print(
-        f"fedishare {__version__} serving {config.base_url} on "
-        f"{config.instance.listen_host}:{config.instance.listen_port}",
-        file=sys.stderr,
-    )
-    # uvicorn handles SIGTERM/SIGINT itself, then re-raises the signal to the handlers that
-    # were in place before; with these no-ops a clean stop exits with status 0.
-    # Every outgoing request at INFO would drown the log.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: None)
-    _tune_gc()
-    server.run()
-    return 0 if server.started else 1
-
-
-# Young-generation collections every 700 allocations ran hundreds of times a second under
-# load; a request allocates a few hundred objects, nearly all freed by reference counting.
-GC_GEN0_THRESHOLD = 20_000
-
-
-def _tune_gc() -> None:
-    """Collect less often, and move what start-up made (modules, the app) out of the
-    collector's sight, so that full collections do not walk it again and again."""
-    gc.collect()
-    gc.freeze()
-    _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
-
-
-async def _with_database(config: Config, work: Callable[[Database], Awaitable[int]]) -> int:
-    db = Database(config.instance.database)
-    await db.open()
-    try:
-        await ensure_system_actors(db, config, utc_now)
-        return await work(db)
-    finally:
-        await db.close()
-
-
-async def _account_create(config: Config, db: Database, args: argparse.Namespace) -> int:
-    if config.registration == "closed":
-        print("note: registration is closed; operators can still create members", file=sys.stderr)
-    actor = await create_member(
-        db, utc_now, args.name, display_name=args.display_name, locked=args.locked
-    )
-    token = await token_store.issue(db, actor.id, utc_now())
-    urls = Urls(config.base_url)
-    print(f"created @{actor.username}@{config.instance.domain}")
-    print(f"profile:  {urls.actor(actor.username)}")
-    print(f"outbox:   {urls.actor(actor.username)}/outbox")
-    print(f"token:    {token}")
-    print(
-        "Sign in from a client with the token as 'Authorization: Bearer TOKEN';"
-        " `fedishare account token NAME` issues a new one."
-    )
-    return 0
-
-
-async def _account_list(config: Config, db: Database, args: argparse.Namespace) -> int:
-    members = await actor_store.list_members(db)
-    for m in members:
-        state = "disabled" if m.disabled else ("locked" if m.manually_approves_followers else "")
-        print(
-            f"@{m.username}@{config.instance.domain}\t{m.display_name}\t{m.created_at}\t{state}".rstrip()
-        )
-    if not members:
-        print("no members yet: `fedishare account create NAME` makes one", file=sys.stderr)
-    return 0
-
-
-async def _account_disable(config: Config, db: Database, args: argparse.Namespace) -> int:
-    await set_member_disabled(db, args.name, True)
-    print(f"disabled @{args.name}@{config.instance.domain}")
-    return 0
-
-
-async def _account_enable(config: Config, db: Database, args: argparse.Namespace) -> int:
-    await set_member_disabled(db, args.name, False)
-    print(f"enabled @{args.name}@{config.instance.domain}")
-    return 0
-
-
-async def _account_token(config: Config, db: Database, args: argparse.Namespace) -> int:
-    actor = await actor_store.find_by_username(db, args.name)
-    if actor is None or actor.kind != "person":
-        raise CommandError(f"no member named {args.name!r}")
-    print(await token_store.issue(db, actor.id, utc_now()))
-    return 0
-
-
-_ACCOUNT_ACTIONS: dict[str, Callable[[Config, Database, argparse.Namespace], Awaitable[int]]] = {
-    "create": _account_create,
-    "list": _account_list,
-    "disable": _account_disable,
-    "enable": _account_enable,
-    "token": _account_token,
-}
-
-
-async def _acting_actor(inst: Instance, as_name: str | None) -> LocalActor:
-    actor = (
-        await actor_store.find_by_kind(inst.db, "group")
-        if as_name is None
-        else (await actor_store.find_by_username(inst.db, as_name))
-    )
-    if actor is None or actor.kind == "application" or (as_name and actor.kind != "person"):
-        raise CommandError(f"no member named {as_name!r}")
-    if actor.disabled:
-        raise CommandError(f"@{actor.username} is disabled")
-    return actor
-
-
-async def _follow(config: Config, args: argparse.Namespace) -> int:
-    from fedishare.lifecycle import open_instance
-    from fedishare.outbox.client_posts import post_to_outbox
-    from fedishare.web.errors import Refusal
-
-    async with open_instance(config) as inst:
-        actor = await _acting_actor(inst, args.as_name)
-        try:
-            follow = await post_to_outbox(inst, actor, {"type": "Follow", "object": args.account})
-        except Refusal as e:
-            raise CommandError(f"{args.account}: {e.reason}") from None
-    print(
-        f"@{actor.username} follows {follow['object']} (pending until they accept;"
-        " the running server sends it)"
-    )
-    return 0
-
-
-async def _unfollow(config: Config, args: argparse.Namespace) -> int:
-    from fedishare.lifecycle import open_instance
-    from fedishare.outbox.client_posts import post_to_outbox
-    from fedishare.web.errors import Refusal
-
-    async with open_instance(config) as inst:
-        actor = await _acting_actor(inst, args.as_name)
-        try:
-            await post_to_outbox(
-                inst,
-                actor,
-                {"type": "Undo", "object": {"type": "Follow", "object": args.account}},
-            )
-        except Refusal as e:
-            raise CommandError(f"{args.account}: {e.reason}") from None
-    print(f"@{actor.username} no longer follows {args.account}")
-    return 0
-
-
-async def _following(config: Config, args: argparse.Namespace) -> int:
-    from fedishare.federation.actor_document import actor_id
-    from fedishare.lifecycle import open_instance
-    from fedishare.storage import follows
-
-    async with open_instance(config) as inst:
-        actor = await _acting_actor(inst, args.as_name)
-        rows = await follows.following(
-            inst.db, actor_id(inst.urls, actor), limit=10_000, state=None
-        )
-    for f in rows:
-        print(f"{f.followee}\t{f.state}")
-    if not rows:
-        print(f"@{actor.username} follows nobody yet", file=sys.stderr)
-    return 0
-
-
-async def _peer(config: Config, args: argparse.Namespace) -> int:
-    from fedishare.lifecycle import open_instance
-    from fedishare.listings import peers
-
-    async with open_instance(config) as inst:
-        try:
-            if args.action == "add":
-                added = await peers.add_peer(inst, args.domain)
-                print(
-                    f"peer {added.domain}: the community follows {added.actor} ({added.state};"
-                    f" the running server sends the Follow); {added.taken_in} listing(s) taken in"
-                )
-            elif args.action == "remove":
-                for ended in await peers.remove_peer(inst, args.domain):
-                    print(f"peer {ended.domain}: the community no longer follows {ended.actor}")
-            else:
-                found = await peers.list_peers(inst)
-                for p in found:
-                    print(f"{p.domain}\t{p.actor}\t{p.state}")
-                if not found:
-                    print("no peers yet: `fedishare peer add DOMAIN` adds one", file=sys.stderr)
-        except peers.PeerError as e:
-            raise CommandError(str(e)) from None
-    return 0
-
-
-_FEDERATION_COMMANDS: dict[
-    str, Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
-] = {
-    "follow": _follow,
-    "unfollow": _unfollow,
-    "following": _following,
-    "peer": _peer,
-}

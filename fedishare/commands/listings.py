@@ -5,15 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from fedishare.commands.errors import CommandError
 from fedishare.config import Config
 from fedishare.lifecycle import open_instance
 from fedishare.listings.api import parse_query
 from fedishare.storage.listing_search import search
 from fedishare.web.errors import Refusal
-
-
-class ListingsCommandError(Exception):
-    """A refusal worded for the operator."""
 
 
 def add_parser(
@@ -62,7 +59,7 @@ async def run(config: Config, args: argparse.Namespace) -> int:
     try:
         query = parse_query(_params(args))
     except Refusal as e:
-        raise ListingsCommandError(e.reason.replace("q:", "words:", 1)) from None
+        raise CommandError(e.reason.replace("q:", "words:", 1)) from None
     async with open_instance(config) as inst:
         hits = await search(inst.db, query)
     for hit in hits:

@@ -1,0 +1,1 @@
+"""What each `fedishare` command does; fedishare.cli parses the command line."""
