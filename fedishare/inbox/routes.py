@@ -4,13 +4,16 @@ actor's. They verify, store and answer 202; the inbox worker processes stored ac
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from fedishare.context import Instance
 from fedishare.federation.errors import SignatureError
@@ -18,7 +21,7 @@ from fedishare.inbox.errors import InboxUnavailable, NoSuchInbox
 from fedishare.inbox.receive import Delivery, receive
 from fedishare.inbox.store import InboxWriter
 from fedishare.storage import actors
-from fedishare.web.bodies import read_limited
+from fedishare.web.bodies import BodyTooLarge
 from fedishare.web.errors import Refusal
 from fedishare.web.responses import error_response
 
@@ -27,18 +30,6 @@ WRITER_STATE = "inbox_writer"  # the lifespan state key of the InboxWriter
 
 # Finds the local actor whose inbox was posted to (None: the shared inbox), or refuses.
 Recipient = Callable[[Instance], Awaitable[int | None]]
-
-
-async def shared_inbox(request: Request) -> Response:
-    return await _answer(request, _shared)
-
-
-async def member_inbox(request: Request) -> Response:
-    return await _answer(request, partial(_member, username=request.path_params["username"]))
-
-
-async def instance_inbox(request: Request) -> Response:
-    return await _answer(request, _instance_actor)
 
 
 async def _shared(inst: Instance) -> int | None:
@@ -59,49 +50,109 @@ async def _instance_actor(inst: Instance) -> int | None:
     return actor.id
 
 
-async def _answer(request: Request, recipient: Recipient) -> Response:
-    inst: Instance = request.state.instance
-    wait = inst.inbox_limiter.allow(_peer(request))
+_MEMBER_PATH = re.compile(r"/users/([^/]+)/inbox")
+
+
+def match(scope: Scope) -> Recipient | None:
+    """The recipient of an inbox POST that `serve` can answer without Starlette's router (the
+    same paths the routes below match), else None: Starlette handles the request."""
+    if scope["method"] != "POST" or scope.get("root_path") or "state" not in scope:
+        return None
+    path: str = scope["path"]
+    if path == "/inbox":
+        return _shared
+    if path == "/actor/inbox":
+        return _instance_actor
+    found = _MEMBER_PATH.fullmatch(path)
+    return partial(_member, username=found[1]) if found else None
+
+
+class InboxEndpoint:
+    """The routes' ASGI endpoint (Starlette answers 405 to other methods)."""
+
+    def __init__(self, recipient: Callable[..., Awaitable[int | None]]) -> None:
+        self.recipient = recipient
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await serve(scope, receive, send, partial(self.recipient, **scope["path_params"]))
+
+
+_ACCEPTED: dict[str, Any] = {"type": "http.response.start", "status": 202}
+_ACCEPTED_HEADERS = [(b"content-length", b"0")]
+_EMPTY_BODY: dict[str, Any] = {"type": "http.response.body", "body": b""}
+
+
+async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipient) -> None:
+    """Answer one inbox POST: raw ASGI, no Request object (this is the hot path)."""
+    state = scope["state"]
+    inst: Instance = state["instance"]
+    headers = Headers(scope=scope)
+    wait = inst.inbox_limiter.allow(_peer(scope, headers))
     if wait:
         response = error_response(429, "too many requests from your server; slow down")
         response.headers["Retry-After"] = str(math.ceil(wait))
-        return response
+        await response(scope, receive_, send)
+        return
     try:
-        writer = getattr(request.state, WRITER_STATE, None)
+        writer = state.get(WRITER_STATE)
         if not isinstance(writer, InboxWriter):
             raise InboxUnavailable("the inbox is not running")
         recipient_id = await recipient(inst)
-        body = await read_limited(request, inst.config.limits.max_body_bytes)
-        delivery = Delivery(request.method, _target(request), request.headers, body, recipient_id)
+        body = await _read_limited(headers, receive_, inst.config.limits.max_body_bytes)
+        delivery = Delivery(scope["method"], _target(scope), headers, body, recipient_id)
         await receive(inst, writer, delivery)
     except (Refusal, SignatureError) as exc:
-        return error_response(exc.status, exc.reason)
-    return Response(status_code=202)
+        await error_response(exc.status, exc.reason)(scope, receive_, send)
+        return
+    await send({**_ACCEPTED, "headers": list(_ACCEPTED_HEADERS)})
+    await send(dict(_EMPTY_BODY))
 
 
-def _peer(request: Request) -> str:
+async def _read_limited(headers: Headers, receive_: Receive, limit: int) -> bytes:
+    """The body, never holding more than `limit` bytes (as web.bodies.read_limited)."""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"the body is larger than {limit} bytes")
+    body = b""
+    more = True
+    while more:
+        message = await receive_()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            more = message.get("more_body", False)
+            if chunk:
+                body = chunk if not body else body + chunk
+                if len(body) > limit:
+                    raise BodyTooLarge(f"the body is larger than {limit} bytes")
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+    return body
+
+
+def _peer(scope: Scope, headers: Headers) -> str:
     """Who to count a request against: the signing key's host (one server sends from many
     addresses), else the client address. Unverified here; verification comes later."""
-    header = request.headers.get("signature", "")
+    header = headers.get("signature", "")
     start = header.find('keyId="')
     if start >= 0:
         end = header.find('"', start + 7)
         host = urlsplit(header[start + 7 : end]).netloc if end > 0 else ""
         if host:
             return host.lower()
-    return request.client.host if request.client else "unknown"
+    client = scope.get("client")
+    return client[0] if client else "unknown"
 
 
-def _target(request: Request) -> str:
+def _target(scope: Scope) -> str:
     """The request target as sent, which is what was signed (Starlette's url.path is decoded
     and has no query)."""
-    raw: bytes = request.scope.get("raw_path") or request.scope["path"].encode("utf-8")
-    query: bytes = request.scope.get("query_string", b"")
+    raw: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query: bytes = scope.get("query_string", b"")
     return (raw + b"?" + query if query else raw).decode("latin-1")
 
 
 routes = [
-    Route("/inbox", shared_inbox, methods=["POST"]),
-    Route("/actor/inbox", instance_inbox, methods=["POST"]),
-    Route("/users/{username}/inbox", member_inbox, methods=["POST"]),
+    Route("/inbox", InboxEndpoint(_shared), methods=["POST"]),
+    Route("/actor/inbox", InboxEndpoint(_instance_actor), methods=["POST"]),
+    Route("/users/{username}/inbox", InboxEndpoint(_member), methods=["POST"]),
 ]
