@@ -25,6 +25,3 @@ class Urls:
     @staticmethod
     def key_id(actor_id: str) -> str:
         return f"{actor_id}#main-key"
-
-    def profile_page(self, username: str) -> str:
-        return f"{self.base}/@{username.lower()}"

@@ -56,7 +56,7 @@ def undo(base: str, actor: str, original: JSON) -> JSON:
     }
 
 
-def create(base: str, actor: str, obj: JSON, published: datetime) -> JSON:
+def create(actor: str, obj: JSON, published: datetime) -> JSON:
     return {
         "@context": AS_CONTEXT,
         "id": f"{obj['id']}/activity",

@@ -146,7 +146,7 @@ async def _create_note(inst: Instance, member: LocalActor, obj: JSON, wrapper: J
         }
     )
     note["url"] = note["id"]
-    activity = activities.create(inst.urls.base, me, note, now)
+    activity = activities.create(me, note, now)
     inboxes: set[str] = set()
     if followers in to + cc or PUBLIC in to + cc:
         inboxes.update(await follows.follower_inboxes(inst.db, me))

@@ -103,10 +103,3 @@ async def find_by_kind(db: Database | Transaction, kind: str) -> LocalActor | No
 async def list_members(db: Database) -> list[LocalActor]:
     rows = await db.fetch_all("SELECT * FROM local_actors WHERE kind = 'person' ORDER BY username")
     return [LocalActor.from_row(r) for r in rows]
-
-
-async def count_members(db: Database, *, active_only: bool = True) -> int:
-    sql = "SELECT count(*) FROM local_actors WHERE kind = 'person'"
-    if active_only:
-        sql += " AND disabled = 0"
-    return int(await db.fetch_value(sql))
