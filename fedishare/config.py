@@ -60,6 +60,8 @@ class FederationSettings:
 
     def permits(self, host: str) -> bool:
         """Whether a peer host may talk to us (a block list match wins; subdomains count)."""
+        if not self.block and not self.allow:  # the default, asked on every inbox POST
+            return True
         host = host.lower()
         if any(_domain_matches(host, d) for d in self.block):
             return False

@@ -9,6 +9,7 @@ a JSON object. Redirects are not followed: an actor's id must equal the URL it i
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -53,10 +54,26 @@ async def get_json(inst: Instance, url: str, *, accept: str, media_types: Collec
     return await _get_json(inst, url, {"Accept": accept}, media_types)
 
 
-@lru_cache(maxsize=4096)  # the same actors and key ids, request after request
 def host_of(url: str) -> str:
     """host[:port] of an absolute http(s) URL, lower-case, without a default port;
-    FetchError for anything else. (urlsplit: httpx.URL costs ~50 µs, on every inbox POST.)"""
+    FetchError for anything else.
+
+    Every inbox POST asks this of three URLs (the activity's id, its actor, the signing
+    key) that share a few origins, so the answer is cached per ``scheme://authority``
+    prefix: a regex match and a dict hit, where parsing costs ~7 µs.
+    """
+    origin = _ORIGIN.match(url) if isinstance(url, str) else None
+    # Anything unusual (leading spaces, control characters) is parsed whole, as before.
+    return _host_of_origin(origin[0] if origin else url)
+
+
+# What urlsplit takes for scheme and netloc, so that the prefix parses exactly as the URL.
+_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
+@lru_cache(maxsize=4096)
+def _host_of_origin(url: str) -> str:
+    # urlsplit, as httpx.URL costs ~50 µs.
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -8,14 +8,23 @@ from fedishare.federation.errors import BadSignature, MalformedSignature
 REQUEST_TARGET = "(request-target)"
 
 
-def lower_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Header pairs as a lower-case-keyed dict, repeated headers joined with ", " (the draft)."""
-    out: dict[str, str] = {}
+class HeaderValues(dict[str, str]):
+    """Header values by lower-case name, repeated headers joined with ", " (the draft)."""
+
+
+def lower_headers(headers: Iterable[tuple[str, str]]) -> HeaderValues:
+    """Header pairs as HeaderValues."""
+    out = HeaderValues()
     for name, value in headers:
         key = name.lower()
         value = value.strip()
         out[key] = f"{out[key]}, {value}" if key in out else value
     return out
+
+
+def asgi_header_values(raw: Iterable[tuple[bytes, bytes]]) -> HeaderValues:
+    """An ASGI scope's ``headers`` as HeaderValues (latin-1, as HTTP/1.1 carries them)."""
+    return lower_headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
 
 
 def build_signing_string(
@@ -34,18 +43,17 @@ def build_signing_string(
     """
     if not method or not target:
         raise ValueError("method and target are required for (request-target)")
-    values = headers
-    if created is not None or expires is not None:
+    # Only the covered values go to httpsig, which copies what it is given.
+    values: dict[str, str] = {}
+    for name in covered:
+        if name == REQUEST_TARGET:
+            continue
         # httpsig knows only (request-target); (created)/(expires) are passed as plain
         # "headers" so that it renders them as "(created): <value>", as the draft wants.
-        values = dict(headers)
-        if created is not None:
-            values["(created)"] = str(created)
-        if expires is not None:
-            values["(expires)"] = str(expires)
-    for name in covered:
-        if name != REQUEST_TARGET and name not in values:
+        value = _pseudo_header(name, created, expires) or headers.get(name)
+        if value is None:
             raise BadSignature(f"signed header {name!r} is missing from the request")
+        values[name] = value
     try:
         message: bytes = generate_message(list(covered), values, method=method, path=target)
     except UnicodeEncodeError as exc:
@@ -54,3 +62,11 @@ def build_signing_string(
     except Exception as exc:  # httpsig raises bare Exception; keep it from leaking
         raise BadSignature(f"cannot build the signing string: {exc}") from exc
     return message
+
+
+def _pseudo_header(name: str, created: int | None, expires: int | None) -> str | None:
+    if name == "(created)" and created is not None:
+        return str(created)
+    if name == "(expires)" and expires is not None:
+        return str(expires)
+    return None

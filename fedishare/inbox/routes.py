@@ -8,15 +8,15 @@ import re
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from fedishare.context import Instance
 from fedishare.federation.errors import SignatureError
+from fedishare.federation.fetch import FetchError, host_of
+from fedishare.federation.signing_string import HeaderValues, asgi_header_values
 from fedishare.inbox.errors import InboxUnavailable, NoSuchInbox
 from fedishare.inbox.receive import Delivery, receive
 from fedishare.inbox.store import InboxWriter
@@ -86,7 +86,7 @@ async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipien
     """Answer one inbox POST: raw ASGI, no Request object (this is the hot path)."""
     state = scope["state"]
     inst: Instance = state["instance"]
-    headers = Headers(scope=scope)
+    headers = asgi_header_values(scope["headers"])
     wait = inst.inbox_limiter.allow(_peer(scope, headers))
     if wait:
         response = error_response(429, "too many requests from your server; slow down")
@@ -108,7 +108,7 @@ async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipien
     await send(dict(_EMPTY_BODY))
 
 
-async def _read_limited(headers: Headers, receive_: Receive, limit: int) -> bytes:
+async def _read_limited(headers: HeaderValues, receive_: Receive, limit: int) -> bytes:
     """The body, never holding more than `limit` bytes (as web.bodies.read_limited)."""
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -129,16 +129,17 @@ async def _read_limited(headers: Headers, receive_: Receive, limit: int) -> byte
     return body
 
 
-def _peer(scope: Scope, headers: Headers) -> str:
+def _peer(scope: Scope, headers: HeaderValues) -> str:
     """Who to count a request against: the signing key's host (one server sends from many
     addresses), else the client address. Unverified here; verification comes later."""
     header = headers.get("signature", "")
     start = header.find('keyId="')
-    if start >= 0:
-        end = header.find('"', start + 7)
-        host = urlsplit(header[start + 7 : end]).netloc if end > 0 else ""
-        if host:
-            return host.lower()
+    end = header.find('"', start + 7) if start >= 0 else -1
+    if end > 0:
+        try:
+            return host_of(header[start + 7 : end])
+        except FetchError:
+            pass
     client = scope.get("client")
     return client[0] if client else "unknown"
 

@@ -46,7 +46,7 @@ class InboxWriter:
         """Return once ``item`` is committed (or was there already)."""
         if self._closing or self._task is None:
             raise StoreUnavailable("the inbox is not accepting activities")
-        done = asyncio.get_running_loop().create_future()
+        done = self._task.get_loop().create_future()
         self._pending.append((item, done))
         self._ready.set()
         await done

@@ -55,3 +55,36 @@ async def test_outcomes(db: Database) -> None:
         (5, "received", 0, 101.0, None),
     ]
     assert await inbox_items.count_by_state(db) == {"processed": 1, "failed": 1, "received": 3}
+
+
+async def test_store_many_keeps_bodies_exactly_and_ignores_replays(tmp_path: Path) -> None:
+    # The batch travels as JSON into SQLite; every body must come back byte for byte.
+    bodies = [
+        '{"content": "quotes \\" and \\\\ backslashes"}',
+        '{"content": "tab\\t, newline\\n, \\u0000 as escapes"}',
+        '{"content": "raw\ttab, raw\nnewline, \u2028, é, 漢字, 🌻"}',
+        '{"content": "\\ud83c\\udf3b escaped surrogates stay escaped"}',
+    ]
+    items = [
+        NewItem(f"http://p.test/{n}", "http://p.test/u", None, b) for n, b in enumerate(bodies)
+    ]
+    async with open_database(tmp_path / "db.sqlite3") as db:
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO local_actors (kind, username, display_name, private_key_pem,"
+                " public_key_pem, created_at) VALUES ('person', 'ann', 'Ann', '', '', 0)"
+            )
+        await inbox_items.store_many(
+            db, [*items, NewItem("http://p.test/m", "http://p.test/u", 1, "{}")], 100.5
+        )
+        replay = NewItem("http://p.test/0", "http://p.test/other", None, "{}")
+        await inbox_items.store_many(db, [replay], 200.0)
+        rows = await db.fetch_all(
+            "SELECT activity_id, actor, recipient_id, body, next_try, received_at, state"
+            " FROM inbox_items ORDER BY id"
+        )
+    assert [r["body"] for r in rows] == [*bodies, "{}"]
+    assert [r["recipient_id"] for r in rows] == [None] * len(bodies) + [1]
+    assert {(r["actor"], r["next_try"], r["received_at"], r["state"]) for r in rows} == {
+        ("http://p.test/u", 100.5, 100.5, "received")
+    }
