@@ -92,3 +92,85 @@ async def test_write_statement_commits_all_rows_or_none(tmp_path: Path) -> None:
         async with db.transaction() as tx:  # and the connection is usable again
             await tx.execute("INSERT INTO t VALUES ('e', 5)")
         assert await db.fetch_value("SELECT count(*) FROM t") == 3
+
+
+async def test_single_row_reads_see_committed_rows_only(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "db.sqlite3") as db:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (k TEXT PRIMARY KEY)")
+        async with db.transaction() as tx:
+            await tx.execute("INSERT INTO t VALUES ('x')")
+            assert await tx.fetch_one("SELECT k FROM t") is not None  # its own write
+            assert await db.fetch_one("SELECT k FROM t") is None  # not yet committed
+        row = await db.fetch_one("SELECT k FROM t WHERE k = ?", ("x",))
+        assert row is not None and row["k"] == "x"
+
+
+async def test_a_transaction_waits_for_another_process_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    async with open_database(path) as db:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (v INTEGER)")
+        other = sqlite3.connect(path, isolation_level=None)  # as a CLI command would
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO t VALUES (1)")
+
+        async def write() -> None:
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO t VALUES (2)")
+
+        writing = asyncio.create_task(write())
+        ticks = 0
+        for _ in range(20):  # the loop keeps running while the write waits
+            await asyncio.sleep(0.005)
+            ticks += 1
+        assert not writing.done() and ticks == 20
+        other.execute("COMMIT")
+        other.close()
+        await asyncio.wait_for(writing, 5)
+        rows = await db.fetch_all("SELECT v FROM t ORDER BY v")
+        assert [r[0] for r in rows] == [1, 2]
+
+
+async def test_a_transaction_gives_up_on_a_lock_held_too_long(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fedishare.storage import database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.2)
+    path = tmp_path / "db.sqlite3"
+    async with open_database(path) as db:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (v INTEGER)")
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(database.Busy):
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO t VALUES (2)")
+        other.execute("ROLLBACK")
+        other.close()
+        async with db.transaction() as tx:  # the lock is free again: usable as before
+            await tx.execute("INSERT INTO t VALUES (3)")
+        assert await db.fetch_value("SELECT group_concat(v) FROM t") == "3"
+
+
+async def test_the_wal_is_checkpointed_while_transactions_commit(tmp_path: Path) -> None:
+    from fedishare.storage.database import CHECKPOINT_EVERY
+
+    path = tmp_path / "db.sqlite3"
+    async with open_database(path) as db:
+        async with db.transaction() as tx:
+            await tx.execute("CREATE TABLE t (v BLOB)")
+        wal = path.with_name(path.name + "-wal")
+        sizes = []
+        for n in range(1, CHECKPOINT_EVERY * 10 + 1):
+            async with db.transaction() as tx:
+                await tx.execute("INSERT INTO t VALUES (zeroblob(3000))")
+            await asyncio.sleep(0)  # let a checkpoint run
+            if n % (CHECKPOINT_EVERY * 2) == 0:
+                sizes.append(wal.stat().st_size)
+        # Unchecked, the WAL would grow with every commit: five times over by the end.
+        assert max(sizes) <= sizes[0] * 1.1
+        assert await db.fetch_value("SELECT count(*) FROM t") == CHECKPOINT_EVERY * 10
