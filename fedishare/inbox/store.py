@@ -1,10 +1,10 @@
 """Storing received activities durably, fast: one writer task commits them in batches.
 
-A commit costs several aiosqlite round trips, so committing per request caps the inbox at a
+A commit costs far more than an insert, so committing per request caps the inbox at a
 couple of thousand activities a second. Here every request hands its row to the writer and
-waits; the writer inserts everything that arrived while the previous batch was committing in
-one transaction (a group commit). A request is answered only after its batch has committed,
-so a 202 still means stored. No artificial delay: a lone request is written at once.
+waits; the writer inserts everything that arrived since its last commit in one transaction
+(a group commit). A request is answered only after its batch has committed, so a 202 still
+means stored. No artificial delay: a lone request is written at once.
 """
 
 from __future__ import annotations

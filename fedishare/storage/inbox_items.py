@@ -8,7 +8,6 @@ the lease runs out. Times are unix seconds.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -38,27 +37,15 @@ _INSERT = (
 )
 
 
-_INSERT_JSON = (
-    "INSERT INTO inbox_items (activity_id, actor, recipient_id, body, next_try, received_at)"
-    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 4"
-    " FROM json_each(?) WHERE true"  # the WHERE lets SQLite parse the ON CONFLICT
-    " ON CONFLICT (activity_id) DO NOTHING"
-)
-
-
 async def insert_many(tx: Transaction, items: Sequence[NewItem], now: float) -> None:
     """Queue ``items``; an activity id already queued (a replay) is left as it was."""
     await tx.executemany(_INSERT, _rows(items, now))
 
 
 async def store_many(db: Database, items: Sequence[NewItem], now: float) -> None:
-    """insert_many as a transaction of its own, committed when this returns.
-
-    The rows travel as one JSON array and go in with one statement (see
-    Database.write_statement for why that matters under load).
-    """
-    rows = [[i.activity_id, i.actor, i.recipient_id, i.body, now] for i in items]
-    await db.write_statement(_INSERT_JSON, (json.dumps(rows, ensure_ascii=False),))
+    """insert_many in a transaction of its own, committed when this returns."""
+    async with db.transaction() as tx:
+        await insert_many(tx, items, now)
 
 
 def _rows(items: Sequence[NewItem], now: float) -> list[tuple[object, ...]]:

@@ -78,22 +78,6 @@ async def test_readers_see_only_committed_rows(tmp_path: Path) -> None:
         assert await db.fetch_value("SELECT count(*) FROM t") == 1
 
 
-async def test_write_statement_commits_all_rows_or_none(tmp_path: Path) -> None:
-    async with open_database(tmp_path / "db.sqlite3") as db:
-        async with db.transaction() as tx:
-            await tx.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
-        insert = "INSERT INTO t SELECT value ->> 0, value ->> 1 FROM json_each(?)"
-        assert await db.write_statement(insert, ('[["a", 1], ["b", 2]]',)) == 2
-        rows = await db.fetch_all("SELECT k, v FROM t ORDER BY k")  # the reader sees them
-        assert [tuple(r) for r in rows] == [("a", 1), ("b", 2)]
-        with pytest.raises(sqlite3.IntegrityError):
-            await db.write_statement(insert, ('[["c", 3], ["d", null]]',))
-        assert await db.fetch_value("SELECT count(*) FROM t") == 2  # "c" rolled back
-        async with db.transaction() as tx:  # and the connection is usable again
-            await tx.execute("INSERT INTO t VALUES ('e', 5)")
-        assert await db.fetch_value("SELECT count(*) FROM t") == 3
-
-
 async def test_single_row_reads_see_committed_rows_only(tmp_path: Path) -> None:
     async with open_database(tmp_path / "db.sqlite3") as db:
         async with db.transaction() as tx:
