@@ -11,22 +11,20 @@ round first (connections open, keys loaded into memory). Figures from the same r
   check_request + RSA   the whole draft-cavage check (parse, digest, date, RSA), cached key
   (a) empty route       the same POSTs to a Starlette app that reads the body and answers 202,
                         under uvicorn (uvloop, httptools): the ceiling of the HTTP stack
-  (b) stored, no worker our app under the same uvicorn, workers off: verification and storage
-                        alone. Every 202 means verified and committed.
-  (c) `fedishare serve` exactly as shipped (access log on, inbox worker running): stored is
-                        202s/s while the worker competes; processed is activities through the
-                        worker per second, from the first POST until the last is processed.
-                        Afterwards every 202 is checked to have left a row.
+  (b) stored, web only   `fedishare serve --no-workers`: verification and storage alone.
+                        Every 202 means verified and committed.
+  (c) `fedishare serve` exactly as shipped (inbox worker running in the same process):
+                        stored is 202s/s while the worker competes; processed is activities
+                        through the worker per second, from the first POST until the last is
+                        processed. Afterwards every 202 is checked to have left a row.
+  (d) two processes     `fedishare serve --no-workers` beside `fedishare work` on the same
+                        database: each gets a core (the load generator takes the rest).
 
 With each, the server's CPU time per activity, and the rate that cost allows on a core of its
 own: the figure to compare when the load generator (most of one core) and anything else on
 the machine compete for the CPUs.
 
     .venv/bin/python bench/inbox.py [--activities 20000] [--actors 50] [--concurrency 64]
-                                    [--gc-tuned]
-
-`--gc-tuned` adds a run of (b) with gc.freeze() after start-up and a gen0 threshold of 20,000
-(not shipped).
 """
 
 from __future__ import annotations
@@ -120,37 +118,16 @@ async def inbox(request):
 app = Starlette(routes=[Route("/inbox", inbox, methods=["POST"])])
 """
 
-OUR_APP = """
-import gc, os
-from pathlib import Path
-from fedishare.app import create_app
-from fedishare.config import load_config
-app = create_app(load_config(Path("instance.toml")), workers=not os.environ.get("BENCH_NO_WORKERS"))
-if os.environ.get("BENCH_GC_TUNED"):
-    # Not shipped: fewer collections, and the start-up objects out of the full ones.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 10, 10)
-"""
 
+class Process:
+    """A child process whose CPU time we read; stopped with SIGTERM."""
 
-class Server:
-    def __init__(
-        self,
-        argv: list[str],
-        cwd: Path,
-        port: int,
-        env: dict[str, str] | None = None,
-        pythonpath: Path | None = None,
-    ) -> None:
-        self.log = (cwd / "server.log").open("ab")
-        path = os.pathsep.join(str(p) for p in (REPO, pythonpath or cwd))
-        env = {**os.environ, **(env or {}), "PYTHONPATH": path}
+    def __init__(self, argv: list[str], cwd: Path, log: str = "server.log") -> None:
+        self.log = (cwd / log).open("ab")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in (REPO, cwd))}
         self.proc = subprocess.Popen(
             argv, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, env=env
         )
-        self.port = port
-        _wait_for_port(port, self.proc)
 
     def cpu_seconds(self) -> float:
         with open(f"/proc/{self.proc.pid}/stat") as stat:
@@ -158,6 +135,8 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(timeout=20)
@@ -165,6 +144,19 @@ class Server:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+
+
+class Server(Process):
+    """A child process serving HTTP on `port`: ready once it accepts connections."""
+
+    def __init__(self, argv: list[str], cwd: Path, port: int) -> None:
+        super().__init__(argv, cwd)
+        self.port = port
+        _wait_for_port(port, self.proc)
+
+
+def _fedishare(*args: str) -> list[str]:
+    return [sys.executable, "-m", "fedishare", *args]
 
 
 def _uvicorn(module: str, port: int) -> list[str]:
@@ -331,15 +323,22 @@ class Phase:
     cpu_each: float  # server CPU seconds per activity while the POSTs ran
     processed_rate: float = 0.0
     cpu_each_in_all: float = 0.0
+    worker_cpu_each: float = 0.0  # (d): the worker process's CPU per processed activity
     states: dict[str, int] = field(default_factory=dict)
     kept: int = 0
 
 
 def run_phase(
-    server: Server, site: Path | None, url: str, files: tuple[Path, Path], concurrency: int
+    server: Server,
+    site: Path | None,
+    url: str,
+    files: tuple[Path, Path],
+    concurrency: int,
+    worker: Process | None = None,
 ) -> Phase:
     """Warm up (connections, keys into memory), then time the POSTs; with ``site``, also wait
-    until the worker has processed everything and check that every 202 left a row."""
+    until the worker (in the server, or `worker`) has processed everything and check that
+    every 202 left a row."""
     warm_file, timed_file = files
     warm_count, timed_count = (len(pickle.loads(f.read_bytes())) for f in files)
     try:
@@ -349,6 +348,7 @@ def run_phase(
         while site is not None and _count(site, "WHERE state = 'received'"):
             time.sleep(0.1)
         cpu_before = server.cpu_seconds()
+        worker_before = worker.cpu_seconds() if worker else 0.0
         result = run_loadgen(timed_file, url, concurrency)
         cpu_timed = server.cpu_seconds() - cpu_before
         if result["statuses"] != {"202": timed_count}:
@@ -360,6 +360,8 @@ def run_phase(
             time.sleep(0.05)
         phase.processed_rate = timed_count / (time.time() - result["started"])
         phase.cpu_each_in_all = (server.cpu_seconds() - cpu_before) / timed_count
+        if worker is not None:
+            phase.worker_cpu_each = (worker.cpu_seconds() - worker_before) / timed_count
         if _count(site) != warm_count + timed_count:
             raise SystemExit(f"{_count(site)} rows for {warm_count + timed_count} 202s")
         phase.states = {s: _count(site, f"WHERE state = '{s}'") for s in ("processed", "failed")}
@@ -367,6 +369,8 @@ def run_phase(
         return phase
     finally:
         server.stop()
+        if worker is not None:
+            worker.stop()
 
 
 def prepare(site: Path, port: int, actors: int, activities: int) -> tuple[list[str], Path, Path]:
@@ -402,11 +406,6 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=20_000)
     parser.add_argument("--actors", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument(
-        "--gc-tuned",
-        action="store_true",
-        help="also run (b) with gc.freeze() after start-up and a gen0 threshold of 20,000",
-    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="fedishare-bench-") as tmp:
@@ -420,7 +419,6 @@ def main() -> None:
         raw_rate, full_rate = reference_rates(pems[0])
 
         (root / "empty_app.py").write_text(EMPTY_APP)
-        (root / "our_app.py").write_text(OUR_APP)
         empty_port = _free_port()
         empty = run_phase(
             Server(_uvicorn("empty_app", empty_port), root, empty_port),
@@ -429,21 +427,32 @@ def main() -> None:
             (warm_file, timed_file),
             args.concurrency,
         )
-        alone: dict[str, Phase] = {}
-        for tuned in (False, True) if args.gc_tuned else (False,):
-            copy = root / f"alone-{tuned}"
-            shutil.copytree(site, copy)
-            env = {"BENCH_NO_WORKERS": "1", **({"BENCH_GC_TUNED": "1"} if tuned else {})}
-            server = Server(_uvicorn("our_app", port), copy, port, env, pythonpath=root)
-            alone["GC tuned" if tuned else "plain"] = run_phase(
-                server, None, url, (warm_file, timed_file), args.concurrency
-            )
-        shipped = run_phase(
-            Server([sys.executable, "-m", "fedishare", "serve"], site, port),
-            site,
+        sites = {}
+        for name in ("web", "shipped", "two"):
+            sites[name] = root / name
+            shutil.copytree(site, sites[name])
+        files = (warm_file, timed_file)
+        web = run_phase(
+            Server(_fedishare("serve", "--no-workers"), sites["web"], port),
+            None,
             url,
-            (warm_file, timed_file),
+            files,
             args.concurrency,
+        )
+        shipped = run_phase(
+            Server(_fedishare("serve"), sites["shipped"], port),
+            sites["shipped"],
+            url,
+            files,
+            args.concurrency,
+        )
+        two = run_phase(
+            Server(_fedishare("serve", "--no-workers"), sites["two"], port),
+            sites["two"],
+            url,
+            files,
+            args.concurrency,
+            worker=Process(_fedishare("work"), sites["two"], log="work.log"),
         )
 
     n = args.activities
@@ -458,22 +467,25 @@ def main() -> None:
         ("check_request + RSA, cached key", full_rate, None),
         ("(a) empty route (read body, 202)", empty.rate, empty.cpu_each),
     ]
-    for label, phase in alone.items():
-        rows.append((f"(b) stored, no worker, {label}", phase.rate, phase.cpu_each))
+    rows.append(("(b) stored, web only", web.rate, web.cpu_each))
     rows.append(("(c) stored, `fedishare serve`", shipped.rate, shipped.cpu_each))
     rows.append(("(c) processed by its worker", shipped.processed_rate, shipped.cpu_each_in_all))
+    rows.append(("(d) stored, web + work processes", two.rate, two.cpu_each))
+    rows.append(("(d) processed by `fedishare work`", two.processed_rate, two.worker_cpu_each))
     for label, rate, cpu in rows:
         cpu_text = f"{cpu * 1e3:7.2f} ms" if cpu else ""
         core = f"{1 / cpu:8,.0f}" if cpu else ""
         print(f"{label:<34} {rate:>10,.0f}  {cpu_text:>10}  {core:>8}")
     print(
-        "server CPU: per activity while the POSTs ran (for 'processed': storing and processing);"
-        " 1 core: the rate that CPU cost allows on a core of its own."
+        "server CPU: per activity while the POSTs ran (for (c) processed: storing and"
+        " processing; for (d) processed: the work process's); 1 core: the rate that CPU cost"
+        " allows on a core of its own."
     )
-    print(
-        f"(c) worker outcome: {shipped.states.get('processed', 0):,} processed, "
-        f"{shipped.states.get('failed', 0):,} failed, {shipped.kept:,} notes kept"
-    )
+    for label, phase in (("(c)", shipped), ("(d)", two)):
+        print(
+            f"{label} worker outcome: {phase.states.get('processed', 0):,} processed, "
+            f"{phase.states.get('failed', 0):,} failed, {phase.kept:,} notes kept"
+        )
 
 
 def _objects(site: Path) -> int:

@@ -17,6 +17,7 @@ from fedishare.commands.accounts import ACCOUNT_ACTIONS, with_database
 from fedishare.commands.errors import CommandError
 from fedishare.commands.federation import FEDERATION_COMMANDS
 from fedishare.commands.serve import cmd_init, cmd_serve
+from fedishare.commands.work import cmd_work
 from fedishare.config import CONFIG_FILE, ConfigError, default_config_text, load_config
 
 
@@ -69,6 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="log every request (uvicorn's access log, at INFO); off by default, as it "
         "costs a large share of the CPU of each inbox POST",
+    )
+    serve.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="serve HTTP only, and leave delivery and inbox processing to `fedishare work` "
+        "in another process (each then gets a core of its own)",
+    )
+    sub.add_parser(
+        "work",
+        parents=[common],
+        help="run delivery, inbox processing and expiry, without the web server",
+        description="Run the background workers on their own, beside `fedishare serve "
+        "--no-workers` on the same instance.toml. Stops cleanly on SIGTERM or Ctrl-C.",
     )
 
     account = sub.add_parser("account", parents=[common], help="manage members")
@@ -170,8 +184,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             if default_path and not config_path.exists():
                 config_path.write_text(default_config_text(), encoding="utf-8")
                 print(f"wrote a local {config_path} (edit it for production)", file=sys.stderr)
-            return cmd_serve(load_config(config_path), args.listen, access_log=args.access_log)
+            return cmd_serve(
+                load_config(config_path),
+                args.listen,
+                access_log=args.access_log,
+                workers=not args.no_workers,
+            )
         config = load_config(config_path)
+        if args.command == "work":
+            return cmd_work(config)
         if args.command == "listings":
             return asyncio.run(listings_cli.run(config, args))
         if args.command in FEDERATION_COMMANDS:

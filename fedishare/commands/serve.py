@@ -31,7 +31,9 @@ def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
     return 0
 
 
-def cmd_serve(config: Config, listen: str | None = None, *, access_log: bool = False) -> int:
+def cmd_serve(
+    config: Config, listen: str | None = None, *, access_log: bool = False, workers: bool = True
+) -> int:
     import uvicorn
 
     from fedishare.app import create_app
@@ -45,7 +47,7 @@ def cmd_serve(config: Config, listen: str | None = None, *, access_log: bool = F
 
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(config),
+            create_app(config, workers=workers),
             host=host,
             port=port,
             lifespan="on",
@@ -67,7 +69,7 @@ def cmd_serve(config: Config, listen: str | None = None, *, access_log: bool = F
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
-    _tune_gc()
+    tune_gc()
     server.run()
     return 0 if server.started else 1
 
@@ -77,7 +79,7 @@ def cmd_serve(config: Config, listen: str | None = None, *, access_log: bool = F
 GC_GEN0_THRESHOLD = 20_000
 
 
-def _tune_gc() -> None:
+def tune_gc() -> None:
     """Collect less often, and move what start-up made (modules, the app) out of the
     collector's sight, so that full collections do not walk it again and again."""
     gc.collect()

@@ -1,0 +1,43 @@
+"""`fedishare work`: the background workers (delivery, inbox processing, expiry) on their own.
+
+Beside `fedishare serve --no-workers`, on the same instance.toml and database, this puts
+the web server and the workers in two processes, so that each has a core: answering inbox
+POSTs no longer shares one with processing them. The workers keep all their state in the
+database; the only thing lost across processes is the instant wake-up, so they notice new
+work within their poll intervals (about a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from fedishare import __version__
+from fedishare.commands.serve import tune_gc
+from fedishare.config import Config
+
+
+def cmd_work(config: Config) -> int:
+    import uvloop
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    tune_gc()
+    uvloop.run(_work(config))
+    return 0
+
+
+async def _work(config: Config) -> None:
+    from fedishare.app import create_app
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    app = create_app(config, workers=True)
+    async with app.router.lifespan_context(app):
+        print(f"fedishare {__version__} working for {config.base_url}", file=sys.stderr)
+        await stop.wait()
+    print("workers stopped", file=sys.stderr)
