@@ -24,6 +24,7 @@ from fedishare.listings import responses_api
 from fedishare.listings import routes as listing_routes
 from fedishare.listings.expiry import run_expiry_worker
 from fedishare.outbox import routes as outbox_routes
+from fedishare.retention import run_retention_worker
 from fedishare.types import Clock, utc_now
 from fedishare.web import actors, discovery
 from fedishare.web.errors import Refusal, refusal_response
@@ -47,7 +48,7 @@ def all_routes() -> list[BaseRoute]:
 
 
 def all_workers() -> list[Worker]:
-    return [run_delivery_worker, run_inbox_worker, run_expiry_worker]
+    return [run_delivery_worker, run_inbox_worker, run_expiry_worker, run_retention_worker]
 
 
 def create_app(

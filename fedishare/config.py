@@ -7,6 +7,7 @@ whole file is valid.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -15,6 +16,9 @@ from typing import Any
 
 CONFIG_FILE = "instance.toml"
 REGISTRATION_POLICIES = ("open", "approval", "closed")
+# The inbox recognises a redelivered activity by its stored row, so finished rows must
+# outlive Mastodon's redeliveries (about two days).
+MIN_FINISHED_DAYS = 3
 _USERNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
@@ -79,6 +83,15 @@ class LimitSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    finished_days: float  # processed inbox items and ended deliveries are deleted this late
+
+    @property
+    def finished_seconds(self) -> float:
+        return self.finished_days * 86_400
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     instance: InstanceSettings
@@ -86,6 +99,7 @@ class Config:
     registration: str
     federation: FederationSettings
     limits: LimitSettings = field(repr=False)
+    retention: RetentionSettings = field(repr=False)
 
     @property
     def base_url(self) -> str:
@@ -132,6 +146,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "delivery_concurrency": (int, 50),
         "delivery_per_host": (int, 8),
     },
+    "retention": {"finished_days": ((int, float), 14)},
 }
 
 
@@ -278,6 +293,15 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             lim["delivery_per_host"],
         )
 
+    finished_days = values["retention"]["finished_days"]
+    if not (math.isfinite(finished_days) and finished_days >= MIN_FINISHED_DAYS):
+        raise c.fail(
+            "retention.finished_days",
+            f"a number of days, at least {MIN_FINISHED_DAYS} (redelivered activities are"
+            " recognised by their finished rows)",
+            finished_days,
+        )
+
     return Config(
         path=path,
         instance=InstanceSettings(
@@ -303,6 +327,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             radius_km=float(radius_km),
         ),
         limits=LimitSettings(**lim),
+        retention=RetentionSettings(finished_days=float(finished_days)),
     )
 
 
@@ -398,4 +423,10 @@ max_listing_chars = 5000         # longest listing description
 inbox_requests_per_minute = 600  # per remote host
 delivery_concurrency = 50        # outgoing deliveries in flight
 delivery_per_host = 8            # of which to one host
+
+[retention]
+# Finished queue rows (processed or failed inbox activities, ended deliveries) are deleted
+# this many days after they finished. At least 3: the inbox recognises an activity that is
+# delivered again (Mastodon retries for about two days) by its finished row.
+finished_days = 14
 """

@@ -30,6 +30,7 @@ def test_minimal_file_gets_production_defaults(tmp_path: Path) -> None:
 def test_the_written_default_and_the_repository_example_load(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, default_config_text()))
     assert config.base_url == "http://127.0.0.1:8080"
+    assert config.retention.finished_days == 14
     example = load_config(Path(__file__).parent.parent / "instance.toml")
     assert example.instance.allow_insecure
 
@@ -98,6 +99,27 @@ def test_the_written_default_and_the_repository_example_load(tmp_path: Path) -> 
             "[limits] max_body_bytes: expected an integer, got True",
         ),
         (
+            "[instance]\ndomain = 'oak.example'\n[retention]\nfinished_days = 0\n",
+            "instance.toml: [retention] finished_days: expected a number of days, at least 3",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\n[retention]\nfinished_days = 2\n",
+            "[retention] finished_days: expected a number of days, at least 3 (redelivered"
+            " activities are recognised by their finished rows), got 2",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\n[retention]\nfinished_days = 2.9\n",
+            "[retention] finished_days: expected a number of days, at least 3",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\n[retention]\nfinished_days = nan\n",
+            "[retention] finished_days: expected a number of days, at least 3",
+        ),
+        (
+            "[instance]\ndomain = 'oak.example'\n[retention]\nfinished_days = '14'\n",
+            "instance.toml: [retention] finished_days: expected a number, got '14'",
+        ),
+        (
             "[instance]\ndomain = 'oak.example'\ninstance = 3\n[instance]\n",
             "instance.toml: not valid TOML",
         ),
@@ -127,6 +149,14 @@ def test_bad_config_creates_and_starts_nothing(
     assert main(["--config", str(path), *command]) == 2
     assert "instance.toml: [instance] x: unknown key" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["instance.toml"]
+
+
+def test_finished_queue_rows_are_kept_14_days_unless_configured(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, GOOD)).retention.finished_days == 14.0
+    for text, days in (("3", 3.0), ("30", 30.0), ("7.5", 7.5)):
+        path = write(tmp_path, GOOD + f"[retention]\nfinished_days = {text}\n")
+        retention = load_config(path).retention
+        assert (retention.finished_days, retention.finished_seconds) == (days, days * 86_400)
 
 
 def test_federation_lists_match_subdomains(tmp_path: Path) -> None:

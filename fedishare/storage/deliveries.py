@@ -1,9 +1,10 @@
 """The delivery queue: claiming due rows, recording what each attempt did, pausing hosts.
 
-A row is `pending` until it ends `delivered`, `failed` or `gone`. Claiming a row is a lease:
-it moves `next_try` past the end of the attempt (`lease_until`) and counts the attempt, so
-no other worker, in this process or another, takes it meanwhile; the holder renews the lease
-while the attempt runs. If the process dies mid-attempt nothing more is written, and the row
+A row is `pending` until it ends `delivered`, `failed` or `gone` (at `finished_at`); it is
+deleted `[retention] finished_days` later. Claiming a row is a lease: it moves `next_try`
+past the end of the attempt (`lease_until`) and counts the attempt, so no other worker, in
+this process or another, takes it meanwhile; the holder renews the lease while the attempt
+runs. If the process dies mid-attempt nothing more is written, and the row
 falls due again when its lease runs out: every delivery is made at least once.
 
 Every function here takes the caller's transaction, so a worker records a batch of outcomes,
@@ -147,9 +148,9 @@ async def record(tx: Transaction, outcomes: Sequence[Outcome], now: float) -> No
     pending = "WHERE id = ? AND state = 'pending'"
     if done := by_state.get("delivered"):
         await tx.executemany(
-            f"UPDATE deliveries SET state = 'delivered', last_status = ?, last_error = NULL"
-            f" {pending}",
-            [(o.status, o.id) for o in done],
+            "UPDATE deliveries SET state = 'delivered', last_status = ?, last_error = NULL,"
+            f" finished_at = ? {pending}",
+            [(o.status, now, o.id) for o in done],
         )
     if retries := by_state.get("retry"):
         await tx.executemany(
@@ -158,8 +159,9 @@ async def record(tx: Transaction, outcomes: Sequence[Outcome], now: float) -> No
         )
     if failed := by_state.get("failed"):
         await tx.executemany(
-            f"UPDATE deliveries SET state = 'failed', last_status = ?, last_error = ? {pending}",
-            [(o.status, o.error, o.id) for o in failed],
+            "UPDATE deliveries SET state = 'failed', last_status = ?, last_error = ?,"
+            f" finished_at = ? {pending}",
+            [(o.status, o.error, now, o.id) for o in failed],
         )
     if released := by_state.get("released"):
         await tx.executemany(
@@ -170,8 +172,8 @@ async def record(tx: Transaction, outcomes: Sequence[Outcome], now: float) -> No
         # The inbox no longer exists: nothing else queued for it will arrive either.
         await tx.executemany(
             "UPDATE deliveries INDEXED BY deliveries_due SET state = 'gone', last_status = ?,"
-            " last_error = ? WHERE state = 'pending' AND inbox = ?",
-            [(o.status, o.error, o.inbox) for o in gone],
+            " last_error = ?, finished_at = ? WHERE state = 'pending' AND inbox = ?",
+            [(o.status, o.error, now, o.inbox) for o in gone],
         )
     await _record_hosts(tx, outcomes, now)
 
@@ -214,6 +216,18 @@ async def _record_hosts(tx: Transaction, outcomes: Sequence[Outcome], now: float
             "UPDATE delivery_hosts SET paused_until = ? WHERE host = ?",
             (now + pause if pause else 0.0, host),
         )
+
+
+async def delete_finished(tx: Transaction, before: float, limit: int) -> int:
+    """Delete up to `limit` rows that finished before `before`; return how many went.
+
+    The activities they carried stay in `outbox_activities` (the outbox collection serves
+    them, and other rows may still be pending)."""
+    return await tx.execute(
+        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries INDEXED BY"
+        " deliveries_finished WHERE finished_at < ? AND state != 'pending' LIMIT ?)",
+        (before, limit),
+    )
 
 
 async def load_sender(db: Database, actor_id: int) -> LocalActor | None:

@@ -3,7 +3,9 @@
 States: received -> processed | failed. A worker claims due items by pushing their
 ``next_try`` one lease ahead (and counting the attempt) in one write transaction, so several
 worker processes never claim the same item; an item whose worker died becomes due again when
-the lease runs out. Times are unix seconds.
+the lease runs out. A finished item (``processed_at`` set) is deleted ``[retention]
+finished_days`` later; until then a redelivery of its activity is ignored. Times are unix
+seconds.
 """
 
 from __future__ import annotations
@@ -101,6 +103,17 @@ async def release(tx: Transaction, ids: Sequence[int], now: float) -> None:
         "UPDATE inbox_items SET attempts = attempts - 1, next_try = ?"
         " WHERE id = ? AND state = 'received'",
         [(now, i) for i in ids],
+    )
+
+
+async def delete_finished(tx: Transaction, before: float, limit: int) -> int:
+    """Delete up to ``limit`` processed or failed items finished before ``before``; return
+    how many went."""
+    return await tx.execute(
+        "DELETE FROM inbox_items WHERE id IN (SELECT id FROM inbox_items INDEXED BY"
+        " inbox_items_finished WHERE processed_at < ? AND state IN ('processed', 'failed')"
+        " LIMIT ?)",
+        (before, limit),
     )
 
 

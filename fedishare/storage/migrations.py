@@ -237,6 +237,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX listing_comments_listing ON listing_comments(listing_id, published);
     """,
+    # 5: when a queue row finished, so that finished rows can be deleted after
+    # [retention] finished_days (inbox items have processed_at already). Deliveries that
+    # finished before this migration get their last next_try, the nearest time they have
+    # (mostly the end of the lease of their last attempt). The indexes hold finished rows.
+    """
+    ALTER TABLE deliveries ADD COLUMN finished_at REAL;
+    UPDATE deliveries SET finished_at = next_try WHERE state != 'pending';
+    CREATE INDEX deliveries_finished ON deliveries(finished_at) WHERE finished_at IS NOT NULL;
+    CREATE INDEX inbox_items_finished ON inbox_items(processed_at)
+        WHERE processed_at IS NOT NULL;
+    """,
 ]
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from fedishare.federation.backoff import HOST_FAILURES_BEFORE_PAUSE, host_pause
 from fedishare.storage import deliveries as store
 from fedishare.storage.database import Database, open_database
 from fedishare.storage.deliveries import Claim, Outcome
+from fedishare.storage.migrations import MIGRATIONS
 from fedishare.storage.outbox import enqueue_deliveries, insert_activity
 
 T0 = 1_000_000.0
@@ -223,6 +225,67 @@ async def test_a_success_in_the_same_batch_resets_the_count_before_later_failure
     await record(db, [bad(a), outcome(b, "delivered", host_up=True), bad(c)])
     host = await store.get_host(db, "h.test")
     assert host is not None and host["failures"] == 1
+
+
+async def test_finished_rows_record_when_they_finished(db: Database) -> None:
+    await queue(db, inboxes("a.test", 5))
+    c = await claim(db)
+    await record(db, [outcome(c[0], "delivered", status=202)], T0 + 1)
+    await record(db, [outcome(c[1], "failed", status=404)], T0 + 2)
+    await record(db, [outcome(c[2], "gone", status=410)], T0 + 3)
+    await record(db, [outcome(c[3], "retry", next_try=T0 + 60), outcome(c[4], "released")])
+    assert [r["finished_at"] for r in await _all(db)] == [T0 + 1, T0 + 2, T0 + 3, None, None]
+
+
+async def test_deleting_finished_rows_takes_only_old_ones_and_keeps_the_activity(
+    db: Database,
+) -> None:
+    rowid = await queue(db, inboxes("a.test", 6), at=T0 - 1_000)
+    c = await claim(db, T0 - 1_000)
+    await record(db, [outcome(c[0], "delivered", status=202)], T0 - 3)
+    await record(db, [outcome(c[1], "failed", status=404)], T0 - 2)
+    await record(db, [outcome(c[2], "gone", status=410)], T0 - 1)
+    await record(db, [outcome(c[3], "delivered", status=202)], T0)  # at the cutoff: stays
+    await record(db, [outcome(c[4], "retry", next_try=T0 - 500)], T0 - 900)  # pending, old
+    # c[5] stays pending under its lease.
+    async with db.transaction() as tx:
+        assert await store.delete_finished(tx, T0, 2) == 2
+        assert await store.delete_finished(tx, T0, 10) == 1
+        assert await store.delete_finished(tx, T0, 10) == 0
+    rows = await _all(db)
+    assert [(r["id"], r["state"]) for r in rows] == [
+        (c[3].id, "delivered"),
+        (c[4].id, "pending"),
+        (c[5].id, "pending"),
+    ]
+    assert await db.fetch_value("SELECT count(*) FROM outbox_activities WHERE id = ?", (rowid,))
+
+
+async def test_rows_finished_before_the_column_existed_get_their_last_next_try(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        for number, sql in enumerate(MIGRATIONS[:4], start=1):
+            for statement in [s for s in sql.split(";") if s.strip()]:
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version = {number}")
+        await conn.execute(
+            "INSERT INTO local_actors (username, kind, private_key_pem, public_key_pem,"
+            " created_at) VALUES ('alice', 'person', '-', '-', 'now')"
+        )
+        await conn.execute(
+            "INSERT INTO outbox_activities (activity_id, actor_id, type, document, published)"
+            " VALUES ('http://here.test/a/1', 1, 'Create', '{}', '')"
+        )
+        await conn.executemany(
+            "INSERT INTO deliveries (activity_rowid, inbox, host, state, next_try)"
+            " VALUES (1, ?, 'a.test', ?, ?)",
+            [("http://a.test/1", "delivered", T0), ("http://a.test/2", "pending", T0 + 1)],
+        )
+    async with open_database(path) as migrated:
+        rows = await _all(migrated)
+    assert [(r["state"], r["finished_at"]) for r in rows] == [("delivered", T0), ("pending", None)]
 
 
 async def _all(db: Database) -> list[dict[str, object]]:

@@ -88,3 +88,37 @@ async def test_store_many_keeps_bodies_exactly_and_ignores_replays(tmp_path: Pat
     assert {(r["actor"], r["next_try"], r["received_at"], r["state"]) for r in rows} == {
         ("http://p.test/u", 100.5, 100.5, "received")
     }
+
+
+async def test_deleting_finished_items_takes_only_old_processed_and_failed_ones(
+    db: Database,
+) -> None:
+    async with db.transaction() as tx:
+        await inbox_items.claim_due(tx, 100.0, 60.0, 5)
+        await inbox_items.mark_processed(tx, [1], 1_000.0)
+        await inbox_items.mark_failed(tx, [(2, "no")], 1_999.0)
+        await inbox_items.mark_processed(tx, [3], 2_000.0)  # finished at the cutoff: stays
+        await inbox_items.retry_later(tx, [(4, "later", 150.0)])
+        # 5 stays received, though it arrived long before the cutoff.
+    async with db.transaction() as tx:
+        assert await inbox_items.delete_finished(tx, 2_000.0, 1) == 1
+        assert await inbox_items.delete_finished(tx, 2_000.0, 10) == 1
+        assert await inbox_items.delete_finished(tx, 2_000.0, 10) == 0
+    rows = await db.fetch_all("SELECT id, state FROM inbox_items ORDER BY id")
+    assert [tuple(r) for r in rows] == [(3, "processed"), (4, "received"), (5, "received")]
+
+
+async def test_a_deleted_item_no_longer_stops_a_redelivery(db: Database) -> None:
+    async with db.transaction() as tx:
+        await inbox_items.claim_due(tx, 100.0, 60.0, 1)
+        await inbox_items.mark_processed(tx, [1], 101.0)
+    await inbox_items.store_many(
+        db, [NewItem("http://p.test/0", "http://p.test/u", None, "{}")], 102.0
+    )
+    assert await inbox_items.count_by_state(db) == {"processed": 1, "received": 4}
+    async with db.transaction() as tx:
+        assert await inbox_items.delete_finished(tx, 200.0, 10) == 1
+    await inbox_items.store_many(
+        db, [NewItem("http://p.test/0", "http://p.test/u", None, "{}")], 300.0
+    )
+    assert await inbox_items.count_by_state(db) == {"received": 5}
