@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "work",
         parents=[common],
-        help="run delivery, inbox processing and expiry, without the web server",
+        help="run delivery, inbox processing, expiry and retention, without the web server",
         description="Run the background workers on their own, beside `fedishare serve "
         "--no-workers` on the same instance.toml. Stops cleanly on SIGTERM or Ctrl-C.",
     )

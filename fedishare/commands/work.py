@@ -1,4 +1,5 @@
-"""`fedishare work`: the background workers (delivery, inbox processing, expiry) on their own.
+"""`fedishare work`: the background workers (delivery, inbox processing, expiry, retention)
+on their own.
 
 Beside `fedishare serve --no-workers`, on the same instance.toml and database, this puts
 the web server and the workers in two processes, so that each has a core: answering inbox
