@@ -377,9 +377,7 @@ def prepare(site: Path, port: int, actors: int, activities: int) -> tuple[list[s
     """A fresh instance with ``actors`` known remote actors, and the signed requests."""
     for command in (["init", "--domain", f"127.0.0.1:{port}", "--http"], ["account", "list"]):
         # `account list` runs the migrations and makes the system actors.
-        subprocess.run(
-            [sys.executable, "-m", "fedishare", *command], cwd=site, check=True, capture_output=True
-        )
+        subprocess.run(_fedishare(*command), cwd=site, check=True, capture_output=True)
     # Ten peer hosts send the whole load: lift the per-host inbox limit, which is not measured.
     toml = site / "instance.toml"
     text = toml.read_text()

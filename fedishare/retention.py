@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fedishare.context import Instance
+from fedishare.pause import pause
 from fedishare.storage import deliveries, inbox_items
 from fedishare.storage.database import Database, Transaction
 
@@ -54,7 +55,7 @@ async def run_retention_worker(inst: Instance, stop: asyncio.Event) -> None:
                     pruned.deliveries,
                     inst.config.retention.finished_days,
                 )
-        await _pause(stop, INTERVAL_SECONDS)
+        await pause(stop, INTERVAL_SECONDS)
 
 
 async def prune_finished(inst: Instance, stop: asyncio.Event | None = None) -> Pruned:
@@ -79,13 +80,5 @@ async def _in_chunks(
         total += deleted
         if deleted < CHUNK_ROWS:
             break
-        await _pause(stop, (time.monotonic() - started) * PAUSE_FACTOR)
+        await pause(stop, (time.monotonic() - started) * PAUSE_FACTOR)
     return total
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    """Wait `seconds`, or less if the worker is told to stop."""
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass

@@ -33,20 +33,18 @@ def run_cli(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @asynccontextmanager
-async def serving(
-    directory: Path, port: int, *, args: tuple[str, ...] = (), timeout: float = 20.0
-) -> AsyncIterator[subprocess.Popen[bytes]]:
-    """Run `fedishare serve` in `directory` until it answers on `port`; SIGTERM it at exit."""
-    log = (directory / "serve.log").open("ab")
+async def running(directory: Path, *args: str, log: str) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """Run `fedishare ARGS` in `directory`, its output appended to `log` there; SIGTERM it at
+    exit (SIGKILL if it has not stopped 15 s later)."""
+    out = (directory / log).open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fedishare", "serve", *args],
+        [sys.executable, "-m", "fedishare", *args],
         cwd=directory,
-        stdout=log,
+        stdout=out,
         stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        await _wait_until_up(proc, port, timeout, directory)
         yield proc
     finally:
         if proc.poll() is None:
@@ -56,7 +54,17 @@ async def serving(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        log.close()
+        out.close()
+
+
+@asynccontextmanager
+async def serving(
+    directory: Path, port: int, *, args: tuple[str, ...] = (), timeout: float = 20.0
+) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """Run `fedishare serve` in `directory` until it answers on `port`; SIGTERM it at exit."""
+    async with running(directory, "serve", *args, log="serve.log") as proc:
+        await _wait_until_up(proc, port, timeout, directory)
+        yield proc
 
 
 async def _wait_until_up(

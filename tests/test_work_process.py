@@ -4,40 +4,11 @@ workers in two processes on one database, federating as one instance."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
-from tests.processes import cli, local_site, serving
+from tests.processes import cli, local_site, running, serving
 from tests.waiting import eventually
-
-
-@asynccontextmanager
-async def working(directory: Path) -> AsyncIterator[subprocess.Popen[bytes]]:
-    """Run `fedishare work` in `directory`; SIGTERM it at exit."""
-    log = (directory / "work.log").open("ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fedishare", "work"],
-        cwd=directory,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.close()
 
 
 async def test_workers_in_their_own_process_deliver_and_process(tmp_path: Path) -> None:
@@ -53,7 +24,7 @@ async def test_workers_in_their_own_process_deliver_and_process(tmp_path: Path) 
         await asyncio.sleep(2)  # elm's web server alone never delivers the Follow
         assert (await cli(elm, "following", "--as", "bob"))[1] == f"{alice}\tpending\n"
 
-        async with working(elm) as worker:
+        async with running(elm, "work", log="work.log") as worker:
             # Its worker delivers the Follow; oak's Accept is stored by elm's web server
             # and processed by the worker.
             async def accepted() -> bool:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
+from fedishare.bounded_read import read_bounded
 from fedishare.context import Instance
 from fedishare.federation.signing import sign_headers
 from fedishare.storage import actors
@@ -117,14 +118,12 @@ async def _get_json(
                 raise FetchError(
                     f"{url} is served as {media_type or 'nothing'!r}, not JSON we read"
                 )
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise FetchError(f"{url} is larger than {limit} bytes")
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    raise FetchError(f"{url} is larger than {limit} bytes")
+            body = await read_bounded(
+                response.headers.get("content-length", ""),
+                response.aiter_bytes(),
+                limit,
+                lambda: FetchError(f"{url} is larger than {limit} bytes"),
+            )
     except httpx.HTTPError as exc:
         raise FetchError(f"{url} is unreachable: {exc or type(exc).__name__}") from exc
     try:

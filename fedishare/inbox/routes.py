@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -13,6 +13,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from fedishare.bounded_read import read_bounded
 from fedishare.context import Instance
 from fedishare.federation.errors import SignatureError
 from fedishare.federation.fetch import FetchError, host_of
@@ -110,23 +111,23 @@ async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipien
 
 async def _read_limited(headers: HeaderValues, receive_: Receive, limit: int) -> bytes:
     """The body, never holding more than `limit` bytes (as web.bodies.read_limited)."""
-    declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(f"the body is larger than {limit} bytes")
-    body = b""
+    return await read_bounded(
+        headers.get("content-length", ""),
+        _body_chunks(receive_),
+        limit,
+        lambda: BodyTooLarge(f"the body is larger than {limit} bytes"),
+    )
+
+
+async def _body_chunks(receive_: Receive) -> AsyncIterator[bytes]:
     more = True
     while more:
         message = await receive_()
         if message["type"] == "http.request":
-            chunk = message.get("body", b"")
             more = message.get("more_body", False)
-            if chunk:
-                body = chunk if not body else body + chunk
-                if len(body) > limit:
-                    raise BodyTooLarge(f"the body is larger than {limit} bytes")
+            yield message.get("body", b"")
         elif message["type"] == "http.disconnect":
             raise ClientDisconnect()
-    return body
 
 
 def _peer(scope: Scope, headers: HeaderValues) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from fedishare.context import Instance
 from fedishare.inbox.dispatch import InboxItem, Rejected, dispatch
+from fedishare.pause import pause
 from fedishare.storage import inbox_items
 from fedishare.storage.inbox_items import ClaimedItem
 
@@ -73,7 +74,7 @@ async def run_inbox_worker(inst: Instance, stop: asyncio.Event) -> None:
                 # share this process's core with us. Answering them comes first (a peer
                 # that times out sends again), so take at most YIELD_SHARE of the time.
                 busy = time.monotonic() - started
-                await _pause(stop, min(busy * (1 - YIELD_SHARE) / YIELD_SHARE, MAX_YIELD_SECONDS))
+                await pause(stop, min(busy * (1 - YIELD_SHARE) / YIELD_SHARE, MAX_YIELD_SECONDS))
             continue
         try:
             await asyncio.wait_for(inst.wake_inbox.wait(), POLL_SECONDS)
@@ -152,14 +153,6 @@ async def _finish(inst: Instance, outcomes: _Outcomes, unstarted: list[int]) -> 
             await inbox_items.retry_later(tx, outcomes.retries)
         if unstarted:
             await inbox_items.release(tx, unstarted, now)
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    """Sleep ``seconds``, or less if the worker is told to stop."""
-    try:
-        await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass
 
 
 def _describe(exc: BaseException) -> str:

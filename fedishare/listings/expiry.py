@@ -13,6 +13,7 @@ import logging
 
 from fedishare.context import Instance
 from fedishare.listings import service
+from fedishare.pause import pause
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,4 @@ async def run_expiry_worker(inst: Instance, stop: asyncio.Event) -> None:
         else:
             if changes:
                 log.info("expired %d listing(s)", len(changes))
-        try:
-            await asyncio.wait_for(stop.wait(), INTERVAL_SECONDS)
-        except TimeoutError:
-            pass
+        await pause(stop, INTERVAL_SECONDS)

@@ -29,7 +29,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -37,6 +37,7 @@ from fedishare.storage.migrations import apply_migrations
 
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
+C = TypeVar("C", sqlite3.Connection, aiosqlite.Connection)
 
 BUSY_TIMEOUT_SECONDS = 5.0  # how long a write waits for another process's write lock
 CHECKPOINT_EVERY = 200  # inline commits between checkpoints on the reader thread
@@ -116,9 +117,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """Serialised write transaction: commits on success, rolls back on any error."""
-        conn = self._inline_writer
-        if conn is None:
-            raise RuntimeError("the database is not open")
+        conn = _opened(self._inline_writer)
         async with self._write_lock:
             await _begin(conn)
             try:
@@ -144,24 +143,22 @@ class Database:
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         """The first row of a query that finds it by a key or an index (run inline)."""
-        if self._inline is None:
-            raise RuntimeError("the database is not open")
-        row: Row | None = self._inline.execute(sql, params).fetchone()
+        row: Row | None = _opened(self._inline).execute(sql, params).fetchone()
         return row
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        return list(await self._require(self._reader).execute_fetchall(sql, params))
+        return list(await _opened(self._reader).execute_fetchall(sql, params))
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         """The first column of the first row (counts and the like: on the reader thread)."""
-        rows = await self._require(self._reader).execute_fetchall(sql, params)
+        rows = await _opened(self._reader).execute_fetchall(sql, params)
         return next((row[0] for row in rows), None)
 
-    @staticmethod
-    def _require(conn: aiosqlite.Connection | None) -> aiosqlite.Connection:
-        if conn is None:
-            raise RuntimeError("the database is not open")
-        return conn
+
+def _opened(conn: C | None) -> C:
+    if conn is None:
+        raise RuntimeError("the database is not open")
+    return conn
 
 
 @asynccontextmanager

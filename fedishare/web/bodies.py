@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from fedishare.bounded_read import read_bounded
 from fedishare.web.errors import Refusal
 
 
@@ -12,12 +13,9 @@ class BodyTooLarge(Refusal):
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(f"the body is larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BodyTooLarge(f"the body is larger than {limit} bytes")
-    return bytes(body)
+    return await read_bounded(
+        request.headers.get("content-length", ""),
+        request.stream(),
+        limit,
+        lambda: BodyTooLarge(f"the body is larger than {limit} bytes"),
+    )
