@@ -63,8 +63,37 @@ def parse_signature_header(value: str) -> SignatureParams:
     )
 
 
-def _parameters(value: str) -> Iterator[tuple[str, str]]:
-    """Split ``a="x", b=y`` into (name, unquoted value) pairs.
+# Before each quoted value in the usual header: the separator and the parameter's name.
+_FIRST_NAME = re.compile(r"[ \t,]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*")
+_NEXT_NAME = re.compile(r"[ \t]*,[ \t,]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*")
+_TRAILER = re.compile(r"[ \t,]*")
+
+
+def _parameters(value: str) -> list[tuple[str, str]] | Iterator[tuple[str, str]]:
+    """Split ``a="x", b=y`` into (name, unquoted value) pairs."""
+    return _quoted_parameters(value) or _scanned_parameters(value)
+
+
+def _quoted_parameters(value: str) -> list[tuple[str, str]] | None:
+    """The usual header, every value quoted and nothing escaped, split at its quotes: a few C
+    calls where the scanner below costs several µs (every inbox POST comes here). None for
+    anything else, which the scanner reads (and, if need be, explains what is wrong)."""
+    if "\\" in value:
+        return None
+    parts = value.split('"')
+    if len(parts) < 3 or len(parts) % 2 == 0 or not _TRAILER.fullmatch(parts[-1]):
+        return None
+    pairs = []
+    for i in range(0, len(parts) - 1, 2):
+        name = (_NEXT_NAME if i else _FIRST_NAME).fullmatch(parts[i])
+        if name is None:
+            return None
+        pairs.append((name[1], parts[i + 1]))
+    return pairs
+
+
+def _scanned_parameters(value: str) -> Iterator[tuple[str, str]]:
+    """Split ``a="x", b=y`` into (name, unquoted value) pairs, whatever the quoting.
 
     A scanner with str.find rather than a regex or urllib's parse_http_list (httpsig's
     choice): both walk the ~450 characters one by one, which cost 7-45 µs per request.

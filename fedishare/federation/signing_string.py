@@ -22,8 +22,17 @@ def lower_headers(headers: Iterable[tuple[str, str]]) -> HeaderValues:
     return out
 
 
-def asgi_header_values(raw: Iterable[tuple[bytes, bytes]]) -> HeaderValues:
-    """An ASGI scope's ``headers`` as HeaderValues (latin-1, as HTTP/1.1 carries them)."""
+def asgi_header_values(raw: Sequence[tuple[bytes, bytes]]) -> HeaderValues:
+    """An ASGI scope's ``headers`` as HeaderValues (latin-1, as HTTP/1.1 carries them).
+
+    In the usual request no name repeats, so one pass builds it (every inbox POST comes
+    here); repeats are joined by lower_headers.
+    """
+    out = HeaderValues(
+        [(name.decode("latin-1").lower(), value.decode("latin-1").strip()) for name, value in raw]
+    )
+    if len(out) == len(raw):
+        return out
     return lower_headers((name.decode("latin-1"), value.decode("latin-1")) for name, value in raw)
 
 

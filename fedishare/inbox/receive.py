@@ -14,7 +14,6 @@ delete: the activity is dropped unverified, and still answered 202, as Mastodon 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import partial
 from typing import Any, NamedTuple
@@ -27,6 +26,7 @@ from fedishare.federation.remote_actors import resolve_key
 from fedishare.federation.verification import verify_request
 from fedishare.inbox.errors import BadActivity, HostRefused, InboxUnavailable, NotTheActor
 from fedishare.inbox.store import InboxWriter, StoreUnavailable
+from fedishare.json_text import parse_json
 from fedishare.storage import remote_actors
 from fedishare.storage.inbox_items import NewItem
 from fedishare.types import JSON
@@ -78,7 +78,7 @@ async def receive(inst: Instance, writer: InboxWriter, delivery: Delivery) -> bo
 def parse_activity(body: bytes) -> Activity:
     try:
         text = body.decode("utf-8")
-        document = json.loads(text)
+        document = parse_json(body)
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
         raise BadActivity("the body is not JSON") from exc
     if not isinstance(document, dict):

@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from fedishare.bounded_read import read_bounded
 from fedishare.context import Instance
@@ -111,18 +111,32 @@ async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipien
 
 async def _read_limited(headers: HeaderValues, receive_: Receive, limit: int) -> bytes:
     """The body, never holding more than `limit` bytes (as web.bodies.read_limited)."""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) <= limit:
+        # An activity usually arrives whole in the first message: take it without the
+        # generator below (every inbox POST comes here).
+        message = await receive_()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            body: bytes = message.get("body", b"")
+            if len(body) > limit:
+                raise _too_large(limit)
+            return body
+        first = [message]
+    else:
+        first = []
     return await read_bounded(
-        headers.get("content-length", ""),
-        _body_chunks(receive_),
-        limit,
-        lambda: BodyTooLarge(f"the body is larger than {limit} bytes"),
+        declared, _body_chunks(receive_, first), limit, partial(_too_large, limit)
     )
 
 
-async def _body_chunks(receive_: Receive) -> AsyncIterator[bytes]:
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(f"the body is larger than {limit} bytes")
+
+
+async def _body_chunks(receive_: Receive, first: list[Message]) -> AsyncIterator[bytes]:
     more = True
     while more:
-        message = await receive_()
+        message = first.pop() if first else await receive_()
         if message["type"] == "http.request":
             more = message.get("more_body", False)
             yield message.get("body", b"")

@@ -12,13 +12,13 @@ be idempotent (Mastodon redelivers anyway).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from dataclasses import dataclass, field
 
 from fedishare.context import Instance
 from fedishare.inbox.dispatch import InboxItem, Rejected, dispatch
+from fedishare.json_text import parse_json
 from fedishare.pause import pause
 from fedishare.storage import inbox_items
 from fedishare.storage.inbox_items import ClaimedItem
@@ -111,7 +111,7 @@ async def process_due(inst: Instance, stop: asyncio.Event | None = None) -> int:
 
 async def _process(inst: Instance, item: ClaimedItem, outcomes: _Outcomes) -> None:
     try:
-        activity = json.loads(item.body)
+        activity = parse_json(item.body)
     except ValueError:
         outcomes.failed.append((item.id, "the stored body is not JSON"))
         return

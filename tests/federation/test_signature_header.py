@@ -128,3 +128,41 @@ def test_only_our_errors_escape(value: str) -> None:
         parse_signature_header(value)
     except SignatureError:
         pass
+
+
+def _variants() -> list[str]:
+    """Headers as peers write them, and damaged ones: spacing, stray commas, unquoted or
+    escaped values, a cut-off end, every single character deleted from a real header."""
+    base = (
+        f'keyId="{KEY_ID}",algorithm="rsa-sha256",'
+        f'headers="(request-target) host date digest content-type",signature="{SIG}"'
+    )
+    out = [
+        base,
+        base.replace(",", " , "),
+        base.replace(",", ",,"),
+        base.replace("=", " = "),
+        "," + base + ",",
+        base + ' x="y"',
+        base.replace('algorithm="rsa-sha256"', "algorithm=rsa-sha256"),
+        base.replace('"rsa-sha256"', '"rsa\\"sha256"'),
+        base + ",created=1402170695",
+        base[:-1],
+    ]
+    out += [base[:i] + base[i + 1 :] for i in range(len(base))]
+    return out
+
+
+@pytest.mark.parametrize("value", _variants())
+def test_the_quick_split_reads_what_the_scanner_reads(value: str) -> None:
+    """The usual header is split at its quotes; whatever the split accepts must give exactly
+    the scanner's pairs, and it must leave to the scanner everything else."""
+    from fedishare.federation.signature_header import _quoted_parameters, _scanned_parameters
+
+    quick = _quoted_parameters(value)
+    try:
+        scanned = list(_scanned_parameters(value))
+    except MalformedSignature:
+        assert quick is None
+        return
+    assert quick is None or quick == scanned

@@ -1,0 +1,24 @@
+"""Reading JSON text fast: orjson, with the standard library for what orjson refuses.
+
+Every inbox POST is parsed once when it arrives and once more when the worker processes it;
+orjson reads a 1.5 kB activity in about a third of the time. It refuses what the standard
+library reads leniently (NaN and Infinity, lone surrogates), so text that it refuses is read
+again by ``json``, and what neither reads raises ValueError. One difference remains: an
+integer beyond 64 bits is read as a float, as JavaScript servers read it too.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+
+def parse_json(text: bytes | str) -> Any:
+    """The value of a JSON text; ValueError (``json.JSONDecodeError``, or
+    UnicodeDecodeError for bytes that are not UTF-8) if it is not one."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
