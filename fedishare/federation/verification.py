@@ -128,10 +128,14 @@ def _from_unix(seconds: int | None) -> datetime:
         raise MalformedSignature("timestamp out of range") from exc
 
 
+_PKCS1V15 = PKCS1v15()  # stateless: made once rather than for every request
+_SHA256 = SHA256()
+
+
 def rsa_verifies(public_key: RSAPublicKey, signature: bytes, message: bytes) -> bool:
     """RSASSA-PKCS1-v1_5 with SHA-256, on an already-loaded key."""
     try:
-        public_key.verify(signature, message, PKCS1v15(), SHA256())
+        public_key.verify(signature, message, _PKCS1V15, _SHA256)
     except InvalidSignature:
         return False
     return True

@@ -55,7 +55,7 @@ async def receive(inst: Instance, writer: InboxWriter, delivery: Delivery) -> bo
     """Check and store; True if stored (or stored before), False if dropped unverified."""
     activity = parse_activity(delivery.body)
     _check_host(inst, activity.actor_host)
-    if await _is_unknown_self_delete(inst, activity):
+    if _deletes_its_actor(activity) and await remote_actors.get(inst.db, activity.actor) is None:
         return False
     key = await verify_request(
         delivery.method,
@@ -128,7 +128,5 @@ async def _permitted_key(
     return await resolve_key(inst, key_id, refresh)
 
 
-async def _is_unknown_self_delete(inst: Instance, activity: Activity) -> bool:
-    if activity.type != "Delete" or id_of(activity.document.get("object")) != activity.actor:
-        return False
-    return await remote_actors.get(inst.db, activity.actor) is None
+def _deletes_its_actor(activity: Activity) -> bool:
+    return activity.type == "Delete" and id_of(activity.document.get("object")) == activity.actor
