@@ -1,6 +1,7 @@
 """The draft-cavage signing string: the exact bytes that get signed and verified."""
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from fedishare.federation._httpsig import generate_message
 from fedishare.federation.errors import BadSignature, MalformedSignature
@@ -52,25 +53,54 @@ def build_signing_string(
     """
     if not method or not target:
         raise ValueError("method and target are required for (request-target)")
-    # Only the covered values go to httpsig, which copies what it is given.
     values: dict[str, str] = {}
     for name in covered:
-        if name == REQUEST_TARGET:
+        if name[:1] != "(":
+            value = headers.get(name)
+        elif name == REQUEST_TARGET:
             continue
-        # httpsig knows only (request-target); (created)/(expires) are passed as plain
-        # "headers" so that it renders them as "(created): <value>", as the draft wants.
-        value = _pseudo_header(name, created, expires) or headers.get(name)
+        else:
+            # httpsig knows only (request-target); (created)/(expires) are passed as plain
+            # "headers" so that it renders them as "(created): <value>", as the draft wants.
+            value = _pseudo_header(name, created, expires) or headers.get(name)
         if value is None:
             raise BadSignature(f"signed header {name!r} is missing from the request")
         values[name] = value
     try:
-        message: bytes = generate_message(list(covered), values, method=method, path=target)
+        if _MARK in method or _MARK in target:
+            message: bytes = generate_message(list(covered), values, method=method, path=target)
+            return message
+        texts, names = _layout(tuple(covered), method, target)
+        pieces = [texts[0]]
+        for name, text in zip(names, texts[1:], strict=True):
+            pieces += (values[name], text)
+        return "".join(pieces).encode("ascii")
     except UnicodeEncodeError as exc:
         # httpsig builds the string in ASCII; a non-ASCII value cannot have been signed by us.
         raise MalformedSignature("a signed header has a non-ASCII value") from exc
     except Exception as exc:  # httpsig raises bare Exception; keep it from leaking
         raise BadSignature(f"cannot build the signing string: {exc}") from exc
-    return message
+
+
+_MARK = "\x00"  # cannot occur in a header value (HTTP forbids NUL), nor, checked, in a target
+
+
+@lru_cache(maxsize=1024)
+def _layout(
+    covered: tuple[str, ...], method: str, target: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """httpsig's signing string for one shape of request, cut where the values go: the texts
+    around the values, and the names of the values between them.
+
+    httpsig builds the string with a marker for each value, once per shape (covered headers,
+    method and target; a few per instance), and each request fills its values in; so the
+    bytes are httpsig's, without its per-call cost of ~7 µs (every inbox POST comes here).
+    """
+    names = list(dict.fromkeys(name for name in covered if name != REQUEST_TARGET))
+    markers = {name: f"{_MARK}{index}{_MARK}" for index, name in enumerate(names)}
+    parts = generate_message(list(covered), markers, method=method, path=target)
+    cut = parts.decode("ascii").split(_MARK)
+    return tuple(cut[0::2]), tuple(names[int(index)] for index in cut[1::2])
 
 
 def _pseudo_header(name: str, created: int | None, expires: int | None) -> str | None:

@@ -82,3 +82,42 @@ def test_target_is_required() -> None:
 def test_lower_headers_joins_repeats_and_trims() -> None:
     pairs = [("Host", " a.example "), ("X-Thing", "1"), ("x-thing", "2"), ("DATE", "d")]
     assert lower_headers(pairs) == {"host": "a.example", "x-thing": "1, 2", "date": "d"}
+
+
+@pytest.mark.parametrize(
+    ("covered", "method", "target"),
+    [
+        (("(request-target)", "host", "date", "digest", "content-type"), "POST", "/inbox"),
+        (("(request-target)", "host", "date", "accept"), "GET", "/users/alice?page=true"),
+        (("date",), "POST", "/inbox"),
+        (("date", "date", "(request-target)"), "post", "/users/a%C3%A9/inbox"),
+        (("(request-target)", "(created)", "(expires)", "host"), "POST", "/actor/inbox"),
+        (("host", "digest", "(request-target)"), "PATCH", "/x?a=%00b&c={0}%s"),
+    ],
+)
+def test_the_bytes_are_httpsigs(covered: tuple[str, ...], method: str, target: str) -> None:
+    """httpsig builds the string once per shape and values are filled in after: each request's
+    bytes must still be exactly what httpsig's generate_message gives for its values."""
+    from fedishare.federation._httpsig import generate_message
+
+    for day in ("01", "02"):  # the second fill reuses the first one's layout
+        headers = {**HEADERS, "date": f"Tue, {day} Jul 2024 10:00:00 GMT"}
+        given = {name: headers[name] for name in covered if name in headers}
+        given.update({"(created)": "1719914400", "(expires)": "1719914700"})
+        expected = generate_message(list(covered), given, method=method, path=target)
+        message = build_signing_string(
+            covered,
+            method=method,
+            target=target,
+            headers=headers,
+            created=1719914400,
+            expires=1719914700,
+        )
+        assert message == expected
+
+
+def test_a_target_with_a_nul_is_built_by_httpsig_directly() -> None:
+    message = build_signing_string(
+        ("(request-target)", "host"), method="GET", target="/a\x00b", headers=HEADERS
+    )
+    assert message == b"(request-target): get /a\x00b\nhost: local.example"
