@@ -1,9 +1,9 @@
 """The author's side of responses, for apps: read them, write privately, answer.
 
-    GET  /api/listings/responses?id=LISTING   conversations (with messages) and comments
-    POST /api/listings/messages  {"listing", "responder", "content"}   a private message
-    POST /api/listings/answers   {"listing", "responder", "decision"}  accept|tentative|reject
-    GET  /api/listings/comments?id=LISTING    public comments, for anyone
+GET  /api/listings/responses?id=LISTING   conversations (with messages) and comments
+POST /api/listings/messages  {"listing", "responder", "content"}   a private message
+POST /api/listings/answers   {"listing", "responder", "decision"}  accept|tentative|reject
+GET  /api/listings/comments?id=LISTING    public comments, for anyone
 """
 
 from __future__ import annotations
