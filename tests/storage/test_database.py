@@ -152,9 +152,11 @@ async def test_the_wal_is_checkpointed_while_transactions_commit(tmp_path: Path)
         for n in range(1, CHECKPOINT_EVERY * 10 + 1):
             async with db.transaction() as tx:
                 await tx.execute("INSERT INTO t VALUES (zeroblob(3000))")
-            await asyncio.sleep(0)  # let a checkpoint run
+            # Commits come as from a busy inbox, a few thousand a second; a checkpoint's
+            # first pass lets them go on, so the WAL may run a little past CHECKPOINT_EVERY.
+            await asyncio.sleep(0.0002)
             if n % (CHECKPOINT_EVERY * 2) == 0:
                 sizes.append(wal.stat().st_size)
         # Unchecked, the WAL would grow with every commit: five times over by the end.
-        assert max(sizes) <= sizes[0] * 1.1
+        assert max(sizes) <= sizes[0] * 1.5
         assert await db.fetch_value("SELECT count(*) FROM t") == CHECKPOINT_EVERY * 10
