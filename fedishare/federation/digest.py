@@ -33,7 +33,7 @@ def check_digest(header: str, body: bytes) -> None:
     if header[:8].lower() == "sha-256=" and "," not in header:
         # What every server sends: one entry, canonical base64. Compared as text first;
         # anything else (padding or spacing quirks) is decoded below.
-        if header[8:].strip() == base64.b64encode(expected).decode("ascii"):
+        if header[8:].strip() == binascii.b2a_base64(expected, newline=False).decode("ascii"):
             return
     offered = []
     for entry in header.split(","):
