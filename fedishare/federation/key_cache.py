@@ -27,6 +27,7 @@ class PublicKeyCache:
         self._keys: OrderedDict[str, ResolvedKey] = OrderedDict()
         self._owner_key: dict[str, str] = {}  # owner actor id -> its current key id
         self._in_flight: dict[str, asyncio.Task[Any]] = {}
+        self._fetched: dict[str, float] = {}  # key id -> when it was last fetched (unix s)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -50,6 +51,17 @@ class PublicKeyCache:
             _, dropped = self._keys.popitem(last=False)
             if self._owner_key.get(dropped.owner) == dropped.key_id:
                 del self._owner_key[dropped.owner]
+
+    def note_fetched(self, key_id: str, at: float) -> None:
+        """Remember when ``key_id`` was fetched (the oldest of too many are forgotten)."""
+        self._fetched.pop(key_id, None)
+        self._fetched[key_id] = at
+        while len(self._fetched) > self._capacity:
+            del self._fetched[next(iter(self._fetched))]
+
+    def fetched_after(self, key_id: str, since: float) -> bool:
+        at = self._fetched.get(key_id)
+        return at is not None and at > since
 
     def forget_owner(self, owner: str) -> None:
         """Drop the key of an actor that is gone (or whose document changed)."""

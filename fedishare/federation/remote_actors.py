@@ -20,6 +20,10 @@ from fedishare.storage import remote_actors as stored
 from fedishare.storage.remote_actors import RemoteActor
 from fedishare.types import JSON
 
+# After fetching a key, how long a signature that fails with it is refused rather than the key
+# fetched again: a rotation is still picked up by the sender's next retry.
+KEY_REFETCH_SECONDS = 60.0
+
 
 class KeyGone(KeyUnavailable):
     """The key's document answered 404 or 410: the actor has most likely been deleted."""
@@ -46,10 +50,17 @@ async def resolve_key(inst: Instance, key_id: str, refresh: bool) -> ResolvedKey
     """The public key ``key_id`` names, with the actor owning it.
 
     Without ``refresh``: from memory, else from the stored actor with that key id. With it
-    (the cached key did not verify: the actor may have rotated it), or when unknown: fetched.
+    (the cached key did not verify: the actor may have rotated it), or when unknown: fetched;
+    but a key fetched less than KEY_REFETCH_SECONDS ago is not fetched again (a signature
+    that fails so soon after is no rotation, and forged ones must not make us fetch at will).
     Raises KeyUnavailable (KeyGone when the document is gone), so that verification answers 401.
     """
-    if not refresh:
+    if refresh:
+        cached = inst.public_keys.get(key_id)
+        since = inst.clock().timestamp() - KEY_REFETCH_SECONDS
+        if cached is not None and inst.public_keys.fetched_after(key_id, since):
+            return cached
+    else:
         key = inst.public_keys.get(key_id)
         if key is not None:
             return key
@@ -59,11 +70,13 @@ async def resolve_key(inst: Instance, key_id: str, refresh: bool) -> ResolvedKey
             inst.public_keys.put(key)
             return key
     try:
-        return await inst.public_keys.once(f"key {key_id}", lambda: _fetch_key(inst, key_id))
+        key = await inst.public_keys.once(f"key {key_id}", lambda: _fetch_key(inst, key_id))
     except FetchError as exc:
         if exc.status in (404, 410):
             raise KeyGone(f"key {key_id} is gone ({exc.status})") from exc
         raise KeyUnavailable(f"cannot fetch key {key_id}: {exc.reason}") from exc
+    inst.public_keys.note_fetched(key_id, inst.clock().timestamp())
+    return key
 
 
 async def _fetch_key(inst: Instance, key_id: str) -> ResolvedKey:

@@ -4,14 +4,21 @@ and in memory, refetched on demand."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
 from fedishare.federation.errors import KeyUnavailable
 from fedishare.federation.fetch import FetchError
 from fedishare.federation.remote_actor_document import InvalidActor
-from fedishare.federation.remote_actors import KeyGone, get_remote_actor, resolve_key
+from fedishare.federation.remote_actors import (
+    KEY_REFETCH_SECONDS,
+    KeyGone,
+    get_remote_actor,
+    resolve_key,
+)
 from fedishare.storage import remote_actors as stored
+from fedishare.types import utc_now
 from tests.harness import Network, Node
 from tests.mastodon_peer import MastodonPeer, rsa_key
 
@@ -83,6 +90,12 @@ async def test_refresh_fetches_the_rotated_key(oak: Node, peer: MastodonPeer) ->
     assert (
         await resolve_key(oak.instance, peer.key_id("ann"), False)
     ).public_key.public_numbers() == rsa_key(0).public_key().public_numbers()
+    # Within a minute of fetching it, the key is not fetched again.
+    assert (
+        await resolve_key(oak.instance, peer.key_id("ann"), True)
+    ).public_key.public_numbers() == (rsa_key(0).public_key().public_numbers())
+    assert peer.fetched == ["/users/ann"]
+    oak.instance.clock = lambda: utc_now() + timedelta(seconds=KEY_REFETCH_SECONDS + 1)
     fresh = await resolve_key(oak.instance, peer.key_id("ann"), True)
     assert fresh.public_key.public_numbers() == rsa_key(1).public_key().public_numbers()
     stored_actor = await stored.get(oak.instance.db, peer.actor_id("ann"))

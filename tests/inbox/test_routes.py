@@ -4,16 +4,18 @@ Mastodon-like peer are stored once and answered 202; every refusal leaves no row
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from fedishare.accounts import create_member
+from fedishare.federation.remote_actors import KEY_REFETCH_SECONDS
 from fedishare.federation.signing import sign_headers
 from fedishare.storage import actors
 from fedishare.storage import remote_actors as stored_actors
-from fedishare.types import JSON
+from fedishare.types import JSON, utc_now
 from tests.harness import Network, Node
 from tests.inbox.handler_support import fixture
 from tests.mastodon_peer import MastodonPeer, rsa_key
@@ -165,12 +167,36 @@ async def test_a_rotated_key_is_refetched(
 ) -> None:
     assert (await post(client, peer, oak, note(1))).status_code == 202
     peer.add("john", rsa_key(1))  # john's server rotates his key
+    later(oak, KEY_REFETCH_SECONDS + 1)
 
     response = await post(client, peer, oak, note(2))
 
     assert response.status_code == 202, response.text
     assert peer.fetched == ["/users/john", "/users/john"]
     assert len(await rows(oak)) == 2
+
+
+async def test_failing_signatures_refetch_a_key_once_a_minute_at_most(
+    oak: Node, peer: MastodonPeer, client: httpx.AsyncClient
+) -> None:
+    """Forged signatures naming a known key must not make us fetch it again and again."""
+    assert (await post(client, peer, oak, note(1))).status_code == 202
+    later(oak, KEY_REFETCH_SECONDS + 1)
+    forged = [await post(client, peer, oak, note(n), key=rsa_key(2)) for n in (2, 3, 4)]
+
+    assert [r.status_code for r in forged] == [401, 401, 401]
+    assert peer.fetched == ["/users/john", "/users/john"]  # once more, then not again
+    assert len(await rows(oak)) == 1
+
+    peer.add("john", rsa_key(1))  # a real rotation, a minute on, is picked up
+    later(oak, 2 * (KEY_REFETCH_SECONDS + 1))
+    assert (await post(client, peer, oak, note(5))).status_code == 202
+    assert peer.fetched == ["/users/john"] * 3
+
+
+def later(node: Node, seconds: float) -> None:
+    """Move the node's clock ``seconds`` past now (the peer signs with the same clock)."""
+    node.instance.clock = lambda: utc_now() + timedelta(seconds=seconds)
 
 
 async def test_a_key_document_signer_is_accepted(
