@@ -48,8 +48,6 @@ def parse_signature_header(value: str) -> SignatureParams:
     # The draft's default when headers is absent is "date" alone.
     covered = tuple(found.get("headers", "date").lower().split()) or ("date",)
     algorithm = found["algorithm"].strip().lower() if "algorithm" in found else None
-    if "created" not in found and "expires" not in found:  # as rsa-sha256 signers send it
-        return SignatureParams(found["keyid"], algorithm, covered, signature)
     return SignatureParams(
         key_id=found["keyid"],
         algorithm=algorithm,

@@ -111,21 +111,19 @@ async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipien
 
 async def _read_limited(headers: HeaderValues, receive_: Receive, limit: int) -> bytes:
     """The body, never holding more than `limit` bytes (as web.bodies.read_limited)."""
-    declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) <= limit:
+    message = await receive_()
+    if message["type"] == "http.request" and not message.get("more_body", False):
         # An activity usually arrives whole in the first message: take it without the
         # generator below (every inbox POST comes here).
-        message = await receive_()
-        if message["type"] == "http.request" and not message.get("more_body", False):
-            body: bytes = message.get("body", b"")
-            if len(body) > limit:
-                raise _too_large(limit)
-            return body
-        first = [message]
-    else:
-        first = []
+        body: bytes = message.get("body", b"")
+        if len(body) > limit:
+            raise _too_large(limit)
+        return body
     return await read_bounded(
-        declared, _body_chunks(receive_, first), limit, partial(_too_large, limit)
+        headers.get("content-length", ""),
+        _body_chunks(receive_, message),
+        limit,
+        partial(_too_large, limit),
     )
 
 
@@ -133,15 +131,17 @@ def _too_large(limit: int) -> BodyTooLarge:
     return BodyTooLarge(f"the body is larger than {limit} bytes")
 
 
-async def _body_chunks(receive_: Receive, first: list[Message]) -> AsyncIterator[bytes]:
+async def _body_chunks(receive_: Receive, message: Message) -> AsyncIterator[bytes]:
+    """The body's chunks, from ``message`` (already received) on."""
     more = True
     while more:
-        message = first.pop() if first else await receive_()
         if message["type"] == "http.request":
             more = message.get("more_body", False)
             yield message.get("body", b"")
         elif message["type"] == "http.disconnect":
             raise ClientDisconnect()
+        if more:
+            message = await receive_()
 
 
 def _peer(scope: Scope, headers: HeaderValues) -> str:

@@ -24,7 +24,6 @@ the reader thread every CHECKPOINT_EVERY commits.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -42,9 +41,6 @@ C = TypeVar("C", sqlite3.Connection, aiosqlite.Connection)
 
 BUSY_TIMEOUT_SECONDS = 5.0  # how long a write waits for another process's write lock
 CHECKPOINT_EVERY = 200  # inline commits between checkpoints on the reader thread
-
-
-_NO_LOCK = contextlib.nullcontext()
 
 
 class Busy(sqlite3.OperationalError):
@@ -142,10 +138,10 @@ class Database:
             # the checkpoint catches up with the whole WAL and the next transaction starts
             # it again from the beginning: only what the first pass missed is left to copy,
             # so writes wait for a few ms instead of the whole copy.
-            for hold_writes in (False, True):
-                async with self._write_lock if hold_writes else _NO_LOCK:
-                    if self._reader is not None:
-                        await self._reader.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            reader = _opened(self._reader)  # close() waits for this task before closing it
+            await reader.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            async with self._write_lock:
+                await reader.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             self._checkpoint = None
 

@@ -33,25 +33,19 @@ class ClaimedItem:
     attempts: int  # this attempt included
 
 
-_INSERT = (
-    "INSERT INTO inbox_items (activity_id, actor, recipient_id, body, next_try, received_at)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING"
-)
-
-
 async def insert_many(tx: Transaction, items: Sequence[NewItem], now: float) -> None:
     """Queue ``items``; an activity id already queued (a replay) is left as it was."""
-    await tx.executemany(_INSERT, _rows(items, now))
+    await tx.executemany(
+        "INSERT INTO inbox_items (activity_id, actor, recipient_id, body, next_try, received_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING",
+        [(i.activity_id, i.actor, i.recipient_id, i.body, now, now) for i in items],
+    )
 
 
 async def store_many(db: Database, items: Sequence[NewItem], now: float) -> None:
     """insert_many in a transaction of its own, committed when this returns."""
     async with db.transaction() as tx:
         await insert_many(tx, items, now)
-
-
-def _rows(items: Sequence[NewItem], now: float) -> list[tuple[object, ...]]:
-    return [(i.activity_id, i.actor, i.recipient_id, i.body, now, now) for i in items]
 
 
 async def claim_due(tx: Transaction, now: float, lease: float, limit: int) -> list[ClaimedItem]:
