@@ -37,13 +37,13 @@ import httpx
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from bench.fanout_transport import Receivers, activity_body, receivers
 from fedishare.accounts import create_member
-from fedishare.config import Config, parse_config
 from fedishare.context import Instance
-from fedishare.federation.delivery import DeliveryWorker
+from fedishare.core.config import Config, parse_config
 from fedishare.federation.keys import generate_key_pair, load_private_key
 from fedishare.federation.signing import sign_headers
 from fedishare.lifecycle import default_http_client, open_instance
-from fedishare.outbox.publish import publish
+from fedishare.remote.delivery import DeliveryWorker
+from fedishare.remote.publish import publish
 from fedishare.storage.actors import LocalActor
 
 

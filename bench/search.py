@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fedishare.listings.model import Kind, Listing, Place, Purpose, Status
+from fedishare.core.listing import Kind, Listing, Place, Purpose, Status
 from fedishare.listings.wire import to_note
 from fedishare.storage import listings as store
 from fedishare.storage.database import Database, open_database

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 
-from fedishare.config import Config
+from fedishare.core.config import Config
+from fedishare.core.types import Clock
 from fedishare.federation.keys import generate_key_pair
 from fedishare.storage import actors as store
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Database
-from fedishare.types import Clock
 
 USERNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?$")
 # Names that would collide with our own routes or confuse people.

@@ -12,22 +12,22 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
 
-from fedishare.config import Config
 from fedishare.context import Instance
-from fedishare.federation.delivery import run_delivery_worker
+from fedishare.core.config import Config
+from fedishare.core.types import Clock, utc_now
+from fedishare.http.errors import Refusal, refusal_response
 from fedishare.inbox import routes as inbox_routes
 from fedishare.inbox.store import running_writer
 from fedishare.inbox.worker import run_inbox_worker
+from fedishare.json_api import listings as listing_api
+from fedishare.json_api import responses as responses_api
 from fedishare.lifecycle import open_instance
-from fedishare.listings import api as listing_api
-from fedishare.listings import responses_api
-from fedishare.listings import routes as listing_routes
 from fedishare.listings.expiry import run_expiry_worker
+from fedishare.outbox import listing_objects as listing_routes
 from fedishare.outbox import routes as outbox_routes
-from fedishare.retention import run_retention_worker
-from fedishare.types import Clock, utc_now
+from fedishare.remote.delivery import run_delivery_worker
 from fedishare.web import actors, discovery
-from fedishare.web.errors import Refusal, refusal_response
+from fedishare.workers.retention import run_retention_worker
 
 # A background worker runs until `stop` is set; it must resume from the database alone.
 Worker = Callable[[Instance, asyncio.Event], Coroutine[Any, Any, None]]

@@ -18,7 +18,7 @@ from fedishare.commands.errors import CommandError
 from fedishare.commands.federation import FEDERATION_COMMANDS
 from fedishare.commands.serve import cmd_init, cmd_serve
 from fedishare.commands.work import cmd_work
-from fedishare.config import CONFIG_FILE, ConfigError, default_config_text, load_config
+from fedishare.core.config import CONFIG_FILE, ConfigError, default_config_text, load_config
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 import httpx
 import jinja2
 
-from fedishare.config import Config
+from fedishare.core.config import Config
+from fedishare.core.rate_limit import RateLimiter
+from fedishare.core.types import Clock
+from fedishare.core.urls import Urls
 from fedishare.federation.key_cache import PublicKeyCache
 from fedishare.federation.keys import PrivateKeyCache
 from fedishare.storage.database import Database
-from fedishare.types import Clock
-from fedishare.urls import Urls
-from fedishare.web.rate_limit import RateLimiter
 
 
 @dataclass

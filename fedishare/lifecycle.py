@@ -9,11 +9,11 @@ import httpx
 
 from fedishare import __version__
 from fedishare.accounts import ensure_system_actors
-from fedishare.config import Config
 from fedishare.context import Instance
+from fedishare.core.config import Config
+from fedishare.core.types import Clock, utc_now
+from fedishare.core.urls import Urls
 from fedishare.storage.database import Database
-from fedishare.types import Clock, utc_now
-from fedishare.urls import Urls
 from fedishare.web.templates_env import make_templates
 
 USER_AGENT = f"fedishare/{__version__}"

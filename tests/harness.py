@@ -14,9 +14,9 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fedishare.app import create_app
-from fedishare.config import Config, parse_config
 from fedishare.context import Instance
-from fedishare.types import Clock, utc_now
+from fedishare.core.config import Config, parse_config
+from fedishare.core.types import Clock, utc_now
 
 
 def make_config(directory: Path, domain: str, **sections: dict[str, Any]) -> Config:

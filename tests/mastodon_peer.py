@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from fedishare.core.types import JSON
 from fedishare.federation.dates import http_date
 from fedishare.federation.keys import public_pem_of
-from fedishare.types import JSON
 from tests.federation.mastodon import sign
 from tests.harness import Network
 

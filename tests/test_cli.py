@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from fedishare.cli import main
-from fedishare.config import load_config
+from fedishare.core.config import load_config
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from fedishare.config import load_config
+from fedishare.core.config import load_config
 from fedishare.storage import follows, remote_actors
 from fedishare.storage.database import open_database
 from fedishare.storage.remote_actors import RemoteActor

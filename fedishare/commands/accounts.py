@@ -12,12 +12,12 @@ from fedishare.accounts import (
     set_member_disabled,
 )
 from fedishare.commands.errors import CommandError
-from fedishare.config import Config
+from fedishare.core.config import Config
+from fedishare.core.types import utc_now
+from fedishare.core.urls import Urls
 from fedishare.storage import actors as actor_store
 from fedishare.storage import tokens as token_store
 from fedishare.storage.database import Database
-from fedishare.types import utc_now
-from fedishare.urls import Urls
 
 
 async def with_database(config: Config, work: Callable[[Database], Awaitable[int]]) -> int:

@@ -8,8 +8,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fedishare.commands.errors import CommandError
-from fedishare.config import Config
 from fedishare.context import Instance
+from fedishare.core.config import Config
 from fedishare.storage import actors as actor_store
 from fedishare.storage.actors import LocalActor
 
@@ -28,9 +28,9 @@ async def _acting_actor(inst: Instance, as_name: str | None) -> LocalActor:
 
 
 async def _follow(config: Config, args: argparse.Namespace) -> int:
+    from fedishare.http.errors import Refusal
     from fedishare.lifecycle import open_instance
     from fedishare.outbox.client_posts import post_to_outbox
-    from fedishare.web.errors import Refusal
 
     async with open_instance(config) as inst:
         actor = await _acting_actor(inst, args.as_name)
@@ -46,9 +46,9 @@ async def _follow(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _unfollow(config: Config, args: argparse.Namespace) -> int:
+    from fedishare.http.errors import Refusal
     from fedishare.lifecycle import open_instance
     from fedishare.outbox.client_posts import post_to_outbox
-    from fedishare.web.errors import Refusal
 
     async with open_instance(config) as inst:
         actor = await _acting_actor(inst, args.as_name)

@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from fedishare.commands.errors import CommandError
-from fedishare.config import Config
+from fedishare.core.config import Config
+from fedishare.http.errors import Refusal
+from fedishare.json_api.listings import parse_query
 from fedishare.lifecycle import open_instance
-from fedishare.listings.api import parse_query
 from fedishare.storage.listing_search import search
-from fedishare.web.errors import Refusal
 
 
 def add_parser(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fedishare import __version__
 from fedishare.commands.errors import CommandError
-from fedishare.config import Config, ConfigError, default_config_text
+from fedishare.core.config import Config, ConfigError, default_config_text
 
 
 def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
@@ -20,7 +20,7 @@ def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
     # Check before writing, so a bad --domain leaves nothing behind.
     import tomllib
 
-    from fedishare.config import parse_config
+    from fedishare.core.config import parse_config
 
     try:
         parse_config(tomllib.loads(text), path)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from fedishare import __version__
 from fedishare.commands.serve import tune_gc
-from fedishare.config import Config
+from fedishare.core.config import Config
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
+from fedishare.core.types import JSON
+from fedishare.core.urls import Urls
 from fedishare.storage.actors import LocalActor
-from fedishare.types import JSON
-from fedishare.urls import Urls
 
 ACTIVITY_JSON = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'

@@ -8,11 +8,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+from fedishare.core.types import JSON
 from fedishare.federation.errors import KeyUnavailable
-from fedishare.federation.fetch import FetchError, host_of
 from fedishare.federation.public_key import load_public_key
+from fedishare.remote.fetch import FetchError, host_of
 from fedishare.storage.remote_actors import RemoteActor
-from fedishare.types import JSON
 
 
 class InvalidActor(FetchError):

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fedishare.context import Instance
-from fedishare.types import JSON
+from fedishare.core.types import JSON
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from fedishare.web.errors import Refusal
+from fedishare.http.errors import Refusal
 
 
 class NoSuchInbox(Refusal):

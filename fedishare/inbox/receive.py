@@ -19,17 +19,17 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from fedishare.context import Instance
+from fedishare.core.json_text import parse_json
+from fedishare.core.types import JSON
 from fedishare.federation.errors import MalformedSignature
-from fedishare.federation.fetch import FetchError, host_of
 from fedishare.federation.public_key import ResolvedKey
-from fedishare.federation.remote_actors import resolve_key
 from fedishare.federation.verification import verify_request
 from fedishare.inbox.errors import BadActivity, HostRefused, InboxUnavailable, NotTheActor
 from fedishare.inbox.store import InboxWriter, StoreUnavailable
-from fedishare.json_text import parse_json
+from fedishare.remote.actors import resolve_key
+from fedishare.remote.fetch import FetchError, host_of
 from fedishare.storage import remote_actors
 from fedishare.storage.inbox_items import NewItem
-from fedishare.types import JSON
 
 
 class Activity(NamedTuple):  # built for every inbox POST: cheaper than a dataclass

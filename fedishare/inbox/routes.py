@@ -13,18 +13,18 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from fedishare.bounded_read import read_bounded
 from fedishare.context import Instance
+from fedishare.core.bounded_read import read_bounded
 from fedishare.federation.errors import SignatureError
-from fedishare.federation.fetch import FetchError, host_of
 from fedishare.federation.signing_string import HeaderValues, asgi_header_values
+from fedishare.http.bodies import BodyTooLarge
+from fedishare.http.errors import Refusal
+from fedishare.http.responses import error_response
 from fedishare.inbox.errors import InboxUnavailable, NoSuchInbox
 from fedishare.inbox.receive import Delivery, receive
 from fedishare.inbox.store import InboxWriter
+from fedishare.remote.fetch import FetchError, host_of
 from fedishare.storage import actors
-from fedishare.web.bodies import BodyTooLarge
-from fedishare.web.errors import Refusal
-from fedishare.web.responses import error_response
 
 WRITER_STATE = "inbox_writer"  # the lifespan state key of the InboxWriter
 

@@ -13,10 +13,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from fedishare.core.types import Clock
 from fedishare.storage import inbox_items
 from fedishare.storage.database import Database
 from fedishare.storage.inbox_items import NewItem
-from fedishare.types import Clock
 
 MAX_BATCH = 1000
 

@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass, field
 
 from fedishare.context import Instance
+from fedishare.core.json_text import parse_json
+from fedishare.core.pause import pause
 from fedishare.inbox.dispatch import InboxItem, Rejected, dispatch
-from fedishare.json_text import parse_json
-from fedishare.pause import pause
 from fedishare.storage import inbox_items
 from fedishare.storage.inbox_items import ClaimedItem
 

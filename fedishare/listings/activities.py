@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fedishare.core.types import JSON
+from fedishare.federation.activities import iso, new_id
 from fedishare.listings.vocabulary import LISTING_CONTEXT
-from fedishare.outbox.activities import iso, new_id
-from fedishare.types import JSON
 
 
 def create(note: JSON, published: datetime) -> JSON:

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from html import escape
 
-from fedishare.listings.model import Listing
+from fedishare.core.listing import Listing
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 EN_DASH = "\u2013"

@@ -2,7 +2,7 @@
 answer a responder, and tell the others when the listing has gone.
 
 Functions for the client API (routes live elsewhere). Each checks that `author` wrote the
-listing; refusals are `fedishare.web.errors.Refusal`s.
+listing; refusals are `fedishare.http.errors.Refusal`s.
 
 After `fedishare.listings.service.mark_done` (and its publication), call
 `notify_gone(inst, listing_id, except_responder=<the one who got it>)`: every other responder
@@ -15,23 +15,23 @@ from __future__ import annotations
 import logging
 
 from fedishare.context import Instance
+from fedishare.core.listing import Listing
+from fedishare.core.types import JSON
+from fedishare.federation.activities import new_id
 from fedishare.federation.actor_document import actor_id
-from fedishare.federation.fetch import FetchError
-from fedishare.federation.remote_actors import get_remote_actor
+from fedishare.http.errors import Forbidden, NotFound, Refusal
 from fedishare.listings import outgoing
 from fedishare.listings import response_activities as wire
 from fedishare.listings.lifecycle import Conflict
-from fedishare.listings.model import Listing
 from fedishare.listings.outgoing import Outgoing
 from fedishare.listings.sanitize import clean_html, html_to_text
-from fedishare.outbox.activities import new_id
+from fedishare.remote.actors import get_remote_actor
+from fedishare.remote.fetch import FetchError
 from fedishare.storage import conversations as store
 from fedishare.storage import listings
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.conversations import Answer, Comment, Conversation, Message, Responder
 from fedishare.storage.remote_actors import RemoteActor
-from fedishare.types import JSON
-from fedishare.web.errors import Forbidden, NotFound, Refusal
 
 log = logging.getLogger(__name__)
 

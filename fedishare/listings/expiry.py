@@ -12,8 +12,8 @@ import asyncio
 import logging
 
 from fedishare.context import Instance
+from fedishare.core.pause import pause
 from fedishare.listings import service
-from fedishare.pause import pause
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ import re
 from datetime import datetime
 from typing import Any, cast
 
-from fedishare.listings.model import Purpose
+from fedishare.core.listing import Purpose
+from fedishare.core.types import JSON
 from fedishare.listings.sanitize import html_to_text
 from fedishare.listings.validation import parse_time
-from fedishare.types import JSON
 
 MAX_TITLE = 200
 MAX_TEXT = 20_000

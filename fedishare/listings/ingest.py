@@ -18,15 +18,15 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from fedishare.config import Config
 from fedishare.context import Instance
-from fedishare.federation.fetch import FetchError, host_of, signed_get
-from fedishare.listings.model import Listing, Place, whole_seconds
+from fedishare.core.config import Config
+from fedishare.core.listing import Listing, Place, whole_seconds
+from fedishare.core.types import JSON
+from fedishare.federation.activities import iso
 from fedishare.listings.reading import clean_document, listing_from_object
-from fedishare.outbox.activities import iso
+from fedishare.remote.fetch import FetchError, host_of, signed_get
 from fedishare.storage import listings as store
 from fedishare.storage.listing_search import haversine_km
-from fedishare.types import JSON
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fedishare.listings.model import Listing, Status
-from fedishare.web.errors import Refusal
+from fedishare.core.listing import Listing, Status
+from fedishare.http.errors import Refusal
 
 # From each status, where it may go. Closed statuses are final: a listing that is taken,
 # received, withdrawn or expired is not reopened (post a new one instead).

@@ -13,18 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fedishare.context import Instance
-from fedishare.federation.remote_actors import get_remote_actor
+from fedishare.core.listing import Listing
+from fedishare.core.types import JSON
+from fedishare.federation.activities import iso
 from fedishare.inbox.references import local_actor_for
 from fedishare.listings import response_activities as wire
-from fedishare.listings.model import Listing
-from fedishare.outbox.activities import iso
-from fedishare.outbox.publish import queue_publication
+from fedishare.remote.actors import get_remote_actor
+from fedishare.remote.publish import queue_publication
 from fedishare.storage import conversations as store
 from fedishare.storage import objects
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.conversations import Answer, MessageKind, Told
 from fedishare.storage.remote_actors import RemoteActor
-from fedishare.types import JSON
 
 
 @dataclass(frozen=True)

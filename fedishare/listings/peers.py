@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 
 from fedishare.context import Instance
 from fedishare.federation.actor_document import actor_id
-from fedishare.federation.fetch import JRD_TYPES, FetchError, get_json, host_of, signed_get
-from fedishare.federation.webfinger import WebFingerError, resolve_handle, split_handle
+from fedishare.follows.following import FollowError, follow_actor, unfollow_actor
 from fedishare.listings import ingest
-from fedishare.outbox.follow import FollowError, follow_actor, unfollow_actor
+from fedishare.remote.fetch import JRD_TYPES, FetchError, get_json, host_of, signed_get
+from fedishare.remote.webfinger import WebFingerError, resolve_handle, split_handle
 from fedishare.storage import actors, follows
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.peers import unfollowed_listings_from

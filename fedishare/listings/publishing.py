@@ -20,15 +20,15 @@ import uuid
 from datetime import datetime
 
 from fedishare.context import Instance
-from fedishare.listings.model import Listing
+from fedishare.core.listing import Listing
+from fedishare.core.types import JSON
+from fedishare.core.urls import PUBLIC
+from fedishare.federation.activities import iso
 from fedishare.listings.vocabulary import LISTING_CONTEXT
-from fedishare.outbox.activities import iso
-from fedishare.outbox.publish import queue_publication
+from fedishare.remote.publish import queue_publication
 from fedishare.storage import actors, follows
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Transaction
-from fedishare.types import JSON
-from fedishare.urls import PUBLIC
 
 
 def announce_id(base: str, listing_id: str, when: datetime) -> str:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from fedishare.listings import fields
-from fedishare.listings.model import (
+from fedishare.core.listing import (
     FIXED_PURPOSE,
     KINDS,
     MAX_IMAGES,
@@ -27,9 +26,10 @@ from fedishare.listings.model import (
     Visibility,
     max_lifetime,
 )
+from fedishare.core.types import JSON
+from fedishare.core.urls import PUBLIC
+from fedishare.listings import fields
 from fedishare.listings.sanitize import clean_html, html_to_text
-from fedishare.types import JSON
-from fedishare.urls import PUBLIC
 
 _PUBLIC = (PUBLIC, "as:Public", "Public")
 

@@ -12,12 +12,12 @@ import uuid
 from html import escape
 from typing import Literal
 
+from fedishare.core.listing import Listing
+from fedishare.core.types import JSON
+from fedishare.core.urls import PUBLIC
+from fedishare.federation.activities import AS_CONTEXT, respond
 from fedishare.inbox.references import id_of, ids_of
-from fedishare.listings.model import Listing
-from fedishare.outbox.activities import AS_CONTEXT, respond
 from fedishare.storage.conversations import Answer
-from fedishare.types import JSON
-from fedishare.urls import PUBLIC
 
 Visibility = Literal["public", "unlisted", "followers", "direct"]
 PUBLIC_ADDRESSES = frozenset({PUBLIC, "as:Public", "Public"})

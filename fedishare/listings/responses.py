@@ -23,19 +23,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fedishare.context import Instance
-from fedishare.federation.remote_actors import get_remote_actor
+from fedishare.core.listing import Listing
+from fedishare.core.types import JSON
+from fedishare.federation.activities import iso
 from fedishare.inbox.references import id_of, ids_of, is_ours, local_actor_for
 from fedishare.listings import outgoing
 from fedishare.listings import response_activities as wire
-from fedishare.listings.model import Listing
 from fedishare.listings.outgoing import Outgoing
-from fedishare.outbox.activities import iso
-from fedishare.outbox.publish import publish
+from fedishare.remote.actors import get_remote_actor
+from fedishare.remote.publish import publish
 from fedishare.storage import conversations as store
 from fedishare.storage import listings, outbox
 from fedishare.storage import remote_actors as cached_actors
 from fedishare.storage.conversations import Answer, MessageKind
-from fedishare.types import JSON
 
 
 async def _local_listing(inst: Instance, listing_id: str) -> Listing | None:

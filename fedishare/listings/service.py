@@ -19,20 +19,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fedishare.context import Instance
+from fedishare.core.listing import TIME_CREDIT, Listing, Reciprocal, Status, whole_seconds
+from fedishare.core.types import JSON
+from fedishare.federation.activities import new_id
 from fedishare.federation.actor_document import actor_id
+from fedishare.http.errors import Forbidden, NotFound, Refusal
 from fedishare.listings import activities
 from fedishare.listings.lifecycle import check_editable, check_transition
-from fedishare.listings.model import TIME_CREDIT, Listing, Reciprocal, Status, whole_seconds
 from fedishare.listings.publishing import queue_change
 from fedishare.listings.validation import Draft, parse_draft
 from fedishare.listings.wire import to_note
-from fedishare.outbox.activities import new_id
 from fedishare.storage import actors as actor_store
 from fedishare.storage import listings as store
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Transaction
-from fedishare.types import JSON
-from fedishare.web.errors import Forbidden, NotFound, Refusal
 
 
 @dataclass(frozen=True)

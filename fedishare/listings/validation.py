@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from fedishare.listings.model import (
+from fedishare.core.listing import (
     FIXED_PURPOSE,
     KINDS,
     MAX_IMAGES,
@@ -33,8 +33,8 @@ from fedishare.listings.model import (
     max_lifetime,
     whole_seconds,
 )
-from fedishare.types import JSON
-from fedishare.web.errors import Refusal
+from fedishare.core.types import JSON
+from fedishare.http.errors import Refusal
 
 MAX_TITLE = 120
 MAX_PLACE_NAME = 80

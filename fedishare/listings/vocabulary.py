@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fedishare.types import JSON
+from fedishare.core.types import JSON
 
 AS = "https://www.w3.org/ns/activitystreams"
 NS = "https://w3id.org/fedishare/ns#"

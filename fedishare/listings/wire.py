@@ -15,13 +15,13 @@ from __future__ import annotations
 import mimetypes
 from urllib.parse import urlsplit
 
+from fedishare.core.listing import Image, Listing, Reciprocal
+from fedishare.core.types import JSON
+from fedishare.core.urls import PUBLIC
+from fedishare.federation.activities import iso
 from fedishare.listings.content import hashtags, render_content, tag_url
-from fedishare.listings.model import Image, Listing, Reciprocal
 from fedishare.listings.reading import listing_from_object
 from fedishare.listings.vocabulary import LISTING_CONTEXT
-from fedishare.outbox.activities import iso
-from fedishare.types import JSON
-from fedishare.urls import PUBLIC
 
 __all__ = ["addressing", "listing_from_object", "to_note"]
 

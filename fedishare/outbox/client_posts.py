@@ -10,20 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from fedishare.context import Instance
+from fedishare.core.types import JSON
+from fedishare.core.urls import PUBLIC
+from fedishare.federation import activities
 from fedishare.federation.actor_document import actor_id
-from fedishare.outbox import activities
-from fedishare.outbox.publish import queue_publication
+from fedishare.http.errors import Refusal
+from fedishare.remote.publish import queue_publication
 from fedishare.storage.actors import LocalActor
-from fedishare.types import JSON
-from fedishare.urls import PUBLIC
-from fedishare.web.errors import Refusal
 
 MAX_NOTE_CHARS = 5_000
 _NOTE_FIELDS = ("content", "to", "cc", "inReplyTo", "tag", "summary", "sensitive", "attachment")
 
 
 async def post_to_outbox(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
-    from fedishare.listings.api import is_listing_activity, post_listing_activity
+    from fedishare.json_api.listings import is_listing_activity, post_listing_activity
 
     if is_listing_activity(inst, posted):
         return await post_listing_activity(inst, member, posted)
@@ -47,9 +47,9 @@ async def post_to_outbox(inst: Instance, member: LocalActor, posted: JSON) -> JS
 
 
 async def _target_actor(inst: Instance, target: Any) -> str:
-    from fedishare.federation.fetch import FetchError
-    from fedishare.federation.remote_actors import get_remote_actor
-    from fedishare.federation.webfinger import resolve_handle
+    from fedishare.remote.actors import get_remote_actor
+    from fedishare.remote.fetch import FetchError
+    from fedishare.remote.webfinger import resolve_handle
 
     if isinstance(target, dict):
         target = target.get("id")
@@ -66,7 +66,7 @@ async def _target_actor(inst: Instance, target: Any) -> str:
 
 
 async def _follow(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
-    from fedishare.outbox.follow import FollowError, follow_actor
+    from fedishare.follows.following import FollowError, follow_actor
 
     target = await _target_actor(inst, posted.get("object"))
     if target == actor_id(inst.urls, member):
@@ -78,7 +78,7 @@ async def _follow(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
 
 
 async def _undo(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
-    from fedishare.outbox.follow import unfollow_actor
+    from fedishare.follows.following import unfollow_actor
     from fedishare.storage import follows
 
     obj = posted.get("object")
@@ -118,7 +118,7 @@ async def _answer_follow(inst: Instance, member: LocalActor, posted: JSON) -> JS
 
 
 async def _create_note(inst: Instance, member: LocalActor, obj: JSON, wrapper: JSON) -> JSON:
-    from fedishare.federation.remote_actors import get_remote_actor
+    from fedishare.remote.actors import get_remote_actor
     from fedishare.storage import follows
     from fedishare.storage import objects as object_store
 

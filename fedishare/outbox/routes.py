@@ -9,16 +9,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fedishare.context import Instance
+from fedishare.federation.activities import is_public
 from fedishare.federation.actor_document import actor_id
+from fedishare.http.auth import bearer_member, json_object
+from fedishare.http.errors import Forbidden, NotFound, Refusal
+from fedishare.http.responses import ActivityJSONResponse
 from fedishare.outbox import collections
-from fedishare.outbox.activities import is_public
 from fedishare.outbox.client_posts import post_to_outbox
 from fedishare.storage import actors as actor_store
 from fedishare.storage import outbox as outbox_store
 from fedishare.storage.actors import LocalActor
-from fedishare.web.auth import bearer_member, json_object
-from fedishare.web.errors import Forbidden, NotFound, Refusal
-from fedishare.web.responses import ActivityJSONResponse
 
 
 async def _local_actor(request: Request) -> LocalActor:

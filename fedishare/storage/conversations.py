@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from fedishare.core.types import JSON
 from fedishare.storage.database import Database, Row, Transaction
-from fedishare.types import JSON
 
 Direction = Literal["in", "out"]
 MessageKind = Literal["note", "offer", "join", "accept", "tentative", "reject", "gone"]

@@ -14,11 +14,10 @@ renews its leases and claims its next batch in one commit.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from fedishare.federation.backoff import HOST_FAILURES_BEFORE_PAUSE, host_pause
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Database, Row, Transaction
 
@@ -105,10 +104,12 @@ async def claim(
     limit: int,
     per_host: int,
     held: Mapping[str, int],
+    probe_after: int,
 ) -> list[Claim]:
     """Lease up to `limit` due rows, oldest first, skipping paused hosts, so that no host has
     more than `per_host` in flight counting the `held` ones (host -> rows this worker is
-    already sending). A host with repeated failures gets one row at a time (a probe)."""
+    already sending). A host with `probe_after` failures in a row gets one row at a time (a
+    probe)."""
     if limit <= 0:
         return []
     rows = await tx.fetch_all(
@@ -119,7 +120,7 @@ async def claim(
             "limit": limit,
             "window": limit * _WINDOW_PER_CLAIMED_ROW,
             "per_host": per_host,
-            "failing": HOST_FAILURES_BEFORE_PAUSE,
+            "failing": probe_after,
             "held": json.dumps(dict(held)),
         },
     )
@@ -136,8 +137,14 @@ async def renew(tx: Transaction, ids: Sequence[int], lease_until: float) -> None
         )
 
 
-async def record(tx: Transaction, outcomes: Sequence[Outcome], now: float) -> None:
-    """Write a batch of outcomes, in the order they happened, and the hosts' failure counts.
+async def record(
+    tx: Transaction,
+    outcomes: Sequence[Outcome],
+    now: float,
+    pause_for: Callable[[int], float],
+) -> None:
+    """Write a batch of outcomes, in the order they happened, and the hosts' failure counts;
+    a host is paused for `pause_for(failures in a row)` seconds (0: not paused).
 
     Only pending rows change: if another worker already finished a row whose lease we had
     lost, its result stands.
@@ -175,10 +182,12 @@ async def record(tx: Transaction, outcomes: Sequence[Outcome], now: float) -> No
             " last_error = ?, finished_at = ? WHERE state = 'pending' AND inbox = ?",
             [(o.status, o.error, now, o.inbox) for o in gone],
         )
-    await _record_hosts(tx, outcomes, now)
+    await _record_hosts(tx, outcomes, now, pause_for)
 
 
-async def _record_hosts(tx: Transaction, outcomes: Sequence[Outcome], now: float) -> None:
+async def _record_hosts(
+    tx: Transaction, outcomes: Sequence[Outcome], now: float, pause_for: Callable[[int], float]
+) -> None:
     # Per host: whether it answered at all in this batch, and its failures since then.
     answered: dict[str, bool] = {}
     failures: dict[str, int] = {}
@@ -211,7 +220,7 @@ async def _record_hosts(tx: Transaction, outcomes: Sequence[Outcome], now: float
             " RETURNING failures",
             (host, count, errors.get(host), up),
         )
-        pause = host_pause(int(row[0])) if row is not None else 0.0
+        pause = pause_for(int(row[0])) if row is not None else 0.0
         await tx.execute(
             "UPDATE delivery_hosts SET paused_until = ? WHERE host = ?",
             (now + pause if pause else 0.0, host),

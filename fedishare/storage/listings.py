@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from fedishare.listings.model import (
+from fedishare.core.listing import (
     Image,
     Kind,
     Listing,
@@ -25,9 +25,9 @@ from fedishare.listings.model import (
     Status,
     Visibility,
 )
-from fedishare.outbox.activities import iso
+from fedishare.core.types import JSON
+from fedishare.federation.activities import iso
 from fedishare.storage.database import Database, Row, Transaction
-from fedishare.types import JSON
 
 # Every column but `num` and `deleted`, in insert order.
 COLUMNS = (

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from fedishare.core.types import JSON
 from fedishare.storage.database import Database, Row, Transaction
-from fedishare.types import JSON
 
 
 async def insert_activity(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from fedishare.core.types import JSON
 from fedishare.storage.database import Database, Row, Transaction
-from fedishare.types import JSON
 
 
 @dataclass(frozen=True)

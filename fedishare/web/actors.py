@@ -8,11 +8,11 @@ from starlette.routing import Route
 
 from fedishare.context import Instance
 from fedishare.federation.actor_document import actor_document, actor_id
+from fedishare.http.negotiation import wants_activity_json
+from fedishare.http.responses import ActivityJSONResponse, error_response
 from fedishare.storage import actors as store
 from fedishare.storage import stats
 from fedishare.storage.actors import LocalActor
-from fedishare.web.negotiation import wants_activity_json
-from fedishare.web.responses import ActivityJSONResponse, error_response
 
 _VARY = {"Vary": "Accept"}
 

@@ -12,9 +12,9 @@ from fedishare import __version__
 from fedishare.accounts import APPLICATION_USERNAME
 from fedishare.context import Instance
 from fedishare.federation.actor_document import ACTIVITY_JSON, actor_id
+from fedishare.http.responses import JRDResponse, error_response
 from fedishare.storage import actors as store
 from fedishare.storage import stats
-from fedishare.web.responses import JRDResponse, error_response
 
 _CORS = {"Access-Control-Allow-Origin": "*"}
 NODEINFO_VERSIONS = ("2.0", "2.1")

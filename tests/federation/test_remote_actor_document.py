@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from fedishare.core.types import JSON
 from fedishare.federation.keys import public_pem_of
 from fedishare.federation.remote_actor_document import InvalidActor, is_actor_document, parse_actor
-from fedishare.types import JSON
 from tests.mastodon_peer import rsa_key
 
 URL = "https://social.example/users/ann"

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fedishare.accounts import create_member
+from fedishare.core.types import JSON
+from fedishare.core.urls import PUBLIC
 from fedishare.inbox.dispatch import InboxItem, dispatch
 from fedishare.storage import objects
 from fedishare.storage.actors import LocalActor
-from fedishare.types import JSON
-from fedishare.urls import PUBLIC
 from tests.harness import Network, Node
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "fediverse"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fedishare.federation.remote_actors import get_remote_actor
+from fedishare.follows.following import follow_actor
 from fedishare.inbox.dispatch import Rejected
-from fedishare.outbox.follow import follow_actor
+from fedishare.remote.actors import get_remote_actor
 from fedishare.storage import actors, follows, objects, reactions, remote_actors
 from tests.harness import Network
 from tests.inbox.handler_support import ELM, OAK, fixture, local_note, member, pair, receive

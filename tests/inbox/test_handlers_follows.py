@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from fedishare.accounts import set_member_disabled
+from fedishare.core.types import JSON
+from fedishare.follows.following import follow_actor
 from fedishare.inbox.dispatch import Rejected
 from fedishare.inbox.handlers.follows import approve_follow, reject_follow
-from fedishare.outbox.follow import follow_actor
 from fedishare.storage import follows
-from fedishare.types import JSON
 from tests.harness import Network
 from tests.inbox.handler_support import ELM, OAK, fixture, member, pair, published, receive
 

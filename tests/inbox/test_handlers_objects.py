@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from fedishare.core.urls import PUBLIC
 from fedishare.inbox.dispatch import Rejected
 from fedishare.storage import objects
 from fedishare.storage.objects import StoredObject
-from fedishare.urls import PUBLIC
 from tests.harness import Network, Node
 from tests.inbox.handler_support import ELM, OAK, fixture, local_note, member, pair, receive
 

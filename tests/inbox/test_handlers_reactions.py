@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from fedishare.core.types import JSON
 from fedishare.storage import objects, reactions
-from fedishare.types import JSON
 from tests.harness import Network, Node
 from tests.inbox.handler_support import ELM, OAK, fixture, local_note, member, pair, receive
 

@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from fedishare.accounts import create_member
-from fedishare.federation.remote_actors import KEY_REFETCH_SECONDS
+from fedishare.core.types import JSON, utc_now
 from fedishare.federation.signing import sign_headers
+from fedishare.remote.actors import KEY_REFETCH_SECONDS
 from fedishare.storage import actors
 from fedishare.storage import remote_actors as stored_actors
-from fedishare.types import JSON, utc_now
 from tests.harness import Network, Node
 from tests.inbox.handler_support import fixture
 from tests.mastodon_peer import MastodonPeer, rsa_key
@@ -256,7 +256,7 @@ async def test_captured_mastodon_activities_are_stored(
 
 
 async def _known(oak: Node, peer: MastodonPeer, name: str) -> None:
-    from fedishare.federation.remote_actors import get_remote_actor
+    from fedishare.remote.actors import get_remote_actor
 
     await get_remote_actor(oak.instance, peer.actor_id(name))
 

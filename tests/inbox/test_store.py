@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from fedishare.core.types import utc_now
 from fedishare.inbox.store import InboxWriter, StoreUnavailable, running_writer
 from fedishare.storage.database import Database, open_database
 from fedishare.storage.inbox_items import NewItem
-from fedishare.types import utc_now
 
 
 @pytest.fixture

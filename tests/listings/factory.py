@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fedishare.listings.model import Listing, Place
+from fedishare.core.listing import Listing, Place
 
 START = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 OAK = "https://oak.example"

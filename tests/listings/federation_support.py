@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from fedishare.accounts import create_member
+from fedishare.core.listing import Listing, Status
+from fedishare.core.types import JSON
 from fedishare.listings import expiry
-from fedishare.listings.model import Listing, Status
 from fedishare.listings.peers import add_peer
 from fedishare.storage import follows
 from fedishare.storage import listings as store
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.listing_search import Hit, Query, search
-from fedishare.types import JSON
+from tests.clock import FakeClock
 from tests.harness import Network, Node, network
-from tests.listings.conftest import FakeClock
 from tests.waiting import eventually
 
 OAKFIELD = (51.5, -0.12)

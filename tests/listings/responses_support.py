@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedishare.accounts import create_member
+from fedishare.core.types import JSON
+from fedishare.core.urls import PUBLIC
 from fedishare.listings import service
 from fedishare.storage import conversations as store
 from fedishare.storage import objects, tokens
 from fedishare.storage.actors import LocalActor
-from fedishare.types import JSON
-from fedishare.urls import PUBLIC
 from tests.harness import Network, Node
 from tests.listings.factory import draft
 from tests.mastodon_peer import MastodonPeer, rsa_key

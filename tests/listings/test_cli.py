@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fedishare.cli import main
-from fedishare.config import load_config
+from fedishare.core.config import load_config
 from fedishare.lifecycle import open_instance
 from fedishare.listings import service
 from fedishare.storage import actors

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from fedishare.follows.following import follow_actor
 from fedishare.inbox.dispatch import InboxItem, dispatch
 from fedishare.listings import service
 from fedishare.listings.wire import to_note
-from fedishare.outbox.follow import follow_actor
 from fedishare.storage import follows
+from tests.clock import FakeClock
 from tests.harness import Network
-from tests.listings.conftest import FakeClock
 from tests.listings.factory import draft
 from tests.listings.federation_support import (
     arrives,

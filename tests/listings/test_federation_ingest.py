@@ -13,16 +13,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fedishare.federation.fetch import FetchError
+from fedishare.core.types import JSON
 from fedishare.inbox.dispatch import HANDLERS, InboxItem, dispatch
 from fedishare.inbox.handlers import announces, listing_changes
 from fedishare.listings import ingest, service
 from fedishare.listings.ingest import Outcome
 from fedishare.listings.wire import to_note
+from fedishare.remote.fetch import FetchError
 from fedishare.storage import follows, reactions
-from fedishare.types import JSON
+from tests.clock import FakeClock
 from tests.harness import Network, Node
-from tests.listings.conftest import FakeClock
 from tests.listings.factory import draft, listing
 from tests.listings.federation_support import federation, kept, member
 

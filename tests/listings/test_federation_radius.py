@@ -10,8 +10,8 @@ import pytest
 
 from fedishare.listings import service
 from fedishare.storage.listing_search import Query
+from tests.clock import FakeClock
 from tests.harness import Network
-from tests.listings.conftest import FakeClock
 from tests.listings.factory import draft
 from tests.listings.federation_support import (
     OAKFIELD,

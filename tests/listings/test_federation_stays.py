@@ -11,8 +11,8 @@ import pytest
 
 from fedishare.listings import service
 from fedishare.storage.listing_search import Query
+from tests.clock import FakeClock
 from tests.harness import Network
-from tests.listings.conftest import FakeClock
 from tests.listings.factory import draft, stay_draft
 from tests.listings.federation_support import OAKFIELD, arrives, federation, found, member, peer
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from fedishare.core.listing import STATUSES, Status
+from fedishare.http.errors import Refusal
 from fedishare.listings.lifecycle import Conflict, check_editable, check_transition
-from fedishare.listings.model import STATUSES, Status
-from fedishare.web.errors import Refusal
 from tests.listings.factory import listing
 
 BOB = "https://elm.example/users/bob"

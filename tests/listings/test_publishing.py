@@ -8,15 +8,15 @@ import json
 import pytest
 
 from fedishare.accounts import create_member
+from fedishare.core.types import JSON
+from fedishare.core.urls import PUBLIC
 from fedishare.listings import publishing, service
 from fedishare.storage import follows, remote_actors
 from fedishare.storage import listings as store
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.remote_actors import RemoteActor
-from fedishare.types import JSON
-from fedishare.urls import PUBLIC
+from tests.clock import FakeClock
 from tests.harness import Node
-from tests.listings.conftest import FakeClock
 from tests.listings.factory import draft, stay_draft
 
 OAK = "http://oak.test"

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from fedishare.listings.model import TIME_CREDIT, Image, Listing, Place, Reciprocal
+from fedishare.core.listing import TIME_CREDIT, Image, Listing, Place, Reciprocal
+from fedishare.core.urls import PUBLIC
 from fedishare.listings.reading import clean_document
 from fedishare.listings.wire import listing_from_object, to_note
-from fedishare.urls import PUBLIC
 from tests.listings.factory import OAK, START, listing, stay_offer
 
 MARKET = "https://market.example/proposals/ddde9d6f-6f3b-4770-a966-3a18ef006930"

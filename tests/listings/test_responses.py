@@ -5,9 +5,9 @@ privately (once); the author writes back; Mastodon's own replies are taken the s
 from __future__ import annotations
 
 from fedishare.accounts import create_member
+from fedishare.core.urls import PUBLIC
 from fedishare.listings import conversations as api
 from fedishare.storage import conversations as store
-from fedishare.urls import PUBLIC
 from tests.harness import Network
 from tests.listings.responses_support import (
     ALICE,

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from fedishare.accounts import create_member
+from fedishare.core.types import JSON
+from fedishare.http.errors import Forbidden, NotFound
 from fedishare.listings import conversations as api
 from fedishare.listings import service
 from fedishare.listings.lifecycle import Conflict
 from fedishare.storage import conversations as store
-from fedishare.types import JSON
-from fedishare.web.errors import Forbidden, NotFound
 from tests.harness import Network
 from tests.inbox.handler_support import receive
 from tests.listings.factory import stay_draft

@@ -3,10 +3,10 @@ message or note; deleted objects left out of what is read."""
 
 from __future__ import annotations
 
+from fedishare.core.types import JSON
 from fedishare.storage import conversations as store
 from fedishare.storage import objects
 from fedishare.storage.database import Database
-from fedishare.types import JSON
 
 L = "https://oak.example/listings/1"
 BOB = "https://elm.example/users/bob"

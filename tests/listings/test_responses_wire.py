@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from fedishare.core.types import JSON
+from fedishare.core.urls import PUBLIC
 from fedishare.listings import response_activities as wire
 from fedishare.listings.responses import offered_ids
-from fedishare.types import JSON
-from fedishare.urls import PUBLIC
 from tests.listings.factory import listing
 
 BOB = "https://elm.example/users/bob"

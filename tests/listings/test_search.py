@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from fedishare.listings.model import Listing, Place
+from fedishare.core.listing import Listing, Place
 from fedishare.listings.wire import to_note
 from fedishare.storage import listings as store
 from fedishare.storage.database import Database

@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 
 from fedishare.accounts import create_member, set_member_disabled
+from fedishare.core.urls import PUBLIC
+from fedishare.http.errors import Forbidden, NotFound, Refusal
 from fedishare.listings import service
 from fedishare.listings.wire import to_note
 from fedishare.storage import listings as store
 from fedishare.storage.actors import LocalActor
-from fedishare.urls import PUBLIC
-from fedishare.web.errors import Forbidden, NotFound, Refusal
+from tests.clock import FakeClock
 from tests.harness import Node
-from tests.listings.conftest import FakeClock
 from tests.listings.factory import START, draft, listing, stay_draft
 
 BOB = "http://elm.test/users/bob"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from fedishare.listings.model import TIME_CREDIT, Image, Listing, Reciprocal
+from fedishare.core.listing import TIME_CREDIT, Image, Listing, Reciprocal
 from fedishare.listings.wire import to_note
 from fedishare.storage import listings as store
 from fedishare.storage.database import Database

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from fedishare.listings.model import Place
+from fedishare.core.listing import Place
+from fedishare.http.errors import Refusal
 from fedishare.listings.validation import Draft, parse_draft
-from fedishare.web.errors import Refusal
 from tests.listings.factory import START, draft, stay_draft
 
 

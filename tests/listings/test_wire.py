@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from fedishare.listings.model import TIME_CREDIT, Image, Place, Reciprocal
+from fedishare.core.listing import TIME_CREDIT, Image, Place, Reciprocal
+from fedishare.core.urls import PUBLIC
 from fedishare.listings.vocabulary import LISTING_CONTEXT, NS
 from fedishare.listings.wire import addressing, to_note
-from fedishare.urls import PUBLIC
 from tests.listings.factory import OAK, START, listing, stay_offer
 
 ALICE = f"{OAK}/users/alice"

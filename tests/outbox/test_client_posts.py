@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from fedishare.accounts import create_member
+from fedishare.core.urls import PUBLIC
 from fedishare.storage import tokens
-from fedishare.urls import PUBLIC
 from tests.harness import Network, Node
 from tests.waiting import eventually
 

@@ -56,13 +56,19 @@ async def claim(
 ) -> list[Claim]:
     async with db.transaction() as tx:
         return await store.claim(
-            tx, now=now, lease_until=now + LEASE, limit=limit, per_host=per_host, held=held or {}
+            tx,
+            now=now,
+            lease_until=now + LEASE,
+            limit=limit,
+            per_host=per_host,
+            held=held or {},
+            probe_after=HOST_FAILURES_BEFORE_PAUSE,
         )
 
 
 async def record(db: Database, outcomes: Sequence[Outcome], now: float = T0) -> None:
     async with db.transaction() as tx:
-        await store.record(tx, outcomes, now)
+        await store.record(tx, outcomes, now, host_pause)
 
 
 def outcome(c: Claim, state: store.State, **kw: object) -> Outcome:

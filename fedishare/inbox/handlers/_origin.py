@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fedishare.context import Instance
-from fedishare.federation.fetch import FetchError, signed_get
+from fedishare.core.types import JSON
 from fedishare.inbox.dispatch import InboxItem
 from fedishare.inbox.references import host_of, id_of, ids_of
-from fedishare.types import JSON
+from fedishare.remote.fetch import FetchError, signed_get
 
 
 def author_of(doc: JSON) -> str | None:

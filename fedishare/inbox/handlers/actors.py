@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fedishare.context import Instance
-from fedishare.federation.remote_actors import get_remote_actor
 from fedishare.inbox.dispatch import InboxItem
+from fedishare.remote.actors import get_remote_actor
 from fedishare.storage import follows, objects, reactions, remote_actors
 
 

@@ -10,15 +10,15 @@ import uuid
 from typing import Any
 
 from fedishare.context import Instance
+from fedishare.core.types import JSON
+from fedishare.federation.activities import respond
 from fedishare.federation.actor_document import actor_id
-from fedishare.federation.remote_actors import get_remote_actor
 from fedishare.inbox.dispatch import InboxItem, Rejected, handles
 from fedishare.inbox.references import id_of, is_ours, local_actor_for
-from fedishare.outbox.activities import respond
-from fedishare.outbox.publish import publish
+from fedishare.remote.actors import get_remote_actor
+from fedishare.remote.publish import publish
 from fedishare.storage import follows, outbox
 from fedishare.storage.actors import LocalActor
-from fedishare.types import JSON
 
 
 def _now(inst: Instance) -> str:

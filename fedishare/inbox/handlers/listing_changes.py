@@ -11,11 +11,11 @@ These handlers are registered after the ones they wrap (this module imports thei
 from __future__ import annotations
 
 from fedishare.context import Instance
-from fedishare.federation.fetch import FetchError, host_of
 from fedishare.inbox.dispatch import InboxItem, handles
 from fedishare.inbox.handlers import changes, replies
 from fedishare.inbox.references import ACTOR_TYPES, id_of, is_ours
 from fedishare.listings import ingest
+from fedishare.remote.fetch import FetchError, host_of
 from fedishare.storage.peers import followed_locally
 
 

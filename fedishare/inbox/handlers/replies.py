@@ -4,12 +4,12 @@ mentioning our actors) for the listings to build on; drop the rest, as Mastodon 
 from __future__ import annotations
 
 from fedishare.context import Instance
+from fedishare.core.types import JSON
 from fedishare.inbox.dispatch import InboxItem, handles
 from fedishare.inbox.handlers._origin import author_of, trusted_object
 from fedishare.inbox.references import id_of, ids_of, is_ours, local_actor_for
 from fedishare.listings.responses import take_reply
 from fedishare.storage import objects
-from fedishare.types import JSON
 
 # What Mastodon shows (Note, Question) or converts to a link (the rest).
 KEPT_TYPES = frozenset(

@@ -1,0 +1,21 @@
+"""Reading a request body without ever holding more than the configured limit."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from fedishare.core.bounded_read import read_bounded
+from fedishare.http.errors import Refusal
+
+
+class BodyTooLarge(Refusal):
+    status = 413
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    return await read_bounded(
+        request.headers.get("content-length", ""),
+        request.stream(),
+        limit,
+        lambda: BodyTooLarge(f"the body is larger than {limit} bytes"),
+    )
