@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+from fedishare.context import Instance
 from fedishare.core.config import Config
 from fedishare.core.types import Clock
 from fedishare.federation.keys import generate_key_pair
@@ -108,3 +109,19 @@ async def set_member_disabled(db: Database, username: str, disabled: bool) -> No
     async with db.transaction() as tx:
         if not await store.set_disabled(tx, username, disabled):
             raise AccountError(f"no member named {username!r}")
+
+
+async def local_actor_for(inst: Instance, url: str | None) -> LocalActor | None:
+    """The local actor whose id `url` is (the instance actor included), if any."""
+    if url is None:
+        return None
+    if url == inst.urls.instance_actor:
+        return await store.find_by_kind(inst.db, "application")
+    prefix = inst.urls.base + "/users/"
+    username = url[len(prefix) :] if url.startswith(prefix) else ""
+    if not username or "/" in username or "#" in username or "?" in username:
+        return None
+    actor = await store.find_by_username(inst.db, username)
+    if actor is None or actor.kind == "application" or username != actor.username.lower():
+        return None
+    return actor

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
@@ -12,25 +11,19 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
 
-from fedishare.context import Instance
 from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now
-from fedishare.http.errors import Refusal, refusal_response
+from fedishare.http.errors import ANSWERED, handle_refusal
 from fedishare.inbox import routes as inbox_routes
 from fedishare.inbox.store import running_writer
-from fedishare.inbox.worker import run_inbox_worker
+from fedishare.json_api import follow_requests
 from fedishare.json_api import listings as listing_api
 from fedishare.json_api import responses as responses_api
 from fedishare.lifecycle import open_instance
-from fedishare.listings.expiry import run_expiry_worker
 from fedishare.outbox import listing_objects as listing_routes
 from fedishare.outbox import routes as outbox_routes
-from fedishare.remote.delivery import run_delivery_worker
 from fedishare.web import actors, discovery
-from fedishare.workers.retention import run_retention_worker
-
-# A background worker runs until `stop` is set; it must resume from the database alone.
-Worker = Callable[[Instance, asyncio.Event], Coroutine[Any, Any, None]]
+from fedishare.workers.runner import running
 
 
 def all_routes() -> list[BaseRoute]:
@@ -44,11 +37,8 @@ def all_routes() -> list[BaseRoute]:
         *listing_routes.routes,
         *listing_api.routes,
         *responses_api.routes,
+        *follow_requests.routes,
     ]
-
-
-def all_workers() -> list[Worker]:
-    return [run_delivery_worker, run_inbox_worker, run_expiry_worker, run_retention_worker]
 
 
 def create_app(
@@ -71,13 +61,13 @@ def create_app(
                 running_writer(inst.db, inst.clock, inst.wake_inbox.set)
             )
             if workers:
-                await stack.enter_async_context(_running(inst, all_workers()))
+                await stack.enter_async_context(running(inst))
             yield {"instance": inst, inbox_routes.WRITER_STATE: writer}
 
     return FedishareApp(
         routes=all_routes(),
         lifespan=lifespan,
-        exception_handlers={Refusal: refusal_response},
+        exception_handlers={cls: handle_refusal for cls in ANSWERED},
     )
 
 
@@ -93,21 +83,3 @@ class FedishareApp(Starlette):
                 await inbox_routes.serve(scope, receive, send, recipient)
                 return
         await super().__call__(scope, receive, send)
-
-
-@asynccontextmanager
-async def _running(inst: Instance, workers: list[Worker]) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    tasks = [asyncio.create_task(w(inst, stop), name=w.__qualname__) for w in workers]
-    try:
-        yield
-    finally:
-        stop.set()
-        inst.wake_delivery.set()
-        inst.wake_inbox.set()
-        done, pending = await asyncio.wait(tasks, timeout=10) if tasks else (set(), set())
-        for task in pending:
-            task.cancel()
-        for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]

@@ -13,6 +13,7 @@ from fedishare.context import Instance
 from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now
 from fedishare.core.urls import Urls
+from fedishare.federation.transport import make_http_client
 from fedishare.storage.database import Database
 from fedishare.web.templates_env import make_templates
 
@@ -20,8 +21,6 @@ USER_AGENT = f"fedishare/{__version__}"
 
 
 def default_http_client(config: Config) -> httpx.AsyncClient:
-    from fedishare.federation.transport import make_http_client
-
     return make_http_client(
         user_agent=USER_AGENT,
         max_connections=config.limits.delivery_concurrency * 2,

@@ -8,11 +8,15 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+
+# How tests run `fedishare` unless told otherwise: the package this test process imports.
+# Pass `command` (e.g. a venv's bin/fedishare) to run another installation.
+FEDISHARE = (sys.executable, "-m", "fedishare")
 
 
 def free_port() -> int:
@@ -21,9 +25,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_cli(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    directory: Path, *args: str, command: Sequence[str] = FEDISHARE
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "fedishare", *args],
+        [*command, *args],
         cwd=directory,
         capture_output=True,
         text=True,
@@ -33,12 +39,14 @@ def run_cli(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @asynccontextmanager
-async def running(directory: Path, *args: str, log: str) -> AsyncIterator[subprocess.Popen[bytes]]:
+async def running(
+    directory: Path, *args: str, log: str, command: Sequence[str] = FEDISHARE
+) -> AsyncIterator[subprocess.Popen[bytes]]:
     """Run `fedishare ARGS` in `directory`, its output appended to `log` there; SIGTERM it at
     exit (SIGKILL if it has not stopped 15 s later)."""
     out = (directory / log).open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fedishare", *args],
+        [*command, *args],
         cwd=directory,
         stdout=out,
         stderr=subprocess.STDOUT,
@@ -59,10 +67,15 @@ async def running(directory: Path, *args: str, log: str) -> AsyncIterator[subpro
 
 @asynccontextmanager
 async def serving(
-    directory: Path, port: int, *, args: tuple[str, ...] = (), timeout: float = 20.0
+    directory: Path,
+    port: int,
+    *,
+    args: tuple[str, ...] = (),
+    timeout: float = 20.0,
+    command: Sequence[str] = FEDISHARE,
 ) -> AsyncIterator[subprocess.Popen[bytes]]:
     """Run `fedishare serve` in `directory` until it answers on `port`; SIGTERM it at exit."""
-    async with running(directory, "serve", *args, log="serve.log") as proc:
+    async with running(directory, "serve", *args, log="serve.log", command=command) as proc:
         await _wait_until_up(proc, port, timeout, directory)
         yield proc
 
@@ -85,17 +98,23 @@ async def _wait_until_up(
     raise RuntimeError(f"fedishare serve did not answer on port {port} within {timeout}s")
 
 
-async def cli(directory: Path, *args: str) -> tuple[int, str, str]:
+async def cli(
+    directory: Path, *args: str, command: Sequence[str] = FEDISHARE
+) -> tuple[int, str, str]:
     """Run `fedishare ARGS` in `directory` without blocking the event loop."""
-    done = await asyncio.to_thread(run_cli, directory, *args)
+    done = await asyncio.to_thread(run_cli, directory, *args, command=command)
     return done.returncode, done.stdout, done.stderr
 
 
-async def local_site(parent: Path, name: str) -> tuple[Path, int]:
+async def local_site(
+    parent: Path, name: str, *, command: Sequence[str] = FEDISHARE
+) -> tuple[Path, int]:
     """A directory with `fedishare init --http` done for a free loopback port."""
     port = free_port()
     site = parent / name
     site.mkdir()
-    code, _, err = await cli(site, "init", "--domain", f"127.0.0.1:{port}", "--http")
+    code, _, err = await cli(
+        site, "init", "--domain", f"127.0.0.1:{port}", "--http", command=command
+    )
     assert code == 0, err
     return site, port

@@ -10,7 +10,13 @@ from typing import Any
 from fedishare.commands.errors import CommandError
 from fedishare.context import Instance
 from fedishare.core.config import Config
+from fedishare.core.errors import Refusal
+from fedishare.federation.actor_document import actor_id
+from fedishare.lifecycle import open_instance
+from fedishare.listings import peers
+from fedishare.outbox.client_posts import post_to_outbox
 from fedishare.storage import actors as actor_store
+from fedishare.storage import follows
 from fedishare.storage.actors import LocalActor
 
 
@@ -28,9 +34,6 @@ async def _acting_actor(inst: Instance, as_name: str | None) -> LocalActor:
 
 
 async def _follow(config: Config, args: argparse.Namespace) -> int:
-    from fedishare.http.errors import Refusal
-    from fedishare.lifecycle import open_instance
-    from fedishare.outbox.client_posts import post_to_outbox
 
     async with open_instance(config) as inst:
         actor = await _acting_actor(inst, args.as_name)
@@ -46,9 +49,6 @@ async def _follow(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _unfollow(config: Config, args: argparse.Namespace) -> int:
-    from fedishare.http.errors import Refusal
-    from fedishare.lifecycle import open_instance
-    from fedishare.outbox.client_posts import post_to_outbox
 
     async with open_instance(config) as inst:
         actor = await _acting_actor(inst, args.as_name)
@@ -65,9 +65,6 @@ async def _unfollow(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _following(config: Config, args: argparse.Namespace) -> int:
-    from fedishare.federation.actor_document import actor_id
-    from fedishare.lifecycle import open_instance
-    from fedishare.storage import follows
 
     async with open_instance(config) as inst:
         actor = await _acting_actor(inst, args.as_name)
@@ -82,8 +79,6 @@ async def _following(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _peer(config: Config, args: argparse.Namespace) -> int:
-    from fedishare.lifecycle import open_instance
-    from fedishare.listings import peers
 
     async with open_instance(config) as inst:
         try:

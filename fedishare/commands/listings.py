@@ -7,9 +7,9 @@ import sys
 
 from fedishare.commands.errors import CommandError
 from fedishare.core.config import Config
-from fedishare.http.errors import Refusal
-from fedishare.json_api.listings import parse_query
+from fedishare.core.errors import Refusal
 from fedishare.lifecycle import open_instance
+from fedishare.listings.search import parse_query
 from fedishare.storage.listing_search import search
 
 

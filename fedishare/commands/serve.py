@@ -6,11 +6,15 @@ import gc
 import logging
 import signal
 import sys
+import tomllib
 from pathlib import Path
 
+import uvicorn
+
 from fedishare import __version__
+from fedishare.app import create_app
 from fedishare.commands.errors import CommandError
-from fedishare.core.config import Config, ConfigError, default_config_text
+from fedishare.core.config import Config, ConfigError, default_config_text, parse_config
 
 
 def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
@@ -18,10 +22,6 @@ def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
         raise CommandError(f"{path} exists; pass --force to overwrite it")
     text = default_config_text(domain.strip().lower(), insecure=http)
     # Check before writing, so a bad --domain leaves nothing behind.
-    import tomllib
-
-    from fedishare.core.config import parse_config
-
     try:
         parse_config(tomllib.loads(text), path)
     except ConfigError as e:
@@ -34,10 +34,6 @@ def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
 def cmd_serve(
     config: Config, listen: str | None = None, *, access_log: bool = False, workers: bool = True
 ) -> int:
-    import uvicorn
-
-    from fedishare.app import create_app
-
     host, port = config.instance.listen_host, config.instance.listen_port
     if listen is not None:
         host, _, port_text = listen.rpartition(":")

@@ -14,35 +14,32 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING
+
+import uvloop
 
 from fedishare import __version__
 from fedishare.commands.serve import tune_gc
+from fedishare.context import Instance
 from fedishare.core.config import Config
-
-if TYPE_CHECKING:
-    from starlette.applications import Starlette
+from fedishare.workers.runner import work
 
 
 def cmd_work(config: Config) -> int:
-    import uvloop
-
-    from fedishare.app import create_app
-
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    app = create_app(config, workers=True)  # no I/O until its lifespan starts
-    tune_gc()  # after the imports and the app, as `serve` does
-    uvloop.run(_work(app, config))
+    tune_gc()  # after the imports, as `serve` does
+    uvloop.run(_work(config))
     return 0
 
 
-async def _work(app: Starlette, config: Config) -> None:
+async def _work(config: Config) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with app.router.lifespan_context(app):
+
+    def started(inst: Instance) -> None:
         print(f"fedishare {__version__} working for {config.base_url}", file=sys.stderr)
-        await stop.wait()
+
+    await work(config, stop, started=started)
     print("workers stopped", file=sys.stderr)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
 
 @dataclass(frozen=True)
 class Urls:
@@ -21,6 +19,10 @@ class Urls:
 
     def actor(self, username: str, *, application: bool = False) -> str:
         return self.instance_actor if application else f"{self.base}/users/{username.lower()}"
+
+    def is_ours(self, url: str) -> bool:
+        """Whether `url` names something of this instance."""
+        return url.startswith(self.base + "/")
 
     @staticmethod
     def key_id(actor_id: str) -> str:

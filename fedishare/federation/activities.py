@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
+from fedishare.core.activitystreams import AS_CONTEXT, iso, new_id
 from fedishare.core.types import JSON
-from fedishare.core.urls import PUBLIC
-
-AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
-
-
-def iso(dt: datetime) -> str:
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def new_id(base: str, kind: str = "activities") -> str:
-    return f"{base}/{kind}/{uuid.uuid4()}"
 
 
 def follow(base: str, actor: str, target: str) -> JSON:
@@ -67,16 +56,3 @@ def create(actor: str, obj: JSON, published: datetime) -> JSON:
         "cc": obj.get("cc", []),
         "object": obj,
     }
-
-
-def is_public(activity: JSON) -> bool:
-    audience = []
-    for key in ("to", "cc"):
-        value = activity.get(key, [])
-        audience += value if isinstance(value, list) else [value]
-    obj = activity.get("object")
-    if isinstance(obj, dict):
-        for key in ("to", "cc"):
-            value = obj.get(key, [])
-            audience += value if isinstance(value, list) else [value]
-    return any(a in (PUBLIC, "as:Public", "Public") for a in audience)

@@ -1,10 +1,10 @@
-"""Why a signed request was refused; ``status`` is the HTTP answer to give."""
+"""Why a signed request was refused (`fedishare.http.errors` gives each its HTTP answer:
+401, or 400 for a malformed signature), and why a document from another server could not
+be had."""
 
 
 class SignatureError(Exception):
-    """A request's HTTP signature cannot be accepted (answer 401)."""
-
-    status: int = 401
+    """A request's HTTP signature cannot be accepted."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -12,9 +12,7 @@ class SignatureError(Exception):
 
 
 class MalformedSignature(SignatureError):
-    """The Signature header, or a header it covers, cannot be parsed (answer 400)."""
-
-    status = 400
+    """The Signature header, or a header it covers, cannot be parsed."""
 
 
 class MissingSignature(SignatureError):
@@ -46,3 +44,13 @@ class KeyUnavailable(SignatureError):
 
     Key resolvers may raise it too, so that the caller maps it to 401 like the rest.
     """
+
+
+class FetchError(Exception):
+    """A document could not be fetched or is not usable; ``status`` is the peer's answer,
+    when there was one (410 means the document is gone for good)."""
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status

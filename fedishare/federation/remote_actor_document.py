@@ -8,10 +8,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+from fedishare.core.activitystreams import host_or_none
 from fedishare.core.types import JSON
-from fedishare.federation.errors import KeyUnavailable
+from fedishare.federation.errors import FetchError, KeyUnavailable
 from fedishare.federation.public_key import load_public_key
-from fedishare.remote.fetch import FetchError, host_of
 from fedishare.storage.remote_actors import RemoteActor
 
 
@@ -40,7 +40,7 @@ def parse_actor(
     actor_id = document.get("id")
     if actor_id != url:
         raise InvalidActor(f"actor id {actor_id!r} is not the URL it was fetched from, {url}")
-    host = host_of(url)
+    host = host_or_none(url)
     kind = document.get("type")
     if not isinstance(kind, str) or not kind:
         raise InvalidActor(f"{url} has no type")
@@ -51,7 +51,7 @@ def parse_actor(
     shared = _optional_url(endpoints.get("sharedInbox")) if isinstance(endpoints, dict) else None
     key = _choose_key(document.get("publicKey"), url, key_id)
     key_url = key.get("id")
-    if not isinstance(key_url, str) or host_of(key_url) != host:
+    if not isinstance(key_url, str) or host is None or host_or_none(key_url) != host:
         raise InvalidActor(f"the key of {url} is not on its host")
     pem = key.get("publicKeyPem")
     if not isinstance(pem, str):
@@ -92,11 +92,7 @@ def _optional_url(value: Any) -> str | None:
     an actor over)."""
     if not isinstance(value, str):
         return None
-    try:
-        host_of(value)
-    except FetchError:
-        return None
-    return value
+    return value if host_or_none(value) is not None else None
 
 
 def _text(value: Any) -> str:

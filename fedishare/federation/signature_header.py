@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from fedishare.federation._httpsig import build_signature_template
+from fedishare.federation.cavage import build_signature_template
 from fedishare.federation.errors import MalformedSignature
 
 _KNOWN = frozenset({"keyid", "algorithm", "headers", "signature", "created", "expires"})

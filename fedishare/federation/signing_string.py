@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from fedishare.federation._httpsig import generate_message
+from fedishare.federation.cavage import generate_message
 from fedishare.federation.errors import BadSignature, MalformedSignature
 
 REQUEST_TARGET = "(request-target)"

@@ -1,0 +1,1 @@
+"""Follows between actors, ours and others': making them, answering them, undoing them."""

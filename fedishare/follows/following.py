@@ -1,4 +1,4 @@
-"""Our actors following, and unfollowing, other actors.
+"""Our actors following, and unfollowing, other actors, and the answers to our Follows.
 
 A follow is one row of `follows`, seen from both ends; so a follow between two actors of this
 instance is recorded directly, with no activity delivered.
@@ -7,25 +7,24 @@ instance is recorded directly, with no activity delivered.
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from fedishare.accounts import local_actor_for
 from fedishare.context import Instance
+from fedishare.core.errors import Unprocessable
 from fedishare.core.types import JSON
 from fedishare.federation.activities import follow, undo
 from fedishare.federation.actor_document import actor_id
-from fedishare.inbox.references import is_ours, local_actor_for
+from fedishare.federation.errors import FetchError
+from fedishare.follows.referenced import now_text, referenced_follow
 from fedishare.remote.actors import get_remote_actor
-from fedishare.remote.fetch import FetchError
 from fedishare.remote.publish import queue_publication
 from fedishare.storage import follows, outbox
 from fedishare.storage.actors import LocalActor
 
 
-class FollowError(Exception):
+class FollowError(Unprocessable):
     """A follow that cannot be made, worded for whoever asked."""
-
-
-def _now(inst: Instance) -> str:
-    return inst.clock().isoformat(timespec="seconds")
 
 
 async def _local_state(inst: Instance, local: LocalActor, target_actor_id: str) -> str:
@@ -47,7 +46,7 @@ async def follow_actor(inst: Instance, local: LocalActor, target_actor_id: str) 
     if local.kind == "application":
         raise FollowError("the instance actor does not follow anyone")
     inboxes: list[str] = []
-    if is_ours(inst, target_actor_id):
+    if inst.urls.is_ours(target_actor_id):
         state = await _local_state(inst, local, target_actor_id)
     else:
         target = await get_remote_actor(inst, target_actor_id)
@@ -55,7 +54,7 @@ async def follow_actor(inst: Instance, local: LocalActor, target_actor_id: str) 
     activity = follow(inst.urls.base, actor_id(inst.urls, local), target_actor_id)
     async with inst.db.transaction() as tx:
         await follows.upsert(
-            tx, activity["actor"], target_actor_id, activity["id"], state, _now(inst)
+            tx, activity["actor"], target_actor_id, activity["id"], state, now_text(inst)
         )
         await queue_publication(tx, inst, local, activity, inboxes)
     inst.wake_delivery.set()
@@ -63,7 +62,7 @@ async def follow_actor(inst: Instance, local: LocalActor, target_actor_id: str) 
 
 
 async def _inboxes(inst: Instance, target_actor_id: str) -> list[str]:
-    if is_ours(inst, target_actor_id):
+    if inst.urls.is_ours(target_actor_id):
         return []
     try:
         return [(await get_remote_actor(inst, target_actor_id)).inbox]
@@ -96,3 +95,22 @@ async def unfollow_actor(inst: Instance, local: LocalActor, target_actor_id: str
         await queue_publication(tx, inst, local, activity, inboxes)
     inst.wake_delivery.set()
     return activity
+
+
+async def take_answer(
+    inst: Instance, followee: str, original: Any, *, accepted: bool
+) -> follows.Follow | None:
+    """`followee` accepts or rejects one of our Follows (`original`, its id or the Follow
+    embedded); only the followee may. Returns the follow as it was before, if this changed
+    it; a late Accept does not revive a refused follow."""
+    if isinstance(original, dict) and original.get("type") not in (None, "Follow"):
+        return None  # an answer to something other than a Follow
+    stored = await referenced_follow(inst, original)
+    if stored is None or stored.followee != followee or not inst.urls.is_ours(stored.follower):
+        return None
+    if accepted and stored.state == "rejected":
+        return None
+    async with inst.db.transaction() as tx:
+        state = "accepted" if accepted else "rejected"
+        await follows.set_state(tx, stored.follower, stored.followee, state, now_text(inst))
+    return stored

@@ -7,9 +7,9 @@ import json
 from starlette.requests import Request
 
 from fedishare.context import Instance
+from fedishare.core.errors import Invalid, Unauthenticated
 from fedishare.core.types import JSON
 from fedishare.http.bodies import read_limited
-from fedishare.http.errors import Refusal, Unauthorized
 from fedishare.storage import actors, tokens
 from fedishare.storage.actors import LocalActor
 
@@ -18,11 +18,11 @@ async def bearer_member(request: Request) -> LocalActor:
     inst: Instance = request.state.instance
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("a bearer token is required (fedishare account token NAME)")
+        raise Unauthenticated("a bearer token is required (fedishare account token NAME)")
     owner = await tokens.actor_for(inst.db, token.strip())
     member = None if owner is None else await actors.find_by_id(inst.db, owner)
     if member is None:
-        raise Unauthorized("the token is not valid")
+        raise Unauthenticated("the token is not valid")
     return member
 
 
@@ -33,7 +33,7 @@ async def json_object(request: Request) -> JSON:
     try:
         posted = json.loads(body)
     except ValueError:
-        raise Refusal("the body is not JSON") from None
+        raise Invalid("the body is not JSON") from None
     if not isinstance(posted, dict):
-        raise Refusal("the body must be a JSON object")
+        raise Invalid("the body must be a JSON object")
     return posted

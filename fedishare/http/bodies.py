@@ -5,11 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from fedishare.core.bounded_read import read_bounded
-from fedishare.http.errors import Refusal
-
-
-class BodyTooLarge(Refusal):
-    status = 413
+from fedishare.core.errors import TooLarge
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -17,5 +13,5 @@ async def read_limited(request: Request, limit: int) -> bytes:
         request.headers.get("content-length", ""),
         request.stream(),
         limit,
-        lambda: BodyTooLarge(f"the body is larger than {limit} bytes"),
+        lambda: TooLarge(f"the body is larger than {limit} bytes"),
     )

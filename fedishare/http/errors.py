@@ -1,36 +1,87 @@
-"""Refusals raised anywhere below a route, turned into responses in one place."""
+"""Every refusal's HTTP answer, in one table: the routes (through Starlette's exception
+handler) and the inbox's raw ASGI path answer from here alike.
+
+A body is `{"error": REASON}`; the first class in the table that the error is an instance of
+gives the status, so a subclass listed before its base answers differently.
+"""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from fedishare.core.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotFound,
+    RateLimited,
+    Refusal,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    Unprocessable,
+)
+from fedishare.federation.errors import MalformedSignature, SignatureError
 
-class Refusal(Exception):
-    """A request we will not do: an HTTP status and a short reason for whoever sent it."""
-
-    status = 400
-
-    def __init__(self, reason: str, status: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        if status is not None:
-            self.status = status
-
-
-class NotFound(Refusal):
-    status = 404
-
-
-class Unauthorized(Refusal):
-    status = 401
+Headers = Callable[[Exception], Mapping[str, str]]
 
 
-class Forbidden(Refusal):
-    status = 403
+def _none(exc: Exception) -> Mapping[str, str]:
+    return {}
 
 
-async def refusal_response(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Refusal)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse({"error": exc.reason}, status_code=exc.status, headers=headers)
+def _bearer(exc: Exception) -> Mapping[str, str]:
+    return {"WWW-Authenticate": "Bearer"}
+
+
+def _retry_after(exc: Exception) -> Mapping[str, str]:
+    wait = exc.retry_after if isinstance(exc, RateLimited) else 1.0
+    return {"Retry-After": str(max(1, math.ceil(wait)))}
+
+
+# (error class, status, extra headers), most specific first.
+STATUSES: tuple[tuple[type[Exception], int, Headers], ...] = (
+    (MalformedSignature, 400, _none),
+    (SignatureError, 401, _none),
+    (Invalid, 400, _none),
+    (Unauthenticated, 401, _bearer),
+    (Forbidden, 403, _none),
+    (NotFound, 404, _none),
+    (Conflict, 409, _none),
+    (Gone, 410, _none),
+    (TooLarge, 413, _none),
+    (Unprocessable, 422, _none),
+    (RateLimited, 429, _retry_after),
+    (Unavailable, 503, _none),
+    (Refusal, 400, _none),
+)
+
+ANSWERED: tuple[type[Exception], ...] = tuple(cls for cls, _, _ in STATUSES)
+
+
+def status_of(exc: Exception) -> int:
+    return _entry(exc)[1]
+
+
+def error_response(exc: Exception) -> JSONResponse:
+    """The answer to a refusal in the table (anything else is a programming error)."""
+    _, status, headers = _entry(exc)
+    reason = exc.reason if isinstance(exc, Refusal | SignatureError) else str(exc)
+    return JSONResponse({"error": reason}, status_code=status, headers=dict(headers(exc)))
+
+
+async def handle_refusal(request: Request, exc: Exception) -> Response:
+    """Starlette's exception handler for everything in the table."""
+    return error_response(exc)
+
+
+def _entry(exc: Exception) -> tuple[type[Exception], int, Headers]:
+    for entry in STATUSES:
+        if isinstance(exc, entry[0]):
+            return entry
+    raise TypeError(f"no HTTP answer for {type(exc).__name__}") from exc

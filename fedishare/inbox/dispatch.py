@@ -1,47 +1,45 @@
-"""Routing a stored, verified activity to the handler for its type.
+"""Routing a stored, verified activity to the handlers for its type, in the order listed.
 
 The inbox worker calls `dispatch` for each stored item. A handler raises `Rejected` for an
-activity that can never succeed (it is marked failed and not retried); any other exception
-means "try again later".
+activity that can never succeed (it is marked failed and not retried, and the handlers after
+it do not run); any other exception means "try again later". Handlers are idempotent: an
+item may run again after a crash.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from fedishare.context import Instance
-from fedishare.core.types import JSON
+from fedishare.inbox.handlers import (
+    announces,
+    changes,
+    follows,
+    listing_changes,
+    offers,
+    reactions,
+    replies,
+    undo,
+)
+from fedishare.inbox.item import Handler, InboxItem
 
-
-@dataclass(frozen=True)
-class InboxItem:
-    activity: JSON
-    actor: str  # the verified signer's actor id (equal to activity["actor"])
-    recipient_id: int | None  # the local actor whose inbox got it; None for the shared inbox
-
-
-class Rejected(Exception):
-    """The activity is understood and refused for good (no retry)."""
-
-
-Handler = Callable[[Instance, InboxItem], Awaitable[None]]
-HANDLERS: dict[str, Handler] = {}
-
-
-def handles(*types: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        for t in types:
-            HANDLERS[t] = handler
-        return handler
-
-    return register
+# Activity type -> its handlers, run in this order. Types not listed are stored and ignored.
+HANDLERS: Mapping[str, tuple[Handler, ...]] = {
+    "Follow": (follows.on_follow,),
+    "Accept": (follows.on_answer,),
+    "Reject": (follows.on_answer,),
+    "Undo": (undo.on_undo,),
+    # Posts that concern us first, then what the activity says of other servers' listings.
+    "Create": (replies.on_create, listing_changes.on_create),
+    "Update": (changes.on_update, listing_changes.on_update),
+    "Delete": (changes.on_delete, listing_changes.on_delete),
+    "Like": (reactions.on_reaction,),
+    "Announce": (announces.on_announce,),
+    "Offer": (offers.on_offer,),
+    "Join": (offers.on_offer,),
+}
 
 
 async def dispatch(inst: Instance, item: InboxItem) -> None:
-    from fedishare.inbox import handlers  # noqa: F401  (registers the handlers)
-
-    handler = HANDLERS.get(str(item.activity.get("type")))
-    if handler is None:
-        return  # an activity type we do not act on is stored and ignored
-    await handler(inst, item)
+    for handler in HANDLERS.get(str(item.activity.get("type")), ()):
+        await handler(inst, item)

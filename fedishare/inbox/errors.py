@@ -1,32 +1,27 @@
-"""Why an inbox POST was refused. Statuses live on the classes; the route turns any of these
-(and the signature errors of fedishare.federation.errors) into its answer in one place."""
+"""Why an inbox POST was refused; `fedishare.http.errors` gives each its answer, as for the
+signature errors of `fedishare.federation.errors`."""
 
 from __future__ import annotations
 
-from fedishare.http.errors import Refusal
+from fedishare.core.errors import Forbidden, Invalid, NotFound, Unavailable
+from fedishare.federation.errors import SignatureError
 
 
-class NoSuchInbox(Refusal):
-    status = 404
+class NoSuchInbox(NotFound):
+    """No local actor has the inbox posted to."""
 
 
-class BadActivity(Refusal):
+class BadActivity(Invalid):
     """Not JSON, or an activity without a usable id, type or actor."""
 
-    status = 400
 
-
-class HostRefused(Refusal):
+class HostRefused(Forbidden):
     """The signer's or the actor's host may not federate with us."""
 
-    status = 403
 
-
-class NotTheActor(Refusal):
+class NotTheActor(SignatureError):
     """The key that signed the request does not belong to the activity's actor."""
 
-    status = 401
 
-
-class InboxUnavailable(Refusal):
-    status = 503
+class InboxUnavailable(Unavailable):
+    """The inbox is starting, stopping, or could not store the activity."""

@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import NotHttpUrl, host_of
 from fedishare.core.json_text import parse_json
 from fedishare.core.types import JSON
 from fedishare.federation.errors import MalformedSignature
@@ -27,7 +28,6 @@ from fedishare.federation.verification import verify_request
 from fedishare.inbox.errors import BadActivity, HostRefused, InboxUnavailable, NotTheActor
 from fedishare.inbox.store import InboxWriter, StoreUnavailable
 from fedishare.remote.actors import resolve_key
-from fedishare.remote.fetch import FetchError, host_of
 from fedishare.storage import remote_actors
 from fedishare.storage.inbox_items import NewItem
 
@@ -95,7 +95,7 @@ def parse_activity(body: bytes) -> Activity:
     try:
         actor_host = host_of(actor)
         same_origin = host_of(activity_id) == actor_host
-    except FetchError as exc:
+    except NotHttpUrl as exc:
         raise BadActivity(f"the activity's id or actor is not an http(s) URL: {exc}") from exc
     if not same_origin:
         # Ids are unique per activity: another host must not claim one (a replay would
@@ -121,7 +121,7 @@ async def _permitted_key(
 ) -> ResolvedKey:
     try:
         host = host_of(key_id)
-    except FetchError as exc:
+    except NotHttpUrl as exc:
         raise MalformedSignature(f"keyId is not an http(s) URL: {key_id!r}") from exc
     if host != actor_host:  # the actor's host is checked already
         _check_host(inst, host)

@@ -3,7 +3,6 @@ actor's. They verify, store and answer 202; the inbox worker processes stored ac
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
@@ -14,16 +13,14 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import host_or_none
 from fedishare.core.bounded_read import read_bounded
-from fedishare.federation.errors import SignatureError
+from fedishare.core.errors import RateLimited, TooLarge
 from fedishare.federation.signing_string import HeaderValues, asgi_header_values
-from fedishare.http.bodies import BodyTooLarge
-from fedishare.http.errors import Refusal
-from fedishare.http.responses import error_response
+from fedishare.http.errors import ANSWERED, error_response
 from fedishare.inbox.errors import InboxUnavailable, NoSuchInbox
 from fedishare.inbox.receive import Delivery, receive
 from fedishare.inbox.store import InboxWriter
-from fedishare.remote.fetch import FetchError, host_of
 from fedishare.storage import actors
 
 WRITER_STATE = "inbox_writer"  # the lifespan state key of the InboxWriter
@@ -88,13 +85,10 @@ async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipien
     state = scope["state"]
     inst: Instance = state["instance"]
     headers = asgi_header_values(scope["headers"])
-    wait = inst.inbox_limiter.allow(_peer(scope, headers))
-    if wait:
-        response = error_response(429, "too many requests from your server; slow down")
-        response.headers["Retry-After"] = str(math.ceil(wait))
-        await response(scope, receive_, send)
-        return
     try:
+        wait = inst.inbox_limiter.allow(_peer(scope, headers))
+        if wait:
+            raise RateLimited("too many requests from your server; slow down", wait)
         writer = state.get(WRITER_STATE)
         if not isinstance(writer, InboxWriter):
             raise InboxUnavailable("the inbox is not running")
@@ -102,8 +96,8 @@ async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipien
         body = await _read_limited(headers, receive_, inst.config.limits.max_body_bytes)
         delivery = Delivery(scope["method"], _target(scope), headers, body, recipient_id)
         await receive(inst, writer, delivery)
-    except (Refusal, SignatureError) as exc:
-        await error_response(exc.status, exc.reason)(scope, receive_, send)
+    except ANSWERED as exc:
+        await error_response(exc)(scope, receive_, send)
         return
     await send({**_ACCEPTED, "headers": list(_ACCEPTED_HEADERS)})
     await send(dict(_EMPTY_BODY))
@@ -127,8 +121,8 @@ async def _read_limited(headers: HeaderValues, receive_: Receive, limit: int) ->
     )
 
 
-def _too_large(limit: int) -> BodyTooLarge:
-    return BodyTooLarge(f"the body is larger than {limit} bytes")
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(f"the body is larger than {limit} bytes")
 
 
 async def _body_chunks(receive_: Receive, message: Message) -> AsyncIterator[bytes]:
@@ -151,10 +145,9 @@ def _peer(scope: Scope, headers: HeaderValues) -> str:
     start = header.find('keyId="')
     end = header.find('"', start + 7) if start >= 0 else -1
     if end > 0:
-        try:
-            return host_of(header[start + 7 : end])
-        except FetchError:
-            pass
+        host = host_or_none(header[start + 7 : end])
+        if host is not None:
+            return host
     client = scope.get("client")
     return client[0] if client else "unknown"
 

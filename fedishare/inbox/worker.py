@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from fedishare.context import Instance
 from fedishare.core.json_text import parse_json
 from fedishare.core.pause import pause
-from fedishare.inbox.dispatch import InboxItem, Rejected, dispatch
+from fedishare.inbox.dispatch import dispatch
+from fedishare.inbox.item import InboxItem, Rejected
 from fedishare.storage import inbox_items
 from fedishare.storage.inbox_items import ClaimedItem
 

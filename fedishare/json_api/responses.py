@@ -13,9 +13,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fedishare.context import Instance
+from fedishare.core.errors import Invalid
 from fedishare.core.types import JSON
 from fedishare.http.auth import bearer_member, json_object
-from fedishare.http.errors import Refusal
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.listings import conversations as responses
 from fedishare.storage.conversations import Comment, Message
@@ -44,7 +44,7 @@ def _comment(c: Comment) -> JSON:
 def _field(body: JSON, key: str) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value:
-        raise Refusal(f"{key}: required")
+        raise Invalid(f"{key}: required")
     return value
 
 
@@ -86,7 +86,7 @@ async def answer(request: Request) -> Response:
     body = await json_object(request)
     decision = _field(body, "decision")
     if decision not in responses.DECISIONS:
-        raise Refusal("decision: " + ", ".join(responses.DECISIONS))
+        raise Invalid("decision: " + ", ".join(responses.DECISIONS))
     activity = await responses.answer_response(
         inst,
         author,

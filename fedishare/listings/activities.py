@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fedishare.core.activitystreams import iso, new_id
 from fedishare.core.types import JSON
-from fedishare.federation.activities import iso, new_id
 from fedishare.listings.vocabulary import LISTING_CONTEXT
 
 

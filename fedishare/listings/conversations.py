@@ -2,7 +2,7 @@
 answer a responder, and tell the others when the listing has gone.
 
 Functions for the client API (routes live elsewhere). Each checks that `author` wrote the
-listing; refusals are `fedishare.http.errors.Refusal`s.
+listing; refusals are `fedishare.core.errors.Refusal`s.
 
 After `fedishare.listings.service.mark_done` (and its publication), call
 `notify_gone(inst, listing_id, except_responder=<the one who got it>)`: every other responder
@@ -15,18 +15,17 @@ from __future__ import annotations
 import logging
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import new_id
+from fedishare.core.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from fedishare.core.listing import Listing
 from fedishare.core.types import JSON
-from fedishare.federation.activities import new_id
 from fedishare.federation.actor_document import actor_id
-from fedishare.http.errors import Forbidden, NotFound, Refusal
+from fedishare.federation.errors import FetchError
 from fedishare.listings import outgoing
 from fedishare.listings import response_activities as wire
-from fedishare.listings.lifecycle import Conflict
 from fedishare.listings.outgoing import Outgoing
 from fedishare.listings.sanitize import clean_html, html_to_text
 from fedishare.remote.actors import get_remote_actor
-from fedishare.remote.fetch import FetchError
 from fedishare.storage import conversations as store
 from fedishare.storage import listings
 from fedishare.storage.actors import LocalActor
@@ -56,7 +55,7 @@ async def _responder(inst: Instance, listing: Listing, responder: str) -> Remote
     try:
         return await get_remote_actor(inst, responder)
     except FetchError as e:
-        raise Refusal(f"cannot reach {responder}: {e.reason}", 422) from None
+        raise Unprocessable(f"cannot reach {responder}: {e.reason}") from None
 
 
 # Reading
@@ -106,12 +105,12 @@ async def public_comments(inst: Instance, listing_id: str) -> list[Comment]:
 
 def _clean_message(content_html: str) -> str:
     if not isinstance(content_html, str):
-        raise Refusal("content: HTML text")
+        raise Invalid("content: HTML text")
     if len(content_html) > MAX_MESSAGE_CHARS:
-        raise Refusal(f"content is longer than {MAX_MESSAGE_CHARS} characters")
+        raise Invalid(f"content is longer than {MAX_MESSAGE_CHARS} characters")
     content = clean_html(content_html).strip()
     if not html_to_text(content):
-        raise Refusal("content: say something")
+        raise Invalid("content: say something")
     return content
 
 
@@ -142,7 +141,7 @@ async def answer_response(
     their latest one; anyone else (a Mastodon reply) gets a short direct note saying so.
     A closed listing can only be answered "reject". Returns the activity sent."""
     if decision not in DECISIONS:
-        raise Refusal("decision: accept, tentative or reject")
+        raise Invalid("decision: accept, tentative or reject")
     listing = await _own(inst, author, listing_id)
     if decision != "reject" and not listing.is_live:
         raise Conflict(f"a listing that is {listing.status} can only be answered no")

@@ -19,12 +19,13 @@ from enum import Enum
 from typing import Any
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import host_or_none, iso
 from fedishare.core.config import Config
 from fedishare.core.listing import Listing, Place, whole_seconds
 from fedishare.core.types import JSON
-from fedishare.federation.activities import iso
+from fedishare.federation.errors import FetchError
 from fedishare.listings.reading import clean_document, listing_from_object
-from fedishare.remote.fetch import FetchError, host_of, signed_get
+from fedishare.remote.fetch import signed_get
 from fedishare.storage import listings as store
 from fedishare.storage.listing_search import haversine_km
 
@@ -49,13 +50,6 @@ def within_radius(config: Config, place: Place) -> bool:
     if not limit or centre is None or place.latitude is None or place.longitude is None:
         return True
     return haversine_km(centre[0], centre[1], place.latitude, place.longitude) <= limit
-
-
-def _host(url: str) -> str | None:
-    try:
-        return host_of(url)
-    except FetchError:
-        return None
 
 
 def _id(value: Any) -> str | None:
@@ -99,7 +93,7 @@ async def refresh(inst: Instance, listing_id: str, *, unwrap: bool = True) -> Ou
     Raises FetchError when the origin may answer later (unreachable, 5xx, 429), so that
     the inbox worker tries again. With `unwrap`, an id that turns out to name a Create or
     Update (some servers announce activity ids) is followed to its object, once."""
-    host = _host(listing_id)
+    host = host_or_none(listing_id)
     if host is None or listing_id.startswith(inst.urls.base + "/"):
         return Outcome.SKIPPED  # not a URL, or ours: never taken from others
     if not inst.config.federation.permits(host):
@@ -122,11 +116,11 @@ async def refresh(inst: Instance, listing_id: str, *, unwrap: bool = True) -> Ou
         return Outcome.DELETED if await forget(inst, listing_id, doc) else Outcome.SKIPPED
     if unwrap and kind in ("Create", "Update"):
         inner = _id(doc.get("object"))
-        if inner is None or _host(inner) != host:
+        if inner is None or host_or_none(inner) != host:
             return Outcome.SKIPPED
         return await refresh(inst, inner, unwrap=False)
     listing = listing_from_object(doc, now=inst.clock())
-    if listing is None or _host(listing.author) != host:
+    if listing is None or host_or_none(listing.author) != host:
         return Outcome.SKIPPED
     return await keep(inst, listing, doc)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from fedishare.core.errors import Conflict, Invalid
 from fedishare.core.listing import Listing, Status
-from fedishare.http.errors import Refusal
 
 # From each status, where it may go. Closed statuses are final: a listing that is taken,
 # received, withdrawn or expired is not reopened (post a new one instead).
@@ -17,12 +17,6 @@ _NEXT: dict[Status, frozenset[Status]] = {
 }
 
 
-class Conflict(Refusal):
-    """The listing is not in a state that allows the change."""
-
-    status = 409
-
-
 def check_transition(listing: Listing, new: Status, *, reserved_for: str | None = None) -> None:
     """Raise `Conflict` unless `listing` may move to `new` (with `reserved_for` if reserving)."""
     if new not in _NEXT[listing.status]:
@@ -32,9 +26,9 @@ def check_transition(listing: Listing, new: Status, *, reserved_for: str | None 
         raise Conflict(f"{article} {listing.purpose} is marked {listing.done_status}, not {new}")
     if new == "reserved":
         if not reserved_for:
-            raise Refusal("reservedFor: say whom the listing is reserved for")
+            raise Invalid("reservedFor: say whom the listing is reserved for")
         if reserved_for == listing.author:
-            raise Refusal("reservedFor: a listing cannot be reserved for its author")
+            raise Invalid("reservedFor: a listing cannot be reserved for its author")
 
 
 def check_editable(listing: Listing) -> None:

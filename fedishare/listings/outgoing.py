@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fedishare.accounts import local_actor_for
 from fedishare.context import Instance
+from fedishare.core.activitystreams import iso
 from fedishare.core.listing import Listing
 from fedishare.core.types import JSON
-from fedishare.federation.activities import iso
-from fedishare.inbox.references import local_actor_for
 from fedishare.listings import response_activities as wire
 from fedishare.remote.actors import get_remote_actor
 from fedishare.remote.publish import queue_publication

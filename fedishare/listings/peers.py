@@ -18,10 +18,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import NotHttpUrl, host_of, host_or_none
 from fedishare.federation.actor_document import actor_id
+from fedishare.federation.errors import FetchError
 from fedishare.follows.following import FollowError, follow_actor, unfollow_actor
 from fedishare.listings import ingest
-from fedishare.remote.fetch import JRD_TYPES, FetchError, get_json, host_of, signed_get
+from fedishare.remote.fetch import JRD_TYPES, get_json, signed_get
 from fedishare.remote.webfinger import WebFingerError, resolve_handle, split_handle
 from fedishare.storage import actors, follows
 from fedishare.storage.actors import LocalActor
@@ -62,7 +64,7 @@ def normalize_domain(inst: Instance, domain: str) -> str:
         raise refusal
     try:
         host = host_of(f"{inst.config.instance.scheme}://{text}/")
-    except FetchError:
+    except NotHttpUrl:
         raise refusal from None
     if host == host_of(inst.urls.base + "/"):
         raise PeerError(f"{host} is this instance")
@@ -86,7 +88,7 @@ async def community_handle(inst: Instance, domain: str) -> str | None:
     }
     for schema in _NODEINFO_SCHEMAS:
         href = hrefs.get(schema)
-        if isinstance(href, str) and host_of(href) == domain:
+        if isinstance(href, str) and host_or_none(href) == domain:
             info = await get_json(inst, href, accept="application/json", media_types=JRD_TYPES)
             metadata = info.get("metadata")
             handle = metadata.get("community") if isinstance(metadata, dict) else None
@@ -111,7 +113,7 @@ async def find_community(inst: Instance, domain: str) -> str:
         found = await resolve_handle(inst, handle)
     except FetchError as exc:
         raise PeerError(f"{domain}: no community found ({handle}: {exc.reason})") from None
-    if not found.startswith(f"{inst.config.instance.scheme}://") or host_of(found) != domain:
+    if not found.startswith(f"{inst.config.instance.scheme}://") or host_or_none(found) != domain:
         raise PeerError(f"{domain}: its community {found} lives elsewhere")
     return found
 
@@ -143,14 +145,14 @@ async def add_peer(inst: Instance, domain: str) -> Peer:
 async def _announced_ids(inst: Instance, community: str, limit: int) -> list[str]:
     """The listings a community announced lately (newest first, at most `limit`), read from
     its outbox; only those on its own host."""
-    host = host_of(community)
+    host = host_or_none(community)
     outbox = (await signed_get(inst, community)).get("outbox")
-    if not isinstance(outbox, str) or host_of(outbox) != host:
+    if host is None or not isinstance(outbox, str) or host_or_none(outbox) != host:
         return []
     page: Any = (await signed_get(inst, outbox)).get("first")
     found: dict[str, None] = {}
     for _ in range(BACKFILL_PAGES):
-        if isinstance(page, str) and host_of(page) == host:
+        if isinstance(page, str) and host_or_none(page) == host:
             page = await signed_get(inst, page)
         if not isinstance(page, dict):
             break
@@ -168,10 +170,7 @@ async def _announced_ids(inst: Instance, community: str, limit: int) -> list[str
 
 
 def _on_host(url: str, host: str) -> bool:
-    try:
-        return host_of(url) == host
-    except FetchError:
-        return False
+    return host_or_none(url) == host
 
 
 async def backfill(inst: Instance, community: str, *, limit: int = BACKFILL_LISTINGS) -> int:

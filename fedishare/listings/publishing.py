@@ -20,10 +20,9 @@ import uuid
 from datetime import datetime
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import PUBLIC, iso
 from fedishare.core.listing import Listing
 from fedishare.core.types import JSON
-from fedishare.core.urls import PUBLIC
-from fedishare.federation.activities import iso
 from fedishare.listings.vocabulary import LISTING_CONTEXT
 from fedishare.remote.publish import queue_publication
 from fedishare.storage import actors, follows

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
+from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.listing import (
     FIXED_PURPOSE,
     KINDS,
@@ -27,7 +28,6 @@ from fedishare.core.listing import (
     max_lifetime,
 )
 from fedishare.core.types import JSON
-from fedishare.core.urls import PUBLIC
 from fedishare.listings import fields
 from fedishare.listings.sanitize import clean_html, html_to_text
 

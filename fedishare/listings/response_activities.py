@@ -12,11 +12,10 @@ import uuid
 from html import escape
 from typing import Literal
 
+from fedishare.core.activitystreams import AS_CONTEXT, PUBLIC, id_of, ids_of
 from fedishare.core.listing import Listing
 from fedishare.core.types import JSON
-from fedishare.core.urls import PUBLIC
-from fedishare.federation.activities import AS_CONTEXT, respond
-from fedishare.inbox.references import id_of, ids_of
+from fedishare.federation.activities import respond
 from fedishare.storage.conversations import Answer
 
 Visibility = Literal["public", "unlisted", "followers", "direct"]

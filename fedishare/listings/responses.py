@@ -22,11 +22,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from fedishare.accounts import local_actor_for
 from fedishare.context import Instance
+from fedishare.core.activitystreams import id_of, ids_of, iso
 from fedishare.core.listing import Listing
 from fedishare.core.types import JSON
-from fedishare.federation.activities import iso
-from fedishare.inbox.references import id_of, ids_of, is_ours, local_actor_for
 from fedishare.listings import outgoing
 from fedishare.listings import response_activities as wire
 from fedishare.listings.outgoing import Outgoing
@@ -45,7 +45,7 @@ async def _local_listing(inst: Instance, listing_id: str) -> Listing | None:
 
 async def listing_replied_to(inst: Instance, in_reply_to: str, replier: str) -> Listing | None:
     """The listing of ours a reply to `in_reply_to` by `replier` responds to, if any."""
-    if is_ours(inst, in_reply_to):
+    if inst.urls.is_ours(in_reply_to):
         listing = await _local_listing(inst, in_reply_to)
         if listing is not None:
             return listing
@@ -128,7 +128,7 @@ async def _offered_listing(inst: Instance, activity: JSON) -> tuple[Listing | No
     """(the live-or-closed listing of ours that an Offer or Join names, None) or, when it
     names a deleted one of ours, (None, that listing's author)."""
     for listing_id in offered_ids(activity):
-        if not is_ours(inst, listing_id):
+        if not inst.urls.is_ours(listing_id):
             continue
         listing = await _local_listing(inst, listing_id)
         if listing is not None:

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import new_id
+from fedishare.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fedishare.core.listing import TIME_CREDIT, Listing, Reciprocal, Status, whole_seconds
 from fedishare.core.types import JSON
-from fedishare.federation.activities import new_id
 from fedishare.federation.actor_document import actor_id
-from fedishare.http.errors import Forbidden, NotFound, Refusal
 from fedishare.listings import activities
 from fedishare.listings.lifecycle import check_editable, check_transition
 from fedishare.listings.publishing import queue_change
@@ -141,7 +141,7 @@ async def edit_listing(inst: Instance, author: LocalActor, listing_id: str, data
         )
         note = to_note(listing, inst.urls.base)
         if not await store.upsert(tx, listing, note):
-            raise Refusal("the listing changed meanwhile; try again", 409)
+            raise Conflict("the listing changed meanwhile; try again")
         change = Change(author, listing, activities.update(inst.urls.base, note, listing.updated))
         await _queue(tx, inst, change)
     inst.wake_delivery.set()
@@ -178,7 +178,7 @@ async def _move(
             reserved_for=listing.reserved_for,
         )
         if not changed:
-            raise Refusal("the listing changed meanwhile; try again", 409)
+            raise Conflict("the listing changed meanwhile; try again")
         change = Change(author, listing, activities.update(inst.urls.base, note, listing.updated))
         await _queue(tx, inst, change)
     inst.wake_delivery.set()
@@ -188,7 +188,7 @@ async def _move(
 async def reserve(inst: Instance, author: LocalActor, listing_id: str, responder: str) -> Change:
     """Hold an open (or reserved) listing for one responder (an actor id)."""
     if not responder.startswith(("https://", "http://")):
-        raise Refusal("reservedFor: an actor id (URL)")
+        raise Invalid("reservedFor: an actor id (URL)")
     return await _move(inst, author, listing_id, "reserved", reserved_for=responder)
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from fedishare.core.errors import Invalid
 from fedishare.core.listing import (
     FIXED_PURPOSE,
     KINDS,
@@ -34,7 +35,6 @@ from fedishare.core.listing import (
     whole_seconds,
 )
 from fedishare.core.types import JSON
-from fedishare.http.errors import Refusal
 
 MAX_TITLE = 120
 MAX_PLACE_NAME = 80
@@ -87,15 +87,15 @@ class Draft:
 def parse_draft(
     data: Any, *, max_chars: int, now: datetime, published: datetime | None = None
 ) -> Draft:
-    """Check a client's listing JSON; raise `Refusal` naming the first bad field.
+    """Check a client's listing JSON; raise `Invalid` naming the first bad field.
 
     `published` is the listing's first publication when editing (its expiry is counted from
     there, so an edit never makes a listing last longer); `now` for a new one."""
     if not isinstance(data, dict):
-        raise Refusal("a listing is a JSON object")
+        raise Invalid("a listing is a JSON object")
     unknown = sorted(set(data) - _FIELDS)
     if unknown:
-        raise Refusal(f"{unknown[0]}: unknown field")
+        raise Invalid(f"{unknown[0]}: unknown field")
     now = whole_seconds(now)
     kind = _kind(data.get("kind"))
     purpose = _purpose(data.get("purpose"), kind)
@@ -113,13 +113,13 @@ def parse_draft(
         end = _when(data, "end", required="required for a stay")
         assert start is not None and end is not None
         if end <= start:
-            raise Refusal("end: before start")
+            raise Invalid("end: before start")
         if end <= now:
-            raise Refusal("end: in the past")
+            raise Invalid("end: in the past")
     expires = _expiry(data, kind, end, now=now, published=whole_seconds(published or now))
     return_by = _when(data, "returnBy", required="required to lend" if kind == "lend" else None)
     if return_by is not None and return_by <= now:
-        raise Refusal("returnBy: in the past")
+        raise Invalid("returnBy: in the past")
 
     return Draft(
         purpose=purpose,
@@ -144,9 +144,9 @@ def parse_draft(
 
 def _kind(value: Any) -> Kind:
     if value is None:
-        raise Refusal(f"kind: required ({', '.join(KINDS)})")
+        raise Invalid(f"kind: required ({', '.join(KINDS)})")
     if value not in KINDS:
-        raise Refusal(f"kind: unknown kind {value!r} ({', '.join(KINDS)})")
+        raise Invalid(f"kind: unknown kind {value!r} ({', '.join(KINDS)})")
     return cast(Kind, value)
 
 
@@ -154,19 +154,19 @@ def _purpose(value: Any, kind: Kind) -> Purpose:
     fixed = FIXED_PURPOSE.get(kind)
     if value is None:
         if fixed is None:
-            raise Refusal(f"purpose: required for {kind} (offer or request)")
+            raise Invalid(f"purpose: required for {kind} (offer or request)")
         return fixed
     if value not in PURPOSES:
-        raise Refusal(f"purpose: unknown purpose {value!r} (offer or request)")
+        raise Invalid(f"purpose: unknown purpose {value!r} (offer or request)")
     if fixed is not None and value != fixed:
-        raise Refusal(f"purpose: a {kind} listing is always an {fixed}")
+        raise Invalid(f"purpose: a {kind} listing is always an {fixed}")
     return cast(Purpose, value)
 
 
 def _only(data: JSON, allowed: bool, *fields: str, reason: str) -> None:
     for field in fields:
         if field in data and data[field] is not None and not allowed:
-            raise Refusal(f"{field}: {reason}")
+            raise Invalid(f"{field}: {reason}")
 
 
 def _clean(text: str) -> str:
@@ -175,14 +175,14 @@ def _clean(text: str) -> str:
 
 def _title(value: Any) -> str:
     if value is None:
-        raise Refusal("title: required")
+        raise Invalid("title: required")
     if not isinstance(value, str):
-        raise Refusal("title: must be text")
+        raise Invalid("title: must be text")
     title = " ".join(_clean(value).split())
     if not title:
-        raise Refusal("title: required")
+        raise Invalid("title: required")
     if len(title) > MAX_TITLE:
-        raise Refusal(f"title: longer than {MAX_TITLE} characters")
+        raise Invalid(f"title: longer than {MAX_TITLE} characters")
     return title
 
 
@@ -190,34 +190,34 @@ def _text(value: Any, field: str, max_chars: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise Refusal(f"{field}: must be text")
+        raise Invalid(f"{field}: must be text")
     text = _clean(value)
     if len(text) > max_chars:
-        raise Refusal(f"{field}: longer than {max_chars} characters")
+        raise Invalid(f"{field}: longer than {max_chars} characters")
     return text
 
 
 def _place(value: Any) -> Place:
     if value is None:
-        raise Refusal("place: required (a neighbourhood name, optionally with coordinates)")
+        raise Invalid("place: required (a neighbourhood name, optionally with coordinates)")
     if not isinstance(value, dict):
-        raise Refusal("place: must be an object with a name")
+        raise Invalid("place: must be an object with a name")
     unknown = sorted(set(value) - _PLACE_FIELDS)
     if unknown:
-        raise Refusal(f"place.{unknown[0]}: unknown field")
+        raise Invalid(f"place.{unknown[0]}: unknown field")
     name = value.get("name")
     if not isinstance(name, str) or not " ".join(name.split()):
-        raise Refusal("place.name: required (the neighbourhood)")
+        raise Invalid("place.name: required (the neighbourhood)")
     name = " ".join(_clean(name).split())
     if len(name) > MAX_PLACE_NAME:
-        raise Refusal(f"place.name: longer than {MAX_PLACE_NAME} characters")
+        raise Invalid(f"place.name: longer than {MAX_PLACE_NAME} characters")
     if _STREET.search(name):
-        raise Refusal("place.name: give the neighbourhood, never a street address")
+        raise Invalid("place.name: give the neighbourhood, never a street address")
     lat = _number(value, "latitude", low=-90.0, high=90.0, prefix="place.")
     lon = _number(value, "longitude", low=-180.0, high=180.0, prefix="place.")
     if (lat is None) != (lon is None):
         missing = "longitude" if lon is None else "latitude"
-        raise Refusal(f"place.{missing}: required with the other coordinate")
+        raise Invalid(f"place.{missing}: required with the other coordinate")
     radius = _number(value, "radius", low=0.0, high=MAX_RADIUS_KM, open_low=True, prefix="place.")
     return Place(name, lat, lon, 1.0 if radius is None else radius)
 
@@ -236,10 +236,10 @@ def _number(
         return None
     name = prefix + field
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise Refusal(f"{name}: must be a number")
+        raise Invalid(f"{name}: must be a number")
     if value < low or (open_low and value == low) or value > high:
         span = f"above {low:g} and at most" if open_low else f"from {low:g} to"
-        raise Refusal(f"{name}: must be {span} {high:g}")
+        raise Invalid(f"{name}: must be {span} {high:g}")
     return float(value)
 
 
@@ -247,19 +247,19 @@ def _count(data: JSON, field: str, *, required: bool) -> int | None:
     value = data.get(field)
     if value is None:
         if required:
-            raise Refusal(f"{field}: required (how many guests, 1 to {MAX_GUESTS})")
+            raise Invalid(f"{field}: required (how many guests, 1 to {MAX_GUESTS})")
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Refusal(f"{field}: must be a whole number")
+        raise Invalid(f"{field}: must be a whole number")
     if not 1 <= value <= MAX_GUESTS:
-        raise Refusal(f"{field}: must be from 1 to {MAX_GUESTS}")
+        raise Invalid(f"{field}: must be from 1 to {MAX_GUESTS}")
     return value
 
 
 def _flag(data: JSON, field: str) -> bool:
     value = data.get(field, False)
     if not isinstance(value, bool):
-        raise Refusal(f"{field}: must be true or false")
+        raise Invalid(f"{field}: must be true or false")
     return value
 
 
@@ -278,11 +278,11 @@ def _when(data: JSON, field: str, *, required: str | None = None) -> datetime | 
     value = data.get(field)
     if value is None:
         if required:
-            raise Refusal(f"{field}: {required}")
+            raise Invalid(f"{field}: {required}")
         return None
     dt = parse_time(value) if isinstance(value, str) else None
     if dt is None:
-        raise Refusal(f"{field}: must be a date (2026-06-01) or date-time (2026-06-01T10:00Z)")
+        raise Invalid(f"{field}: must be a date (2026-06-01) or date-time (2026-06-01T10:00Z)")
     return dt
 
 
@@ -295,17 +295,17 @@ def _expiry(
     if stay_end is not None:
         latest = min(latest, stay_end)
     if latest <= now:
-        raise Refusal("expires: the listing has reached its longest lifetime; post a new one")
+        raise Invalid("expires: the listing has reached its longest lifetime; post a new one")
     chosen = _when(data, "expires")
     if chosen is None:
         return latest
     if chosen <= now:
-        raise Refusal("expires: in the past")
+        raise Invalid("expires: in the past")
     if chosen > latest:
         days = max_lifetime(kind).days
         by_end = stay_end is not None and latest == stay_end
         why = "the stay's end" if by_end else f"{days} days after publication"
-        raise Refusal(f"expires: at most {why} ({latest:%Y-%m-%d})")
+        raise Invalid(f"expires: at most {why} ({latest:%Y-%m-%d})")
     return chosen
 
 
@@ -313,22 +313,22 @@ def _images(value: Any) -> tuple[Image, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise Refusal("images: must be a list")
+        raise Invalid("images: must be a list")
     if len(value) > MAX_IMAGES:
-        raise Refusal(f"images: at most {MAX_IMAGES}")
+        raise Invalid(f"images: at most {MAX_IMAGES}")
     images = []
     for i, item in enumerate(value):
         where = f"images[{i}]"
         if not isinstance(item, dict):
-            raise Refusal(f"{where}: must be an object with url and alt")
+            raise Invalid(f"{where}: must be an object with url and alt")
         url = item.get("url")
         if not isinstance(url, str) or not _is_web_url(url):
-            raise Refusal(f"{where}.url: must be an http(s) URL")
+            raise Invalid(f"{where}.url: must be an http(s) URL")
         alt = item.get("alt")
         if not isinstance(alt, str) or not alt.strip():
-            raise Refusal(f"{where}.alt: describe the image for people who cannot see it")
+            raise Invalid(f"{where}.alt: describe the image for people who cannot see it")
         if len(alt) > MAX_ALT:
-            raise Refusal(f"{where}.alt: longer than {MAX_ALT} characters")
+            raise Invalid(f"{where}.alt: longer than {MAX_ALT} characters")
         images.append(Image(url.strip(), _clean(alt)))
     return tuple(images)
 
@@ -342,5 +342,5 @@ def _visibility(value: Any, kind: Kind) -> Visibility:
     if value is None:
         return "unlisted" if kind == "stay" else "public"
     if value not in VISIBILITIES:
-        raise Refusal(f"visibility: unknown visibility {value!r} ({', '.join(VISIBILITIES)})")
+        raise Invalid(f"visibility: unknown visibility {value!r} ({', '.join(VISIBILITIES)})")
     return cast(Visibility, value)

@@ -15,10 +15,9 @@ from __future__ import annotations
 import mimetypes
 from urllib.parse import urlsplit
 
+from fedishare.core.activitystreams import PUBLIC, iso
 from fedishare.core.listing import Image, Listing, Reciprocal
 from fedishare.core.types import JSON
-from fedishare.core.urls import PUBLIC
-from fedishare.federation.activities import iso
 from fedishare.listings.content import hashtags, render_content, tag_url
 from fedishare.listings.reading import listing_from_object
 from fedishare.listings.vocabulary import LISTING_CONTEXT

@@ -10,12 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import PUBLIC, iso, new_id
+from fedishare.core.errors import Invalid, NotFound, Unprocessable
 from fedishare.core.types import JSON
-from fedishare.core.urls import PUBLIC
 from fedishare.federation import activities
 from fedishare.federation.actor_document import actor_id
-from fedishare.http.errors import Refusal
+from fedishare.federation.errors import FetchError
+from fedishare.follows.followers import approve_follow, reject_follow
+from fedishare.follows.following import follow_actor, unfollow_actor
+from fedishare.listings.client_posts import is_listing_activity, post_listing_activity
+from fedishare.remote.actors import get_remote_actor
 from fedishare.remote.publish import queue_publication
+from fedishare.remote.webfinger import resolve_handle
+from fedishare.storage import follows
+from fedishare.storage import objects as object_store
 from fedishare.storage.actors import LocalActor
 
 MAX_NOTE_CHARS = 5_000
@@ -23,8 +31,6 @@ _NOTE_FIELDS = ("content", "to", "cc", "inReplyTo", "tag", "summary", "sensitive
 
 
 async def post_to_outbox(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
-    from fedishare.json_api.listings import is_listing_activity, post_listing_activity
-
     if is_listing_activity(inst, posted):
         return await post_listing_activity(inst, member, posted)
     kind = posted.get("type")
@@ -37,24 +43,21 @@ async def post_to_outbox(inst: Instance, member: LocalActor, posted: JSON) -> JS
     if kind == "Create":
         obj = posted.get("object")
         if not isinstance(obj, dict):
-            raise Refusal("Create needs an embedded object")
+            raise Invalid("Create needs an embedded object")
         return await _create_note(inst, member, obj, posted)
     if kind == "Note":
         return await _create_note(inst, member, posted, {})
-    raise Refusal(
+    raise Invalid(
         f"unsupported activity type {kind!r} (Follow, Undo, Accept, Reject, Create, Note, Listing)"
     )
 
 
 async def _target_actor(inst: Instance, target: Any) -> str:
-    from fedishare.remote.actors import get_remote_actor
-    from fedishare.remote.fetch import FetchError
-    from fedishare.remote.webfinger import resolve_handle
 
     if isinstance(target, dict):
         target = target.get("id")
     if not isinstance(target, str) or not target:
-        raise Refusal("object must be an actor URL or @user@host")
+        raise Invalid("object must be an actor URL or @user@host")
     try:
         if not target.startswith(("https://", "http://")):
             target = str(await resolve_handle(inst, target))
@@ -62,24 +65,18 @@ async def _target_actor(inst: Instance, target: Any) -> str:
             return str(target)  # one of ours
         return (await get_remote_actor(inst, target)).id
     except FetchError as e:
-        raise Refusal(f"cannot reach {target}: {e}", 422) from None
+        raise Unprocessable(f"cannot reach {target}: {e}") from None
 
 
 async def _follow(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
-    from fedishare.follows.following import FollowError, follow_actor
 
     target = await _target_actor(inst, posted.get("object"))
     if target == actor_id(inst.urls, member):
-        raise Refusal("an account cannot follow itself")
-    try:
-        return await follow_actor(inst, member, target)
-    except FollowError as e:
-        raise Refusal(str(e), 422) from None
+        raise Invalid("an account cannot follow itself")
+    return await follow_actor(inst, member, target)
 
 
 async def _undo(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
-    from fedishare.follows.following import unfollow_actor
-    from fedishare.storage import follows
 
     obj = posted.get("object")
     me = actor_id(inst.urls, member)
@@ -91,44 +88,39 @@ async def _undo(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
     elif isinstance(obj, dict) and obj.get("type") == "Follow":
         target = await _target_actor(inst, obj.get("object"))
     if target is None:
-        raise Refusal("Undo takes one of your Follows (its id, or the Follow embedded)")
+        raise Invalid("Undo takes one of your Follows (its id, or the Follow embedded)")
     undone = await unfollow_actor(inst, member, target)
     if undone is None:
-        raise Refusal("you do not follow that actor", 404)
+        raise NotFound("you do not follow that actor")
     return undone
 
 
 async def _answer_follow(inst: Instance, member: LocalActor, posted: JSON) -> JSON:
     """A locked member lets a follower in (Accept) or refuses or removes one (Reject). The
     object is the Follow (its id, or embedded) or the follower's actor id."""
-    from fedishare.inbox.handlers.follows import approve_follow, reject_follow
-    from fedishare.storage import follows
 
     obj = posted.get("object")
     target = obj.get("id") if isinstance(obj, dict) else obj
     if not isinstance(target, str) or not target:
-        raise Refusal("object: the Follow (its id) or the follower's actor id")
+        raise Invalid("object: the Follow (its id) or the follower's actor id")
     follow = await follows.find_by_activity(inst.db, target)
     follower = follow.follower if follow is not None else target
     decide = approve_follow if posted["type"] == "Accept" else reject_follow
     answer = await decide(inst, member, follower)
     if answer is None:
-        raise Refusal("no such follow request", 404)
+        raise NotFound("no such follow request")
     return answer
 
 
 async def _create_note(inst: Instance, member: LocalActor, obj: JSON, wrapper: JSON) -> JSON:
-    from fedishare.remote.actors import get_remote_actor
-    from fedishare.storage import follows
-    from fedishare.storage import objects as object_store
 
     if obj.get("type", "Note") != "Note":
-        raise Refusal("only Notes can be created here")
+        raise Invalid("only Notes can be created here")
     content = obj.get("content")
     if not isinstance(content, str) or not content.strip():
-        raise Refusal("a Note needs content")
+        raise Invalid("a Note needs content")
     if len(content) > MAX_NOTE_CHARS:
-        raise Refusal(f"content is longer than {MAX_NOTE_CHARS} characters")
+        raise Invalid(f"content is longer than {MAX_NOTE_CHARS} characters")
     me = actor_id(inst.urls, member)
     followers = f"{me}/followers"
     to = _audience(obj.get("to", wrapper.get("to")), default=[PUBLIC])
@@ -137,10 +129,10 @@ async def _create_note(inst: Instance, member: LocalActor, obj: JSON, wrapper: J
     note: JSON = {k: obj[k] for k in _NOTE_FIELDS if k in obj}
     note.update(
         {
-            "id": activities.new_id(inst.urls.base, "objects"),
+            "id": new_id(inst.urls.base, "objects"),
             "type": "Note",
             "attributedTo": me,
-            "published": activities.iso(now),
+            "published": iso(now),
             "to": to,
             "cc": cc,
         }
@@ -177,5 +169,5 @@ def _audience(value: Any, *, default: list[str]) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Refusal("to and cc must be lists of actor or collection URLs")
+        raise Invalid("to and cc must be lists of actor or collection URLs")
     return list(value)

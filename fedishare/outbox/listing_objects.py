@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fedishare.context import Instance
-from fedishare.http.errors import NotFound
+from fedishare.core.errors import NotFound
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.listings.vocabulary import vocabulary_document
 from fedishare.storage import listings as store

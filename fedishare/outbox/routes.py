@@ -1,4 +1,5 @@
-"""Routes for actors' collections, the client-to-server outbox, and our objects."""
+"""Routes for actors' collections, the client-to-server outbox, and our objects and
+activities at their ids."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fedishare.context import Instance
-from fedishare.federation.activities import is_public
+from fedishare.core.activitystreams import is_public
+from fedishare.core.errors import Forbidden, Gone, Invalid, NotFound
 from fedishare.federation.actor_document import actor_id
 from fedishare.http.auth import bearer_member, json_object
-from fedishare.http.errors import Forbidden, NotFound, Refusal
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.outbox import collections
 from fedishare.outbox.client_posts import post_to_outbox
 from fedishare.storage import actors as actor_store
+from fedishare.storage import objects as object_store
 from fedishare.storage import outbox as outbox_store
 from fedishare.storage.actors import LocalActor
 
@@ -33,7 +35,7 @@ async def _local_actor(request: Request) -> LocalActor:
     if actor is None:
         raise NotFound("no such actor")
     if actor.disabled:
-        raise Refusal("this account is disabled", 410)
+        raise Gone("this account is disabled")
     return actor
 
 
@@ -44,7 +46,7 @@ def _page(request: Request) -> int | None:
     if value == "true":  # Mastodon's spelling of "the first page"
         return 1
     if not value.isdigit() or int(value) < 1:
-        raise Refusal("page must be a positive integer")
+        raise Invalid("page must be a positive integer")
     return int(value)
 
 
@@ -81,21 +83,6 @@ async def _client_post(request: Request, inst: Instance, actor: LocalActor) -> R
     return ActivityJSONResponse(activity, status_code=201, headers={"Location": activity["id"]})
 
 
-async def follow_requests(request: Request) -> Response:
-    """The token holder's pending follow requests (for a locked account to answer with
-    an Accept or Reject posted to its outbox)."""
-    from starlette.responses import JSONResponse
-
-    from fedishare.storage import follows
-
-    inst: Instance = request.state.instance
-    member = await bearer_member(request)
-    pending = await follows.followers(
-        inst.db, actor_id(inst.urls, member), limit=500, state="pending"
-    )
-    return JSONResponse({"requests": pending})
-
-
 async def stored_activity(request: Request) -> Response:
     """Our public activities, dereferenceable at their ids."""
     inst: Instance = request.state.instance
@@ -108,8 +95,6 @@ async def stored_activity(request: Request) -> Response:
 
 async def stored_object(request: Request) -> Response:
     """Our objects at their ids; a deleted one answers 410 with its Tombstone."""
-    from fedishare.storage import objects as object_store
-
     inst: Instance = request.state.instance
     obj = await object_store.get(inst.db, f"{inst.urls.base}{request.url.path}")
     # Followers-only and direct objects are not for whoever asks.
@@ -127,7 +112,6 @@ routes = [
     Route("/actor/followers", followers),
     Route("/actor/following", following),
     Route("/activities/{uuid}", stored_activity),
-    Route("/api/follow_requests", follow_requests),
     Route("/objects/{uuid}", stored_object),
     Route("/objects/{uuid}/activity", stored_activity),
 ]

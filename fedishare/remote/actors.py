@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fedishare.context import Instance
 from fedishare.core.types import JSON
-from fedishare.federation.errors import KeyUnavailable
+from fedishare.federation.errors import FetchError, KeyUnavailable
 from fedishare.federation.public_key import ResolvedKey, load_public_key
 from fedishare.federation.remote_actor_document import (
     InvalidActor,
@@ -16,7 +16,7 @@ from fedishare.federation.remote_actor_document import (
     is_actor_document,
     parse_actor,
 )
-from fedishare.remote.fetch import FetchError, signed_get
+from fedishare.remote.fetch import signed_get
 from fedishare.storage import remote_actors as stored
 from fedishare.storage.remote_actors import RemoteActor
 

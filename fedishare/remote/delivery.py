@@ -58,7 +58,7 @@ class SenderMissing(Exception):
 
 
 async def run_delivery_worker(inst: Instance, stop: asyncio.Event) -> None:
-    """Deliver queued activities until `stop` is set (a Worker for `fedishare.app`)."""
+    """Deliver queued activities until `stop` is set (a worker of `fedishare.workers.runner`)."""
     await DeliveryWorker(inst).run(stop)
 
 

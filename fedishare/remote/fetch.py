@@ -9,34 +9,22 @@ a JSON object. Redirects are not followed: an actor's id must equal the URL it i
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Collection
-from functools import lru_cache
-from urllib.parse import urlsplit
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import NotHttpUrl, host_of
 from fedishare.core.bounded_read import read_bounded
 from fedishare.core.types import JSON
 from fedishare.core.urls import Urls
+from fedishare.federation.errors import FetchError
 from fedishare.federation.signing import sign_headers
 from fedishare.storage import actors
 
 ACTIVITY_TYPES = frozenset({"application/activity+json", "application/ld+json"})
 JRD_TYPES = frozenset({"application/jrd+json", "application/json"})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class FetchError(Exception):
-    """A document could not be fetched or is not usable; ``status`` is the peer's answer,
-    when there was one (410 means the document is gone for good)."""
-
-    def __init__(self, reason: str, *, status: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
 
 
 async def signed_get(inst: Instance, url: str) -> JSON:
@@ -55,41 +43,11 @@ async def get_json(inst: Instance, url: str, *, accept: str, media_types: Collec
     return await _get_json(inst, url, {"Accept": accept}, media_types)
 
 
-def host_of(url: str) -> str:
-    """host[:port] of an absolute http(s) URL, lower-case, without a default port;
-    FetchError for anything else.
-
-    Every inbox POST asks this of three URLs (the activity's id, its actor, the signing
-    key) that share a few origins, so the answer is cached per ``scheme://authority``
-    prefix: a regex match and a dict hit, where parsing costs ~7 µs.
-    """
-    origin = _ORIGIN.match(url) if isinstance(url, str) else None
-    # Anything unusual (leading spaces, control characters) is parsed whole, as before.
-    return _host_of_origin(origin[0] if origin else url)
-
-
-# What urlsplit takes for scheme and netloc, so that the prefix parses exactly as the URL.
-_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
-
-
-@lru_cache(maxsize=4096)
-def _host_of_origin(url: str) -> str:
-    # urlsplit, as httpx.URL costs ~50 µs.
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise FetchError(f"not a URL: {url!r}") from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"not an http(s) URL: {url!r}")
-    host = parts.netloc.rpartition("@")[2].lower()
-    if port is not None and port == _DEFAULT_PORTS[parts.scheme]:
-        host = host.rpartition(":")[0]
-    return host
-
-
 def _check_url(inst: Instance, url: str) -> None:
-    host = host_of(url)
+    try:
+        host = host_of(url)
+    except NotHttpUrl as exc:
+        raise FetchError(str(exc)) from None
     if url.startswith("http:") and not inst.config.instance.allow_insecure:
         raise FetchError(f"plain http is not allowed: {url}")
     if not inst.config.federation.permits(host):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import is_public
 from fedishare.core.types import JSON
-from fedishare.federation.activities import is_public
 from fedishare.storage import outbox as store
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Transaction

@@ -6,7 +6,8 @@ from typing import Any
 from urllib.parse import quote
 
 from fedishare.context import Instance
-from fedishare.remote.fetch import JRD_TYPES, FetchError, get_json
+from fedishare.federation.errors import FetchError
+from fedishare.remote.fetch import JRD_TYPES, get_json
 
 _JRD_ACCEPT = "application/jrd+json, application/json"
 _UNSAFE = frozenset("/?# ")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.database import Database, Transaction
+from fedishare.storage.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -21,22 +22,6 @@ class LocalActor:
     discoverable: bool
     disabled: bool
     created_at: str
-
-    @classmethod
-    def from_row(cls, row: Row) -> LocalActor:
-        return cls(
-            id=row["id"],
-            username=row["username"],
-            kind=row["kind"],
-            display_name=row["display_name"],
-            summary=row["summary"],
-            private_key_pem=row["private_key_pem"],
-            public_key_pem=row["public_key_pem"],
-            manually_approves_followers=bool(row["manually_approves_followers"]),
-            discoverable=bool(row["discoverable"]),
-            disabled=bool(row["disabled"]),
-            created_at=row["created_at"],
-        )
 
 
 async def insert_local_actor(
@@ -87,19 +72,19 @@ async def set_disabled(tx: Transaction, username: str, disabled: bool) -> bool:
 
 async def find_by_username(db: Database | Transaction, username: str) -> LocalActor | None:
     row = await db.fetch_one("SELECT * FROM local_actors WHERE username = ?", (username,))
-    return None if row is None else LocalActor.from_row(row)
+    return None if row is None else from_row(LocalActor, row)
 
 
 async def find_by_id(db: Database | Transaction, actor_id: int) -> LocalActor | None:
     row = await db.fetch_one("SELECT * FROM local_actors WHERE id = ?", (actor_id,))
-    return None if row is None else LocalActor.from_row(row)
+    return None if row is None else from_row(LocalActor, row)
 
 
 async def find_by_kind(db: Database | Transaction, kind: str) -> LocalActor | None:
     row = await db.fetch_one("SELECT * FROM local_actors WHERE kind = ? LIMIT 1", (kind,))
-    return None if row is None else LocalActor.from_row(row)
+    return None if row is None else from_row(LocalActor, row)
 
 
 async def list_members(db: Database) -> list[LocalActor]:
     rows = await db.fetch_all("SELECT * FROM local_actors WHERE kind = 'person' ORDER BY username")
-    return [LocalActor.from_row(r) for r in rows]
+    return [from_row(LocalActor, r) for r in rows]

@@ -12,8 +12,10 @@ import json
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from fedishare.core.json_text import compact_json
 from fedishare.core.types import JSON
-from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.database import Database, Transaction
+from fedishare.storage.rows import from_row
 
 Direction = Literal["in", "out"]
 MessageKind = Literal["note", "offer", "join", "accept", "tentative", "reject", "gone"]
@@ -30,11 +32,6 @@ class Responder:
     howto_note: str | None  # our note telling them how to respond privately, once sent
     gone_note: str | None  # our note telling them the listing has gone, once sent
 
-    @classmethod
-    def from_row(cls, row: Row) -> Responder:
-        columns = ("listing_id", "responder", "first_at", "howto_note", "gone_note")
-        return cls(*(row[c] for c in columns))
-
 
 @dataclass(frozen=True)
 class Conversation:
@@ -44,17 +41,6 @@ class Conversation:
     answer: Answer | None  # the author's latest answer, if any
     opened_at: str
     last_at: str  # when the latest message came or went
-
-    @classmethod
-    def from_row(cls, row: Row) -> Conversation:
-        return cls(
-            id=row["id"],
-            listing_id=row["listing_id"],
-            responder=row["responder"],
-            answer=cast(Answer | None, row["answer"]),
-            opened_at=row["opened_at"],
-            last_at=row["last_at"],
-        )
 
 
 @dataclass(frozen=True)
@@ -91,7 +77,7 @@ async def get_responder(
         "SELECT * FROM listing_responders WHERE listing_id = ? AND responder = ?",
         (listing_id, responder),
     )
-    return None if row is None else Responder.from_row(row)
+    return None if row is None else from_row(Responder, row)
 
 
 async def responders(db: Database | Transaction, listing_id: str) -> list[Responder]:
@@ -100,7 +86,7 @@ async def responders(db: Database | Transaction, listing_id: str) -> list[Respon
         "SELECT * FROM listing_responders WHERE listing_id = ? ORDER BY first_at, responder",
         (listing_id,),
     )
-    return [Responder.from_row(r) for r in rows]
+    return [from_row(Responder, r) for r in rows]
 
 
 async def mark_told(
@@ -139,7 +125,7 @@ async def find_conversation(
         "SELECT * FROM listing_conversations WHERE listing_id = ? AND responder = ?",
         (listing_id, responder),
     )
-    return None if row is None else Conversation.from_row(row)
+    return None if row is None else from_row(Conversation, row)
 
 
 async def conversations(db: Database | Transaction, listing_id: str) -> list[Conversation]:
@@ -148,7 +134,7 @@ async def conversations(db: Database | Transaction, listing_id: str) -> list[Con
         "SELECT * FROM listing_conversations WHERE listing_id = ? ORDER BY last_at DESC, id DESC",
         (listing_id,),
     )
-    return [Conversation.from_row(r) for r in rows]
+    return [from_row(Conversation, r) for r in rows]
 
 
 async def set_answer(tx: Transaction, conversation_id: int, answer: Answer) -> None:
@@ -178,7 +164,7 @@ async def add_message(
             direction,
             kind,
             published,
-            None if document is None else _dump(document),
+            None if document is None else compact_json(document),
         ),
     )
     if changed:
@@ -339,7 +325,3 @@ async def comments(
         )
         for r in rows
     ]
-
-
-def _dump(document: JSON) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)

@@ -20,6 +20,7 @@ from typing import Literal
 
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.rows import from_row
 
 # How far past the per-host due rows a claim looks for rows of other hosts.
 _WINDOW_PER_CLAIMED_ROW = 4
@@ -242,7 +243,7 @@ async def delete_finished(tx: Transaction, before: float, limit: int) -> int:
 async def load_sender(db: Database, actor_id: int) -> LocalActor | None:
     """The local actor whose key signs a delivery."""
     row = await db.fetch_one("SELECT * FROM local_actors WHERE id = ?", (actor_id,))
-    return None if row is None else LocalActor.from_row(row)
+    return None if row is None else from_row(LocalActor, row)
 
 
 # --- reading the queue (operators, tests) --------------------------------------------------

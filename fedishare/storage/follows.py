@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.database import Database, Transaction
+from fedishare.storage.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -13,10 +14,6 @@ class Follow:
     followee: str
     activity_id: str
     state: str  # 'pending' | 'accepted' | 'rejected'
-
-    @classmethod
-    def from_row(cls, row: Row) -> Follow:
-        return cls(row["follower"], row["followee"], row["activity_id"], row["state"])
 
 
 async def upsert(
@@ -61,12 +58,12 @@ async def find(db: Database | Transaction, follower: str, followee: str) -> Foll
     row = await db.fetch_one(
         "SELECT * FROM follows WHERE follower = ? AND followee = ?", (follower, followee)
     )
-    return None if row is None else Follow.from_row(row)
+    return None if row is None else from_row(Follow, row)
 
 
 async def find_by_activity(db: Database | Transaction, activity_id: str) -> Follow | None:
     row = await db.fetch_one("SELECT * FROM follows WHERE activity_id = ?", (activity_id,))
-    return None if row is None else Follow.from_row(row)
+    return None if row is None else from_row(Follow, row)
 
 
 async def followers(
@@ -89,7 +86,7 @@ async def following(
         sql += " AND state = ?"
         params.append(state)
     rows = await db.fetch_all(sql + " ORDER BY id LIMIT ? OFFSET ?", (*params, limit, offset))
-    return [Follow.from_row(r) for r in rows]
+    return [from_row(Follow, r) for r in rows]
 
 
 async def count_followers(db: Database, followee: str) -> int:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from fedishare.core.activitystreams import iso
 from fedishare.core.listing import Kind, Listing, Origin, Purpose, Status, Visibility
-from fedishare.federation.activities import iso
 from fedishare.storage.database import Database, Transaction
 from fedishare.storage.listings import SELECT_COLUMNS, from_row
 

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
+from fedishare.core.activitystreams import iso
+from fedishare.core.json_text import compact_json
 from fedishare.core.listing import (
     Image,
     Kind,
@@ -26,7 +28,6 @@ from fedishare.core.listing import (
     Visibility,
 )
 from fedishare.core.types import JSON
-from fedishare.federation.activities import iso
 from fedishare.storage.database import Database, Row, Transaction
 
 # Every column but `num` and `deleted`, in insert order.
@@ -46,10 +47,6 @@ _INDEX_REMOVE = (
     "INSERT INTO listings_fts (listings_fts, rowid, title, description, place_name)"
     " SELECT 'delete', num, title, description, place_name FROM listings WHERE num = ?"
 )
-
-
-def dump(document: JSON) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
 def _time(dt: datetime | None) -> str | None:
@@ -98,7 +95,7 @@ def row_values(listing: Listing) -> tuple[Any, ...]:
         listing.house_rules,
         listing.reserved_for,
         listing.audience,
-        dump(extra),
+        compact_json(extra),
         iso(listing.published),
         iso(listing.updated),
     )
@@ -167,7 +164,7 @@ async def upsert(tx: Transaction, listing: Listing, document: JSON) -> bool:
     )
     if row is None:
         num = await tx.insert(_INSERT, values)
-        await tx.execute(_DOCUMENT, (num, dump(document)))
+        await tx.execute(_DOCUMENT, (num, compact_json(document)))
         await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
         return True
     if row["deleted"] or row["remote"] != values[1] or row["updated"] >= iso(listing.updated):
@@ -175,7 +172,7 @@ async def upsert(tx: Transaction, listing: Listing, document: JSON) -> bool:
     num = row["num"]
     await tx.execute(_INDEX_REMOVE, (num,))
     await tx.execute(_UPDATE, (*values[1:], num))
-    await tx.execute(_DOCUMENT, (num, dump(document)))
+    await tx.execute(_DOCUMENT, (num, compact_json(document)))
     await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
     return True
 
@@ -188,7 +185,7 @@ async def insert_many(tx: Transaction, items: Iterable[tuple[Listing, JSON]]) ->
 
     def rows() -> Iterable[tuple[Any, ...]]:
         for item, doc in items:
-            documents.append(dump(doc))
+            documents.append(compact_json(doc))
             yield row_values(item)
 
     await tx.executemany(_INSERT, rows())
@@ -226,7 +223,7 @@ async def set_document(tx: Transaction, listing_id: str, document: JSON) -> None
     await tx.execute(
         "UPDATE listing_documents SET document = ?"
         " WHERE num = (SELECT num FROM listings WHERE id = ?)",
-        (dump(document), listing_id),
+        (compact_json(document), listing_id),
     )
 
 
@@ -243,7 +240,7 @@ async def delete(tx: Transaction, listing_id: str, deleted_at: datetime, tombsto
         " extra = '{}', updated = ? WHERE num = ?",
         (iso(deleted_at), row["num"]),
     )
-    await tx.execute(_DOCUMENT, (row["num"], dump(tombstone)))
+    await tx.execute(_DOCUMENT, (row["num"], compact_json(tombstone)))
     return True
 
 

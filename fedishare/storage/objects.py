@@ -5,11 +5,12 @@ A deleted object keeps its row as a Tombstone, so that its id is never taken aga
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
+from fedishare.core.json_text import compact_json
 from fedishare.core.types import JSON
-from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.database import Database, Transaction
+from fedishare.storage.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -30,30 +31,10 @@ class StoredObject:
     def is_local(self) -> bool:
         return self.local_actor_id is not None
 
-    @classmethod
-    def from_row(cls, row: Row) -> StoredObject:
-        return cls(
-            id=row["id"],
-            type=row["type"],
-            attributed_to=row["attributed_to"],
-            local_actor_id=row["local_actor_id"],
-            in_reply_to=row["in_reply_to"],
-            document=json.loads(row["document"]),
-            published=row["published"],
-            updated=row["updated"],
-            deleted=bool(row["deleted"]),
-            likes=row["likes"],
-            announces=row["announces"],
-        )
-
-
-def _dump(document: JSON) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-
 
 async def get(db: Database | Transaction, object_id: str) -> StoredObject | None:
     row = await db.fetch_one("SELECT * FROM objects WHERE id = ?", (object_id,))
-    return None if row is None else StoredObject.from_row(row)
+    return None if row is None else from_row(StoredObject, row)
 
 
 async def insert(
@@ -75,7 +56,7 @@ async def insert(
             attributed_to,
             local_actor_id,
             in_reply_to,
-            _dump(document),
+            compact_json(document),
             published,
             document.get("updated") if isinstance(document.get("updated"), str) else None,
         ),
@@ -87,7 +68,7 @@ async def replace_document(tx: Transaction, object_id: str, document: JSON, upda
     """An edit: the new document and its `updated` time, unless the object is deleted."""
     changed = await tx.execute(
         "UPDATE objects SET document = ?, type = ?, updated = ? WHERE id = ? AND deleted = 0",
-        (_dump(document), document["type"], updated, object_id),
+        (compact_json(document), document["type"], updated, object_id),
     )
     return changed > 0
 
@@ -104,7 +85,7 @@ async def mark_deleted(tx: Transaction, object_id: str, deleted_at: str) -> bool
     await tx.execute(
         "UPDATE objects SET deleted = 1, document = ?, updated = ?, in_reply_to = NULL"
         " WHERE id = ?",
-        (_dump(tombstone(object_id, row["type"], deleted_at)), deleted_at, object_id),
+        (compact_json(tombstone(object_id, row["type"], deleted_at)), deleted_at, object_id),
     )
     return True
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from fedishare.core.json_text import compact_json
 from fedishare.core.types import JSON
 from fedishare.storage.database import Database, Row, Transaction
 
@@ -28,7 +28,7 @@ async def insert_activity(
             actor_id,
             activity["type"],
             object_id if isinstance(object_id, str) else None,
-            json.dumps(activity, separators=(",", ":"), ensure_ascii=False),
+            compact_json(activity),
             int(public),
             activity.get("published", ""),
         ),

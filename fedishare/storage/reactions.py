@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fedishare.storage import objects
-from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.database import Database, Transaction
+from fedishare.storage.rows import from_row
 
 TYPES = ("Like", "Announce")
 
@@ -16,10 +17,6 @@ class Reaction:
     type: str  # 'Like' | 'Announce'
     actor: str
     object_id: str
-
-    @classmethod
-    def from_row(cls, row: Row) -> Reaction:
-        return cls(row["activity_id"], row["type"], row["actor"], row["object_id"])
 
 
 async def add(
@@ -39,7 +36,7 @@ async def add(
 
 async def find_by_activity(db: Database | Transaction, activity_id: str) -> Reaction | None:
     row = await db.fetch_one("SELECT * FROM reactions WHERE activity_id = ?", (activity_id,))
-    return None if row is None else Reaction.from_row(row)
+    return None if row is None else from_row(Reaction, row)
 
 
 async def find(
@@ -49,7 +46,7 @@ async def find(
         "SELECT * FROM reactions WHERE type = ? AND actor = ? AND object_id = ?",
         (reaction_type, actor, object_id),
     )
-    return None if row is None else Reaction.from_row(row)
+    return None if row is None else from_row(Reaction, row)
 
 
 async def remove(tx: Transaction, reaction: Reaction) -> bool:
@@ -66,7 +63,7 @@ async def remove_actor(tx: Transaction, actor: str) -> int:
     """Forget and uncount every reaction of a (deleted) actor."""
     rows = await tx.fetch_all("SELECT * FROM reactions WHERE actor = ?", (actor,))
     for row in rows:
-        await remove(tx, Reaction.from_row(row))
+        await remove(tx, from_row(Reaction, row))
     return len(rows)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
+from fedishare.core.json_text import compact_json
 from fedishare.core.types import JSON
-from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.database import Database, Transaction
+from fedishare.storage.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -31,22 +32,6 @@ class RemoteActor:
     def handle(self) -> str:
         return f"@{self.preferred_username}@{self.host}"
 
-    @classmethod
-    def from_row(cls, row: Row) -> RemoteActor:
-        return cls(
-            id=row["id"],
-            host=row["host"],
-            type=row["type"],
-            preferred_username=row["preferred_username"],
-            name=row["name"],
-            inbox=row["inbox"],
-            shared_inbox=row["shared_inbox"],
-            followers=row["followers"],
-            key_id=row["key_id"],
-            public_key_pem=row["public_key_pem"],
-            fetched_at=row["fetched_at"],
-        )
-
 
 async def upsert(tx: Transaction, actor: RemoteActor, document: JSON) -> None:
     await tx.execute(
@@ -70,7 +55,7 @@ async def upsert(tx: Transaction, actor: RemoteActor, document: JSON) -> None:
             actor.followers,
             actor.key_id,
             actor.public_key_pem,
-            json.dumps(document, separators=(",", ":")),
+            compact_json(document),
             actor.fetched_at,
         ),
     )
@@ -78,12 +63,12 @@ async def upsert(tx: Transaction, actor: RemoteActor, document: JSON) -> None:
 
 async def get(db: Database | Transaction, actor_id: str) -> RemoteActor | None:
     row = await db.fetch_one("SELECT * FROM remote_actors WHERE id = ?", (actor_id,))
-    return None if row is None else RemoteActor.from_row(row)
+    return None if row is None else from_row(RemoteActor, row)
 
 
 async def get_by_key_id(db: Database | Transaction, key_id: str) -> RemoteActor | None:
     row = await db.fetch_one("SELECT * FROM remote_actors WHERE key_id = ?", (key_id,))
-    return None if row is None else RemoteActor.from_row(row)
+    return None if row is None else from_row(RemoteActor, row)
 
 
 async def delete(tx: Transaction, actor_id: str) -> bool:

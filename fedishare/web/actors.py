@@ -7,9 +7,10 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from fedishare.context import Instance
+from fedishare.core.errors import Gone, NotFound, Unavailable
 from fedishare.federation.actor_document import actor_document, actor_id
 from fedishare.http.negotiation import wants_activity_json
-from fedishare.http.responses import ActivityJSONResponse, error_response
+from fedishare.http.responses import ActivityJSONResponse
 from fedishare.storage import actors as store
 from fedishare.storage import stats
 from fedishare.storage.actors import LocalActor
@@ -21,7 +22,7 @@ async def instance_actor(request: Request) -> Response:
     inst: Instance = request.state.instance
     actor = await store.find_by_kind(inst.db, "application")
     if actor is None:
-        return error_response(503, "the instance is starting")
+        raise Unavailable("the instance is starting")
     return _render(request, inst, actor)
 
 
@@ -30,9 +31,9 @@ async def member_or_group(request: Request) -> Response:
     username = request.path_params["username"]
     actor = await store.find_by_username(inst.db, username)
     if actor is None or actor.kind == "application":
-        return error_response(404, "no such actor")
+        raise NotFound("no such actor")
     if actor.disabled:
-        return error_response(410, "this account is disabled")
+        raise Gone("this account is disabled")
     if username != username.lower():
         # The canonical id is lower-case; Mastodon requires id == fetched URL.
         return Response(status_code=301, headers={"Location": actor_id(inst.urls, actor)})

@@ -11,10 +11,12 @@ from starlette.routing import Route
 from fedishare import __version__
 from fedishare.accounts import APPLICATION_USERNAME
 from fedishare.context import Instance
+from fedishare.core.errors import Invalid, NotFound
 from fedishare.federation.actor_document import ACTIVITY_JSON, actor_id
-from fedishare.http.responses import JRDResponse, error_response
+from fedishare.http.responses import JRDResponse
 from fedishare.storage import actors as store
 from fedishare.storage import stats
+from fedishare.web.avatars import avatar_png
 
 _CORS = {"Access-Control-Allow-Origin": "*"}
 NODEINFO_VERSIONS = ("2.0", "2.1")
@@ -25,11 +27,10 @@ async def webfinger(request: Request) -> Response:
     resource = request.query_params.get("resource", "").strip()
     username = _username_from_resource(resource, inst)
     if username is None:
-        return error_response(
-            400,
+        raise Invalid(
             "resource must be acct:user@"
             + inst.config.instance.domain
-            + " or an actor URL of this instance",
+            + " or an actor URL of this instance"
         )
     if username.lower() == inst.config.instance.domain.split(":")[0]:
         username = APPLICATION_USERNAME  # Mastodon addresses instance actors as acct:host@host
@@ -101,7 +102,7 @@ async def nodeinfo(request: Request) -> Response:
     inst: Instance = request.state.instance
     version = request.path_params["version"]
     if version not in NODEINFO_VERSIONS:
-        return error_response(404, "NodeInfo is served as 2.0 and 2.1")
+        raise NotFound("NodeInfo is served as 2.0 and 2.1")
     counts = await stats.usage(inst.db, inst.clock())
     software: dict[str, str] = {"name": "fedishare", "version": __version__}
     if version == "2.1":
@@ -133,12 +134,10 @@ async def nodeinfo(request: Request) -> Response:
 
 
 async def avatar(request: Request) -> Response:
-    from fedishare.web.avatars import avatar_png
-
     kind = request.path_params["kind"]
     png = avatar_png(kind)
     if png is None:
-        return error_response(404, "no such avatar")
+        raise NotFound("no such avatar")
     return Response(png, media_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
 

@@ -1,0 +1,1 @@
+"""The background workers of one instance, run beside the web server or on their own."""

@@ -6,6 +6,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from fedishare.federation.errors import KeyUnavailable
 from fedishare.federation.public_key import ResolvedKey, load_public_key
+from fedishare.http.errors import status_of
 
 
 def _pem(key: rsa.RSAPublicKey, fmt: serialization.PublicFormat) -> str:
@@ -31,7 +32,7 @@ def test_loads_pkcs1_pem(private_key: rsa.RSAPrivateKey) -> None:
 def test_rejects_unreadable_pem(pem: str) -> None:
     with pytest.raises(KeyUnavailable) as info:
         load_public_key(pem)
-    assert info.value.status == 401
+    assert status_of(info.value) == 401
 
 
 def test_rejects_non_rsa_keys() -> None:

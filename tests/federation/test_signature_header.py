@@ -8,6 +8,7 @@ from fedishare.federation.signature_header import (
     format_signature_header,
     parse_signature_header,
 )
+from fedishare.http.errors import status_of
 
 SIG = base64.b64encode(b"\x01\x02\x03\xff").decode()
 KEY_ID = "https://remote.example/users/bob#main-key"
@@ -92,7 +93,7 @@ def test_quoted_commas_stay_in_values() -> None:
 def test_malformed_headers(value: str) -> None:
     with pytest.raises(MalformedSignature) as info:
         parse_signature_header(value)
-    assert info.value.status == 400
+    assert status_of(info.value) == 400
     assert info.value.reason
 
 

@@ -1,3 +1,5 @@
+import warnings
+
 import pytest
 
 from fedishare.federation.errors import BadSignature, MalformedSignature
@@ -98,7 +100,9 @@ def test_lower_headers_joins_repeats_and_trims() -> None:
 def test_the_bytes_are_httpsigs(covered: tuple[str, ...], method: str, target: str) -> None:
     """httpsig builds the string once per shape and values are filled in after: each request's
     bytes must still be exactly what httpsig's generate_message gives for its values."""
-    from fedishare.federation._httpsig import generate_message
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # httpsig imports pkg_resources
+        from httpsig.utils import generate_message
 
     for day in ("01", "02"):  # the second fill reuses the first one's layout
         headers = {**HEADERS, "date": f"Tue, {day} Jul 2024 10:00:00 GMT"}

@@ -341,4 +341,21 @@ async def test_aclose_is_clean_and_final(base_url: str) -> None:
 
 
 async def test_aclose_without_requests() -> None:
-    await AiohttpTransport().aclose()
+    # A lifespan may close a client that never sent anything: that closes it too, without
+    # connecting anywhere, and a later request is refused as after any close.
+    connections = 0
+
+    async def count(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        writer.close()
+
+    server = await asyncio.start_server(count, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        transport = AiohttpTransport()
+        await transport.aclose()
+        with pytest.raises(RuntimeError, match="the transport has been closed"):
+            await transport.handle_async_request(httpx.Request("GET", f"http://127.0.0.1:{port}/"))
+        await transport.aclose()  # and closing again is harmless
+    assert connections == 0

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
+from fedishare.follows.followers import approve_follow
 from fedishare.follows.following import FollowError, follow_actor, unfollow_actor
-from fedishare.inbox.handlers.follows import approve_follow
 from fedishare.storage import follows
 from tests.harness import Network
 from tests.inbox.handler_support import ELM, OAK, member, pair, published, receive

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fedishare.accounts import create_member
+from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.types import JSON
-from fedishare.core.urls import PUBLIC
-from fedishare.inbox.dispatch import InboxItem, dispatch
+from fedishare.inbox.dispatch import dispatch
+from fedishare.inbox.item import InboxItem
 from fedishare.storage import objects
 from fedishare.storage.actors import LocalActor
 from tests.harness import Network, Node

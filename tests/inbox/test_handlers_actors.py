@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fedishare.follows.following import follow_actor
-from fedishare.inbox.dispatch import Rejected
+from fedishare.inbox.item import Rejected
 from fedishare.remote.actors import get_remote_actor
 from fedishare.storage import actors, follows, objects, reactions, remote_actors
 from tests.harness import Network

@@ -6,9 +6,9 @@ import pytest
 
 from fedishare.accounts import set_member_disabled
 from fedishare.core.types import JSON
+from fedishare.follows.followers import approve_follow, reject_follow
 from fedishare.follows.following import follow_actor
-from fedishare.inbox.dispatch import Rejected
-from fedishare.inbox.handlers.follows import approve_follow, reject_follow
+from fedishare.inbox.item import Rejected
 from fedishare.storage import follows
 from tests.harness import Network
 from tests.inbox.handler_support import ELM, OAK, fixture, member, pair, published, receive

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from fedishare.core.urls import PUBLIC
-from fedishare.inbox.dispatch import Rejected
+from fedishare.core.activitystreams import PUBLIC
+from fedishare.inbox.item import Rejected
 from fedishare.storage import objects
 from fedishare.storage.objects import StoredObject
 from tests.harness import Network, Node

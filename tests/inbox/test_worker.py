@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 
 from fedishare.context import Instance
 from fedishare.inbox import dispatch
-from fedishare.inbox.dispatch import InboxItem, Rejected
+from fedishare.inbox.item import InboxItem, Rejected
 from fedishare.inbox.store import running_writer
 from fedishare.inbox.worker import (
     LEASE_SECONDS,
@@ -66,15 +66,10 @@ class Recorder:
 
 
 @pytest.fixture
-def handler() -> Iterator[Recorder]:
+def handler(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     recorder = Recorder()
-    previous = dispatch.HANDLERS.get(KIND)
-    dispatch.handles(KIND)(recorder)
-    yield recorder
-    if previous is None:
-        del dispatch.HANDLERS[KIND]
-    else:
-        dispatch.HANDLERS[KIND] = previous
+    monkeypatch.setitem(cast(dict[str, Any], dispatch.HANDLERS), KIND, (recorder,))
+    return recorder
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fedishare.accounts import create_member
+from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.types import JSON
-from fedishare.core.urls import PUBLIC
 from fedishare.listings import service
 from fedishare.storage import conversations as store
 from fedishare.storage import objects, tokens

@@ -10,7 +10,7 @@ from fedishare.core.config import load_config
 from fedishare.lifecycle import open_instance
 from fedishare.listings import service
 from fedishare.storage import actors
-from tests.listings.test_api import BIKE
+from tests.json_api.test_listings import BIKE
 
 
 def test_listings_command_searches_by_words_and_place(

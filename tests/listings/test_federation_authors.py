@@ -4,23 +4,17 @@ Nobody else's listings are taken in."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from fedishare.follows.following import follow_actor
-from fedishare.inbox.dispatch import InboxItem, dispatch
+from fedishare.inbox.dispatch import dispatch
+from fedishare.inbox.item import InboxItem
 from fedishare.listings import service
 from fedishare.listings.wire import to_note
 from fedishare.storage import follows
-from tests.clock import FakeClock
 from tests.harness import Network
 from tests.listings.factory import draft
 from tests.listings.federation_support import (
     arrives,
     community,
-    federation,
     kept,
     member,
     settled,
@@ -31,16 +25,8 @@ ALICE = "http://oak.test/users/alice"
 CAROL = "http://oak.test/users/carol"
 
 
-@pytest.fixture
-async def net(
-    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Network]:
-    async with federation(tmp_path, clock, monkeypatch) as n:
-        yield n
-
-
-async def test_a_followed_authors_listings_arrive_and_leave_with_them(net: Network) -> None:
-    oak, elm = await net.add("oak.test"), await net.add("elm.test")
+async def test_a_followed_authors_listings_arrive_and_leave_with_them(clocked_net: Network) -> None:
+    oak, elm = await clocked_net.add("oak.test"), await clocked_net.add("elm.test")
     alice = await member(oak, "alice")
     bob = await member(elm, "bob")
     await follow_actor(elm.instance, bob, ALICE)
@@ -76,8 +62,8 @@ async def test_a_followed_authors_listings_arrive_and_leave_with_them(net: Netwo
     assert await kept(elm, lamp) is None
 
 
-async def test_listings_of_actors_nobody_follows_are_not_taken_in(net: Network) -> None:
-    oak, elm = await net.add("oak.test"), await net.add("elm.test")
+async def test_listings_of_actors_nobody_follows_are_not_taken_in(clocked_net: Network) -> None:
+    oak, elm = await clocked_net.add("oak.test"), await clocked_net.add("elm.test")
     carol = await member(oak, "carol")
     await member(elm, "bob")
     mug = await service.create_listing(oak.instance, carol, draft(title="Mug"))

@@ -3,8 +3,6 @@ gone at the origin means gone here; boosts of our own listings are still counted
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,17 +12,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fedishare.core.types import JSON
-from fedishare.inbox.dispatch import HANDLERS, InboxItem, dispatch
-from fedishare.inbox.handlers import announces, listing_changes
+from fedishare.federation.errors import FetchError
+from fedishare.inbox.dispatch import HANDLERS, dispatch
+from fedishare.inbox.handlers import announces, changes, listing_changes, replies
+from fedishare.inbox.item import InboxItem
 from fedishare.listings import ingest, service
 from fedishare.listings.ingest import Outcome
 from fedishare.listings.wire import to_note
-from fedishare.remote.fetch import FetchError
 from fedishare.storage import follows, reactions
-from tests.clock import FakeClock
 from tests.harness import Network, Node
 from tests.listings.factory import draft, listing
-from tests.listings.federation_support import federation, kept, member
+from tests.listings.federation_support import kept, member
 
 FAR = "http://far.test"
 GROUP = f"{FAR}/users/group"
@@ -58,16 +56,8 @@ def offer(n: int, **fields: Any) -> JSON:
 
 
 @pytest.fixture
-async def net(
-    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Network]:
-    async with federation(tmp_path, clock, monkeypatch) as n:
-        yield n
-
-
-@pytest.fixture
-async def elm(net: Network) -> Node:
-    node = await net.add("elm.test")
+async def elm(clocked_net: Network) -> Node:
+    node = await clocked_net.add("elm.test")
     async with node.instance.db.transaction() as tx:
         await follows.upsert(
             tx, "http://elm.test/users/community", GROUP, "http://elm.test/f/1", "accepted", "t"
@@ -76,17 +66,18 @@ async def elm(net: Network) -> Node:
 
 
 @pytest.fixture
-def origin(net: Network) -> Origin:
+def origin(clocked_net: Network) -> Origin:
     far = Origin()
-    net.router.add("far.test", far.app)
+    clocked_net.router.add("far.test", far.app)
     return far
 
 
 async def test_the_handlers_are_ours() -> None:
-    assert HANDLERS["Announce"] is announces.on_announce
-    assert HANDLERS["Create"] is listing_changes.on_create
-    assert HANDLERS["Update"] is listing_changes.on_update
-    assert HANDLERS["Delete"] is listing_changes.on_delete
+    # The listing handlers run after those for posts and actors.
+    assert HANDLERS["Announce"] == (announces.on_announce,)
+    assert HANDLERS["Create"] == (replies.on_create, listing_changes.on_create)
+    assert HANDLERS["Update"] == (changes.on_update, listing_changes.on_update)
+    assert HANDLERS["Delete"] == (changes.on_delete, listing_changes.on_delete)
 
 
 async def test_the_origins_version_is_kept_not_the_messages(elm: Node, origin: Origin) -> None:
@@ -165,8 +156,8 @@ async def test_an_announced_activity_id_is_followed_to_its_object(
     assert await kept(elm, f"{FAR}/listings/9") is not None
 
 
-async def test_boosts_of_our_own_listings_are_counted(net: Network) -> None:
-    oak = await net.add("oak.test")
+async def test_boosts_of_our_own_listings_are_counted(clocked_net: Network) -> None:
+    oak = await clocked_net.add("oak.test")
     alice = await member(oak, "alice")
     lid = (await service.create_listing(oak.instance, alice, draft())).listing.id
     booster = "http://far.test/users/eve"

@@ -3,11 +3,6 @@ offered, reserved, taken, expired, deleted. A server that is no peer sees none o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from fedishare.listings import service
 from fedishare.listings.peers import add_peer
 from fedishare.storage.listing_search import Query
@@ -18,7 +13,6 @@ from tests.listings.federation_support import (
     OAKFIELD,
     arrives,
     document,
-    federation,
     found,
     kept,
     member,
@@ -30,16 +24,12 @@ from tests.waiting import eventually
 BOB = "http://elm.test/users/bob"
 
 
-@pytest.fixture
-async def net(
-    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Network]:
-    async with federation(tmp_path, clock, monkeypatch) as n:
-        yield n
-
-
-async def test_a_listing_lives_on_a_peer(net: Network, clock: FakeClock) -> None:
-    oak, elm, ash = await net.add("oak.test"), await net.add("elm.test"), await net.add("ash.test")
+async def test_a_listing_lives_on_a_peer(clocked_net: Network, clock: FakeClock) -> None:
+    oak, elm, ash = (
+        await clocked_net.add("oak.test"),
+        await clocked_net.add("elm.test"),
+        await clocked_net.add("ash.test"),
+    )
     alice = await member(oak, "alice")
     await member(elm, "bob")
     await peer(elm, oak)
@@ -88,8 +78,8 @@ async def test_a_listing_lives_on_a_peer(net: Network, clock: FakeClock) -> None
     assert failed == 0
 
 
-async def test_a_new_peer_takes_in_what_was_announced_before(net: Network) -> None:
-    oak, elm = await net.add("oak.test"), await net.add("elm.test")
+async def test_a_new_peer_takes_in_what_was_announced_before(clocked_net: Network) -> None:
+    oak, elm = await clocked_net.add("oak.test"), await clocked_net.add("elm.test")
     alice = await member(oak, "alice")
     bike = (await service.create_listing(oak.instance, alice, draft())).listing.id
     lamp = (await service.create_listing(oak.instance, alice, draft(title="Lamp"))).listing.id

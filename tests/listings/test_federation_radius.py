@@ -3,21 +3,14 @@ farther away are not taken in, and one that moves away is removed."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from fedishare.listings import service
 from fedishare.storage.listing_search import Query
-from tests.clock import FakeClock
 from tests.harness import Network
 from tests.listings.factory import draft
 from tests.listings.federation_support import (
     OAKFIELD,
     arrives,
     document,
-    federation,
     found,
     kept,
     member,
@@ -29,17 +22,9 @@ from tests.waiting import eventually
 EDINBURGH = {"name": "Leith", "latitude": 55.97, "longitude": -3.17}
 
 
-@pytest.fixture
-async def net(
-    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Network]:
-    async with federation(tmp_path, clock, monkeypatch) as n:
-        yield n
-
-
-async def test_listings_outside_the_radius_are_left_out(net: Network) -> None:
-    oak = await net.add("oak.test")
-    elm = await net.add(
+async def test_listings_outside_the_radius_are_left_out(clocked_net: Network) -> None:
+    oak = await clocked_net.add("oak.test")
+    elm = await clocked_net.add(
         "elm.test",
         community={"latitude": 51.52, "longitude": -0.10},
         federation={"radius_km": 20},

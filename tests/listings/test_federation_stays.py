@@ -3,34 +3,21 @@ dates and place, on both sides, once each has added the other as a peer."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from fedishare.listings import service
 from fedishare.storage.listing_search import Query
-from tests.clock import FakeClock
 from tests.harness import Network
 from tests.listings.factory import draft, stay_draft
-from tests.listings.federation_support import OAKFIELD, arrives, federation, found, member, peer
-
-
-@pytest.fixture
-async def net(
-    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Network]:
-    async with federation(tmp_path, clock, monkeypatch) as n:
-        yield n
+from tests.listings.federation_support import OAKFIELD, arrives, found, member, peer
 
 
 def day(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-async def test_a_stay_offer_and_a_stay_request_find_each_other(net: Network) -> None:
-    oak, elm = await net.add("oak.test"), await net.add("elm.test")
+async def test_a_stay_offer_and_a_stay_request_find_each_other(clocked_net: Network) -> None:
+    oak, elm = await clocked_net.add("oak.test"), await clocked_net.add("elm.test")
     alice, bob = await member(oak, "alice"), await member(elm, "bob")
     await peer(elm, oak)
     await peer(oak, elm)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from fedishare.core.errors import Refusal
 from fedishare.core.listing import STATUSES, Status
-from fedishare.http.errors import Refusal
+from fedishare.http.errors import status_of
 from fedishare.listings.lifecycle import Conflict, check_editable, check_transition
 from tests.listings.factory import listing
 
@@ -26,7 +27,7 @@ def test_every_transition_of_an_offer(old: Status, new: Status) -> None:
     else:
         with pytest.raises(Conflict) as e:
             check_transition(offer, new, reserved_for=BOB)
-        assert e.value.status == 409
+        assert status_of(e.value) == 409
 
 
 def test_a_request_is_received_not_taken() -> None:

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from fedishare.accounts import create_member
+from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.types import JSON
-from fedishare.core.urls import PUBLIC
 from fedishare.listings import publishing, service
 from fedishare.storage import follows, remote_actors
 from fedishare.storage import listings as store

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.listing import TIME_CREDIT, Image, Listing, Place, Reciprocal
-from fedishare.core.urls import PUBLIC
 from fedishare.listings.reading import clean_document
 from fedishare.listings.wire import listing_from_object, to_note
 from tests.listings.factory import OAK, START, listing, stay_offer

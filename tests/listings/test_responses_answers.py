@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from fedishare.accounts import create_member
+from fedishare.core.errors import Forbidden, NotFound
 from fedishare.core.types import JSON
-from fedishare.http.errors import Forbidden, NotFound
 from fedishare.listings import conversations as api
 from fedishare.listings import service
 from fedishare.listings.lifecycle import Conflict

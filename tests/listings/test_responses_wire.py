@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.types import JSON
-from fedishare.core.urls import PUBLIC
 from fedishare.listings import response_activities as wire
 from fedishare.listings.responses import offered_ids
 from tests.listings.factory import listing

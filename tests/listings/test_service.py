@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from fedishare.accounts import create_member, set_member_disabled
-from fedishare.core.urls import PUBLIC
-from fedishare.http.errors import Forbidden, NotFound, Refusal
+from fedishare.core.activitystreams import PUBLIC
+from fedishare.core.errors import Forbidden, NotFound, Refusal
+from fedishare.http.errors import status_of
 from fedishare.listings import service
 from fedishare.listings.wire import to_note
 from fedishare.storage import listings as store
@@ -145,7 +146,7 @@ async def test_transitions_that_are_refused(oak: Node, alice: LocalActor) -> Non
     lid = (await service.create_listing(inst, alice, draft())).listing.id
     with pytest.raises(Refusal, match="cannot become open") as e:
         await service.release(inst, alice, lid)
-    assert e.value.status == 409
+    assert status_of(e.value) == 409
     with pytest.raises(Refusal, match="reserved for its author"):
         await service.reserve(inst, alice, lid, "http://oak.test/users/alice")
     with pytest.raises(Refusal, match="an actor id"):

@@ -10,7 +10,7 @@ import httpx
 
 from fedishare.listings.peers import add_peer
 from tests.harness import Network, Node
-from tests.listings.test_api import BIKE
+from tests.json_api.test_listings import BIKE
 from tests.outbox.test_client_posts import member, post
 from tests.waiting import eventually
 

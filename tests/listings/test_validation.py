@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from fedishare.core.errors import Refusal
 from fedishare.core.listing import Place
-from fedishare.http.errors import Refusal
+from fedishare.http.errors import status_of
 from fedishare.listings.validation import Draft, parse_draft
 from tests.listings.factory import START, draft, stay_draft
 
@@ -20,7 +21,7 @@ def parse(data: Any, max_chars: int = 5000, **kw: Any) -> Draft:
 def refused(data: Any, **kw: Any) -> str:
     with pytest.raises(Refusal) as e:
         parse(data, **kw)
-    assert e.value.status == 400
+    assert status_of(e.value) == 400
     return e.value.reason
 
 

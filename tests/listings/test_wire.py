@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.listing import TIME_CREDIT, Image, Place, Reciprocal
-from fedishare.core.urls import PUBLIC
 from fedishare.listings.vocabulary import LISTING_CONTEXT, NS
 from fedishare.listings.wire import addressing, to_note
 from tests.listings.factory import OAK, START, listing, stay_offer

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from fedishare.accounts import create_member
-from fedishare.core.urls import PUBLIC
+from fedishare.core.activitystreams import PUBLIC
 from fedishare.storage import tokens
 from tests.harness import Network, Node
 from tests.waiting import eventually

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from fedishare.accounts import create_member
-from fedishare.http.errors import Refusal, refusal_response
+from fedishare.http.errors import ANSWERED, handle_refusal
 from fedishare.listings import service
 from fedishare.listings.vocabulary import NS, TERMS
 from fedishare.outbox.listing_objects import routes
@@ -20,7 +20,7 @@ from tests.listings.factory import draft, stay_draft
 
 @pytest.fixture
 async def client(oak: Node) -> AsyncIterator[httpx.AsyncClient]:
-    app = Starlette(routes=routes, exception_handlers={Refusal: refusal_response})
+    app = Starlette(routes=routes, exception_handlers={cls: handle_refusal for cls in ANSWERED})
 
     async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
         await app({**scope, "state": {"instance": oak.instance}}, receive, send)

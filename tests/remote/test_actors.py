@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from fedishare.core.types import utc_now
-from fedishare.federation.errors import KeyUnavailable
+from fedishare.federation.errors import FetchError, KeyUnavailable
 from fedishare.federation.remote_actor_document import InvalidActor
 from fedishare.remote.actors import (
     KEY_REFETCH_SECONDS,
@@ -17,7 +17,6 @@ from fedishare.remote.actors import (
     get_remote_actor,
     resolve_key,
 )
-from fedishare.remote.fetch import FetchError
 from fedishare.storage import remote_actors as stored
 from tests.harness import Network, Node
 from tests.mastodon_peer import MastodonPeer, rsa_key

@@ -14,10 +14,11 @@ from starlette.types import Receive, Scope, Send
 
 from fedishare.context import Instance
 from fedishare.core.config import parse_config
+from fedishare.federation.errors import FetchError
 from fedishare.federation.public_key import ResolvedKey, load_public_key
 from fedishare.federation.verification import verify_request
 from fedishare.lifecycle import open_instance
-from fedishare.remote.fetch import FetchError, get_json, signed_get
+from fedishare.remote.fetch import get_json, signed_get
 from fedishare.storage import actors
 from tests.harness import Network, Node
 

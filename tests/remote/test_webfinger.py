@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedishare.remote.fetch import FetchError
+from fedishare.federation.errors import FetchError
 from fedishare.remote.webfinger import WebFingerError, resolve_handle, self_link, split_handle
 from tests.harness import Network
 

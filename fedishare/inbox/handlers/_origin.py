@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import id_of, ids_of, same_host
 from fedishare.core.types import JSON
-from fedishare.inbox.dispatch import InboxItem
-from fedishare.inbox.references import host_of, id_of, ids_of
-from fedishare.remote.fetch import FetchError, signed_get
+from fedishare.federation.errors import FetchError
+from fedishare.inbox.item import InboxItem
+from fedishare.remote.fetch import signed_get
 
 
 def author_of(doc: JSON) -> str | None:
@@ -25,7 +26,7 @@ async def trusted_object(inst: Instance, item: InboxItem, value: Any) -> JSON | 
         return None
     if (
         isinstance(value, dict)
-        and host_of(object_id) == host_of(item.actor)
+        and same_host(object_id, item.actor)
         and author_of(value) == item.actor
     ):
         return value
@@ -34,6 +35,6 @@ async def trusted_object(inst: Instance, item: InboxItem, value: Any) -> JSON | 
     except FetchError:
         return None
     author = author_of(doc)
-    if id_of(doc) != object_id or author is None or host_of(author) != host_of(object_id):
+    if id_of(doc) != object_id or author is None or not same_host(author, object_id):
         return None
     return doc

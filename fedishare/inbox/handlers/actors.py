@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fedishare.context import Instance
-from fedishare.inbox.dispatch import InboxItem
+from fedishare.inbox.item import InboxItem
 from fedishare.remote.actors import get_remote_actor
 from fedishare.storage import follows, objects, reactions, remote_actors
 

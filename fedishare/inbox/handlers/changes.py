@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from fedishare.context import Instance
-from fedishare.inbox.dispatch import InboxItem, Rejected, handles
+from fedishare.core.activitystreams import ACTOR_TYPES, id_of
 from fedishare.inbox.handlers.actors import delete_actor, update_actor
 from fedishare.inbox.handlers.objects import delete_object, update_object
-from fedishare.inbox.references import ACTOR_TYPES, id_of
+from fedishare.inbox.item import InboxItem, Rejected
 
 
-@handles("Update")
 async def on_update(inst: Instance, item: InboxItem) -> None:
     value = item.activity.get("object")
     object_id = id_of(value)
@@ -22,7 +21,6 @@ async def on_update(inst: Instance, item: InboxItem) -> None:
         await update_object(inst, item, value)
 
 
-@handles("Delete")
 async def on_delete(inst: Instance, item: InboxItem) -> None:
     object_id = id_of(item.activity.get("object"))
     if object_id == item.actor:

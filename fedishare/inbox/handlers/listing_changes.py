@@ -1,29 +1,18 @@
-"""Create, Update and Delete as they concern other servers' listings, around the handlers
-for posts and actors (`replies`, `changes`), which run first and unchanged.
+"""Create, Update and Delete as they concern other servers' listings. The dispatch table
+runs them after the handlers for posts and actors (`replies`, `changes`).
 
 A followed author's new listing is taken in; an Update or Delete of a listing we keep makes
 us look again at its origin; an actor that is deleted takes its listings along. The message
 only names the listing: what we store is what its origin serves (`fedishare.listings.ingest`).
-
-These handlers are registered after the ones they wrap (this module imports theirs first).
 """
 
 from __future__ import annotations
 
 from fedishare.context import Instance
-from fedishare.inbox.dispatch import InboxItem, handles
-from fedishare.inbox.handlers import changes, replies
-from fedishare.inbox.references import ACTOR_TYPES, id_of, is_ours
+from fedishare.core.activitystreams import ACTOR_TYPES, id_of, same_host
+from fedishare.inbox.item import InboxItem
 from fedishare.listings import ingest
-from fedishare.remote.fetch import FetchError, host_of
 from fedishare.storage.peers import followed_locally
-
-
-def _same_host(a: str, b: str) -> bool:
-    try:
-        return host_of(a) == host_of(b)
-    except FetchError:
-        return False
 
 
 async def _take_in(inst: Instance, item: InboxItem, *, new: bool) -> None:
@@ -31,7 +20,7 @@ async def _take_in(inst: Instance, item: InboxItem, *, new: bool) -> None:
     one by an author we follow, or a change of one we keep."""
     value = item.activity.get("object")
     listing_id = id_of(value)
-    if listing_id is None or is_ours(inst, listing_id) or not _same_host(listing_id, item.actor):
+    if listing_id is None or inst.urls.is_ours(listing_id) or not same_host(listing_id, item.actor):
         return  # an author speaks only of objects on their own server
     if not await ingest.is_kept(inst, listing_id):
         if not new or not await followed_locally(inst.db, inst.urls.base, item.actor):
@@ -41,15 +30,11 @@ async def _take_in(inst: Instance, item: InboxItem, *, new: bool) -> None:
     await ingest.refresh(inst, listing_id)
 
 
-@handles("Create")
 async def on_create(inst: Instance, item: InboxItem) -> None:
-    await replies.on_create(inst, item)
     await _take_in(inst, item, new=True)
 
 
-@handles("Update")
 async def on_update(inst: Instance, item: InboxItem) -> None:
-    await changes.on_update(inst, item)
     value = item.activity.get("object")
     if id_of(value) != item.actor and not (
         isinstance(value, dict) and value.get("type") in ACTOR_TYPES
@@ -58,9 +43,7 @@ async def on_update(inst: Instance, item: InboxItem) -> None:
         await _take_in(inst, item, new=True)
 
 
-@handles("Delete")
 async def on_delete(inst: Instance, item: InboxItem) -> None:
-    await changes.on_delete(inst, item)
     if id_of(item.activity.get("object")) == item.actor:
         await ingest.forget_author(inst, item.actor)
     else:

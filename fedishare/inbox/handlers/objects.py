@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from fedishare.context import Instance
-from fedishare.inbox.dispatch import InboxItem, Rejected
+from fedishare.core.activitystreams import id_of
 from fedishare.inbox.handlers._origin import author_of, trusted_object
-from fedishare.inbox.references import id_of
+from fedishare.inbox.item import InboxItem, Rejected
 from fedishare.storage import objects
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from fedishare.context import Instance
-from fedishare.inbox.dispatch import InboxItem, handles
+from fedishare.inbox.item import InboxItem
 from fedishare.listings.responses import take_offer
 
 
-@handles("Offer", "Join")
 async def on_offer(inst: Instance, item: InboxItem) -> None:
     await take_offer(inst, item.activity, item.actor)

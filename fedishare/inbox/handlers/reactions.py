@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from fedishare.context import Instance
-from fedishare.inbox.dispatch import InboxItem, handles
-from fedishare.inbox.references import id_of, is_ours
+from fedishare.core.activitystreams import id_of
+from fedishare.inbox.item import InboxItem
 from fedishare.storage import objects, reactions
 
 
 async def _is_local_object(inst: Instance, object_id: str) -> bool:
     stored = await objects.get(inst.db, object_id)
     if stored is None:
-        return is_ours(inst, object_id)  # ours, kept elsewhere (a listing, say)
+        return inst.urls.is_ours(object_id)  # ours, kept elsewhere (a listing, say)
     return stored.is_local and not stored.deleted
 
 
-@handles("Like", "Announce")
 async def on_reaction(inst: Instance, item: InboxItem) -> None:
     activity_id = id_of(item.activity)
     target = id_of(item.activity.get("object"))

@@ -3,11 +3,12 @@ mentioning our actors) for the listings to build on; drop the rest, as Mastodon 
 
 from __future__ import annotations
 
+from fedishare.accounts import local_actor_for
 from fedishare.context import Instance
+from fedishare.core.activitystreams import id_of, ids_of
 from fedishare.core.types import JSON
-from fedishare.inbox.dispatch import InboxItem, handles
 from fedishare.inbox.handlers._origin import author_of, trusted_object
-from fedishare.inbox.references import id_of, ids_of, is_ours, local_actor_for
+from fedishare.inbox.item import InboxItem
 from fedishare.listings.responses import take_reply
 from fedishare.storage import objects
 
@@ -21,7 +22,7 @@ async def _replies_to_ours(inst: Instance, in_reply_to: str | None) -> bool:
     if in_reply_to is None:
         return False
     stored = await objects.get(inst.db, in_reply_to)
-    return stored.is_local if stored is not None else is_ours(inst, in_reply_to)
+    return stored.is_local if stored is not None else inst.urls.is_ours(in_reply_to)
 
 
 async def _addresses_ours(inst: Instance, doc: JSON) -> bool:
@@ -34,7 +35,7 @@ async def _addresses_ours(inst: Instance, doc: JSON) -> bool:
             and isinstance(tag.get("href"), str)
         ):
             audience.append(tag["href"])
-    for address in dict.fromkeys(a for a in audience if is_ours(inst, a)):
+    for address in dict.fromkeys(a for a in audience if inst.urls.is_ours(a)):
         actor = await local_actor_for(inst, address)
         if actor is not None and actor.kind != "application":
             return True
@@ -46,11 +47,10 @@ async def _concerns_us(inst: Instance, doc: JSON) -> bool:
     return await _replies_to_ours(inst, in_reply_to) or await _addresses_ours(inst, doc)
 
 
-@handles("Create")
 async def on_create(inst: Instance, item: InboxItem) -> None:
     value = item.activity.get("object")
     object_id = id_of(value)
-    if object_id is None or is_ours(inst, object_id):
+    if object_id is None or inst.urls.is_ours(object_id):
         return  # our own objects are never taken from others
     if isinstance(value, dict) and not await _concerns_us(inst, value):
         return  # not worth a fetch from its origin either

@@ -1,0 +1,70 @@
+"""Running the background workers: delivery, inbox processing, expiry and retention.
+
+Each worker runs until its `stop` event is set and keeps all its state in the database, so a
+restart (or another process) resumes its work. `fedishare serve` runs them beside the web
+app; `fedishare work` runs them alone, without building the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from fedishare.context import Instance
+from fedishare.core.config import Config
+from fedishare.core.types import Clock, utc_now
+from fedishare.inbox.worker import run_inbox_worker
+from fedishare.lifecycle import open_instance
+from fedishare.listings.expiry import run_expiry_worker
+from fedishare.remote.delivery import run_delivery_worker
+from fedishare.workers.retention import run_retention_worker
+
+# A background worker runs until `stop` is set; it must resume from the database alone.
+Worker = Callable[[Instance, asyncio.Event], Coroutine[Any, Any, None]]
+
+ALL_WORKERS: tuple[Worker, ...] = (
+    run_delivery_worker,
+    run_inbox_worker,
+    run_expiry_worker,
+    run_retention_worker,
+)
+STOP_TIMEOUT = 10.0  # seconds the workers get to finish what they started
+
+
+@asynccontextmanager
+async def running(inst: Instance, workers: Sequence[Worker] = ALL_WORKERS) -> AsyncIterator[None]:
+    """The workers run while inside; at exit they are told to stop and waited for (those
+    still busy after STOP_TIMEOUT are cancelled), and the first that failed raises."""
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(w(inst, stop), name=w.__qualname__) for w in workers]
+    try:
+        yield
+    finally:
+        stop.set()
+        inst.wake_delivery.set()
+        inst.wake_inbox.set()
+        done, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT) if tasks else (set(), set())
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+
+
+async def work(
+    config: Config,
+    stop: asyncio.Event,
+    *,
+    started: Callable[[Instance], None] = lambda inst: None,
+    http: httpx.AsyncClient | None = None,
+    clock: Clock = utc_now,
+) -> None:
+    """Open the instance and run every worker until `stop` is set; `started` is called once
+    they run."""
+    async with open_instance(config, http=http, clock=clock) as inst, running(inst):
+        started(inst)
+        await stop.wait()
