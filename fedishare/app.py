@@ -23,6 +23,7 @@ from fedishare.lifecycle import open_instance
 from fedishare.outbox import listing_objects as listing_routes
 from fedishare.outbox import routes as outbox_routes
 from fedishare.web import actors, discovery
+from fedishare.web.templates_env import make_templates
 from fedishare.workers.runner import running
 
 
@@ -62,7 +63,11 @@ def create_app(
             )
             if workers:
                 await stack.enter_async_context(running(inst))
-            yield {"instance": inst, inbox_routes.WRITER_STATE: writer}
+            yield {
+                "instance": inst,
+                "templates": make_templates(),
+                inbox_routes.WRITER_STATE: writer,
+            }
 
     return FedishareApp(
         routes=all_routes(),

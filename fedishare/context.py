@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
-import jinja2
 
 from fedishare.core.config import Config
 from fedishare.core.rate_limit import RateLimiter
@@ -25,7 +24,6 @@ class Instance:
     http: httpx.AsyncClient
     clock: Clock
     urls: Urls
-    templates: jinja2.Environment
     keys: PrivateKeyCache = field(default_factory=PrivateKeyCache)
     public_keys: PublicKeyCache = field(default_factory=PublicKeyCache)  # other servers' keys
     # Set when work is queued, so the workers wake at once instead of at their next poll.

@@ -15,7 +15,6 @@ from fedishare.core.types import Clock, utc_now
 from fedishare.core.urls import Urls
 from fedishare.federation.transport import make_http_client
 from fedishare.storage.database import Database
-from fedishare.web.templates_env import make_templates
 
 USER_AGENT = f"fedishare/{__version__}"
 
@@ -49,7 +48,6 @@ async def open_instance(
             http=client,
             clock=clock,
             urls=Urls(config.base_url),
-            templates=make_templates(),
         )
         await ensure_system_actors(db, config, clock)
         yield inst

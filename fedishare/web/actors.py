@@ -44,7 +44,7 @@ def _render(request: Request, inst: Instance, actor: LocalActor) -> Response:
     rules = inst.config.community.rules if actor.kind == "group" else ()
     if wants_activity_json(request):
         return ActivityJSONResponse(actor_document(inst.urls, actor, rules=rules), headers=_VARY)
-    page = inst.templates.get_template("actor.html").render(
+    page = request.state.templates.get_template("actor.html").render(
         community_name=inst.config.community.name,
         name=actor.display_name,
         handle=f"{actor.username}@{inst.config.instance.domain}",
@@ -61,7 +61,7 @@ async def home(request: Request) -> Response:
     inst: Instance = request.state.instance
     cfg = inst.config
     counts = await stats.usage(inst.db, inst.clock())
-    page = inst.templates.get_template("home.html").render(
+    page = request.state.templates.get_template("home.html").render(
         community_name=cfg.community.name,
         description=[p for p in cfg.community.description.split("\n\n") if p.strip()],
         community_url=inst.urls.actor(cfg.community.handle),
