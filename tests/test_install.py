@@ -30,7 +30,6 @@ from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEELHOUSE = ROOT / ".wheelhouse"
-AS = "application/activity+json"
 
 
 def run(*command: str | Path, ok: bool = True) -> subprocess.CompletedProcess[str]:

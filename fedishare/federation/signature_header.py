@@ -153,11 +153,12 @@ def _timestamp(found: dict[str, str], name: str) -> int | None:
 def format_signature_header(
     key_id: str, algorithm: str, headers: Sequence[str], signature: bytes
 ) -> str:
-    """Format the Signature header we send (httpsig's template, so its parameter order)."""
+    """Format the Signature header we send, from `cavage`'s template (keyId, algorithm,
+    signature, headers)."""
     for text in (key_id, algorithm, *headers):
         if _UNSAFE_IN_QUOTES.search(text):
             raise ValueError(f"cannot quote {text!r} in a Signature header")
-    # httpsig fills the signature in with `template % sig`, so a literal % must be doubled.
+    # The template is filled in with `template % sig`, so a literal % must be doubled.
     template: str = build_signature_template(
         key_id.replace("%", "%%"), algorithm, list(headers), sign_header="signature"
     )

@@ -60,8 +60,9 @@ def build_signing_string(
         elif name == REQUEST_TARGET:
             continue
         else:
-            # httpsig knows only (request-target); (created)/(expires) are passed as plain
-            # "headers" so that it renders them as "(created): <value>", as the draft wants.
+            # The formatter knows only (request-target); (created)/(expires) are passed as
+            # plain "headers" so that it renders them as "(created): <value>", as the draft
+            # wants.
             value = _pseudo_header(name, created, expires) or headers.get(name)
         if value is None:
             raise BadSignature(f"signed header {name!r} is missing from the request")
@@ -76,9 +77,9 @@ def build_signing_string(
             pieces += (values[name], text)
         return "".join(pieces).encode("ascii")
     except UnicodeEncodeError as exc:
-        # httpsig builds the string in ASCII; a non-ASCII value cannot have been signed by us.
+        # The string is ASCII; a non-ASCII value cannot have been signed by us.
         raise MalformedSignature("a signed header has a non-ASCII value") from exc
-    except Exception as exc:  # httpsig raises bare Exception; keep it from leaking
+    except ValueError as exc:  # a covered header the formatter cannot find
         raise BadSignature(f"cannot build the signing string: {exc}") from exc
 
 
@@ -89,12 +90,13 @@ _MARK = "\x00"  # cannot occur in a header value (HTTP forbids NUL), nor, checke
 def _layout(
     covered: tuple[str, ...], method: str, target: str
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """httpsig's signing string for one shape of request, cut where the values go: the texts
+    """The signing string for one shape of request, cut where the values go: the texts
     around the values, and the names of the values between them.
 
-    httpsig builds the string with a marker for each value, once per shape (covered headers,
-    method and target; a few per instance), and each request fills its values in; so the
-    bytes are httpsig's, without its per-call cost of ~7 µs (every inbox POST comes here).
+    `generate_message` builds the string with a marker for each value, once per shape
+    (covered headers, method and target; a few per instance), and each request fills its
+    values in; so the bytes are the formatter's, without its per-call cost of ~7 µs (every
+    inbox POST comes here).
     """
     names = list(dict.fromkeys(name for name in covered if name != REQUEST_TARGET))
     markers = {name: f"{_MARK}{index}{_MARK}" for index, name in enumerate(names)}
