@@ -36,7 +36,7 @@ import httpx
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from bench.fanout_transport import Receivers, activity_body, receivers
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from fedishare.context import Instance
 from fedishare.core.config import Config, parse_config
 from fedishare.federation.keys import generate_key_pair, load_private_key

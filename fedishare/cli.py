@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fedishare import __version__
-from fedishare.accounts import (
+from fedishare.accounts.members import (
     AccountError,
 )
 from fedishare.commands import listings as listings_cli

@@ -8,7 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 
 from fedishare import __version__
-from fedishare.accounts import ensure_system_actors
+from fedishare.accounts.members import ensure_system_actors
 from fedishare.context import Instance
 from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Awaitable, Callable
 
-from fedishare.accounts import (
+from fedishare.accounts.members import (
     create_member,
     ensure_system_actors,
     set_member_disabled,

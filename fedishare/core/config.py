@@ -37,6 +37,7 @@ class InstanceSettings:
     listen_host: str
     listen_port: int
     database: Path
+    media: Path  # photos: uploaded, resized and cached from other servers
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class LimitSettings:
     inbox_requests_per_minute: int
     delivery_concurrency: int
     delivery_per_host: int
+    max_upload_bytes: int = 10_485_760
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,13 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class MapSettings:
+    # A tile URL template ({z}/{x}/{y}, optionally {s}); empty: the board shows no map.
+    tiles: str = ""
+    attribution: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     instance: InstanceSettings
@@ -100,6 +109,7 @@ class Config:
     federation: FederationSettings
     limits: LimitSettings = field(repr=False)
     retention: RetentionSettings = field(repr=False)
+    map: MapSettings = field(default_factory=MapSettings)
 
     @property
     def base_url(self) -> str:
@@ -127,6 +137,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "allow_insecure": (bool, False),
         "listen": (str, "127.0.0.1:8080"),
         "database": (str, "fedishare.sqlite3"),
+        "media": (str, "media"),
     },
     "community": {
         "handle": (str, "community"),
@@ -145,8 +156,10 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "inbox_requests_per_minute": (int, 600),
         "delivery_concurrency": (int, 50),
         "delivery_per_host": (int, 8),
+        "max_upload_bytes": (int, 10_485_760),
     },
     "retention": {"finished_days": ((int, float), 14)},
+    "map": {"tiles": (str, ""), "attribution": (str, "")},
 }
 
 
@@ -240,6 +253,9 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         database = path.resolve().parent / database
     if port is not None and port == 0:
         raise c.fail("instance.domain", "a port between 1 and 65535", domain)
+    media = Path(inst["media"])
+    if not media.is_absolute():
+        media = path.resolve().parent / media
 
     com = values["community"]
     handle = com["handle"]
@@ -311,6 +327,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             listen_host=listen_host,
             listen_port=listen_port,
             database=database,
+            media=media,
         ),
         community=CommunitySettings(
             handle=handle,
@@ -328,6 +345,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         ),
         limits=LimitSettings(**lim),
         retention=RetentionSettings(finished_days=float(finished_days)),
+        map=_map_settings(values["map"], c),
     )
 
 
@@ -363,6 +381,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _map_settings(values: dict[str, Any], c: _Checker) -> MapSettings:
+    tiles = values["tiles"].strip()
+    if tiles and not (
+        tiles.startswith(("https://", "http://"))
+        and all(part in tiles for part in ("{z}", "{x}", "{y}"))
+    ):
+        raise c.fail("map.tiles", "an http(s) URL with {z}, {x} and {y} in it, or \"\"", tiles)
+    return MapSettings(tiles=tiles, attribution=values["attribution"].strip())
+
+
 def default_config_text(domain: str = "127.0.0.1:8080", *, insecure: bool = True) -> str:
     """The commented instance.toml that `init` and a first `serve` write."""
     port = domain.partition(":")[2]
@@ -389,6 +417,9 @@ allow_insecure = {insecure}
 listen = "{listen}"
 # The embedded SQLite database, created on first start; relative to this file.
 database = "fedishare.sqlite3"
+# Photos (members' uploads, and other servers' listing photos cached here); relative to
+# this file.
+media = "media"
 
 [community]
 # The neighbourhood's own account: people follow @HANDLE@DOMAIN to see its listings.
@@ -423,10 +454,19 @@ max_listing_chars = 5000         # longest listing description
 inbox_requests_per_minute = 600  # per remote host
 delivery_concurrency = 50        # outgoing deliveries in flight
 delivery_per_host = 8            # of which to one host
+max_upload_bytes = 10485760      # largest photo a member may upload
 
 [retention]
 # Finished queue rows (processed or failed inbox activities, ended deliveries) are deleted
 # this many days after they finished. At least 3: the inbox recognises an activity that is
 # delivered again (Mastodon retries for about two days) by its finished row.
 finished_days = 14
+
+[map]
+# The board's map view: a tile URL template with {{z}}, {{x}} and {{y}} (and {{s}} for
+# subdomains), and the credit its provider asks for. Empty: the board shows the list only.
+# tiles = "https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png"
+# attribution = "© OpenStreetMap contributors"
+tiles = ""
+attribution = ""
 """

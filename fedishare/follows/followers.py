@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fedishare.accounts import local_actor_for
+from fedishare.accounts.members import local_actor_for
 from fedishare.context import Instance
 from fedishare.core.types import JSON
 from fedishare.federation.activities import respond

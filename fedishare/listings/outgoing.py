@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fedishare.accounts import local_actor_for
+from fedishare.accounts.members import local_actor_for
 from fedishare.context import Instance
 from fedishare.core.activitystreams import iso
 from fedishare.core.listing import Listing

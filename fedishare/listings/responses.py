@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fedishare.accounts import local_actor_for
+from fedishare.accounts.members import local_actor_for
 from fedishare.context import Instance
 from fedishare.core.activitystreams import id_of, ids_of, iso
 from fedishare.core.listing import Listing

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from fedishare.core.types import JSON
 from fedishare.storage.database import Database, Transaction
 from fedishare.storage.rows import from_row
 
@@ -22,6 +23,13 @@ class LocalActor:
     discoverable: bool
     disabled: bool
     created_at: str
+    role: str = "member"  # 'member' | 'admin'
+    avatar_media_id: int | None = None
+    default_place: JSON = field(default_factory=dict)  # {"name", "latitude", "longitude"}
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 async def insert_local_actor(

@@ -248,6 +248,69 @@ MIGRATIONS: list[str] = [
     CREATE INDEX inbox_items_finished ON inbox_items(processed_at)
         WHERE processed_at IS NOT NULL;
     """,
+    # 6: people on the web: passwords (argon2id hashes), roles, profiles, browser sessions,
+    # sign-up requests, invites, password-reset links, failed log-ins, and photos.
+    """
+    ALTER TABLE local_actors ADD COLUMN password_hash TEXT;
+    ALTER TABLE local_actors ADD COLUMN role TEXT NOT NULL DEFAULT 'member'
+        CHECK (role IN ('member', 'admin'));
+    ALTER TABLE local_actors ADD COLUMN avatar_media_id INTEGER;
+    ALTER TABLE local_actors ADD COLUMN default_place TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE web_sessions (
+        id_hash TEXT PRIMARY KEY,
+        actor_id INTEGER NOT NULL REFERENCES local_actors(id) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        last_seen_at REAL NOT NULL,
+        user_agent TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX web_sessions_actor ON web_sessions(actor_id);
+    CREATE TABLE signup_requests (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'approved', 'rejected')),
+        created_at REAL NOT NULL,
+        decided_at REAL
+    );
+    CREATE TABLE invites (
+        code_hash TEXT PRIMARY KEY,
+        role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'admin')),
+        created_by INTEGER REFERENCES local_actors(id) ON DELETE SET NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        used_by INTEGER REFERENCES local_actors(id) ON DELETE SET NULL,
+        used_at REAL
+    );
+    CREATE TABLE reset_links (
+        code_hash TEXT PRIMARY KEY,
+        actor_id INTEGER NOT NULL REFERENCES local_actors(id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        used_at REAL
+    );
+    CREATE TABLE login_failures (
+        key TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        first_at REAL NOT NULL
+    );
+    CREATE TABLE media (
+        id INTEGER PRIMARY KEY,
+        owner_id INTEGER REFERENCES local_actors(id) ON DELETE SET NULL,
+        remote_url TEXT UNIQUE,
+        path TEXT NOT NULL,
+        thumbnail_path TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        blurhash TEXT NOT NULL,
+        alt TEXT NOT NULL DEFAULT '',
+        bytes INTEGER NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX media_owner ON media(owner_id);
+    """,
 ]
 
 

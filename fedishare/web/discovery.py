@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from fedishare import __version__
-from fedishare.accounts import APPLICATION_USERNAME
+from fedishare.accounts.members import APPLICATION_USERNAME
 from fedishare.context import Instance
 from fedishare.core.errors import Invalid, NotFound
 from fedishare.federation.actor_document import ACTIVITY_JSON, actor_id

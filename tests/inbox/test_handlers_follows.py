@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedishare.accounts import set_member_disabled
+from fedishare.accounts.members import set_member_disabled
 from fedishare.core.types import JSON
 from fedishare.follows.followers import approve_follow, reject_follow
 from fedishare.follows.following import follow_actor

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from fedishare.core.types import JSON, utc_now
 from fedishare.federation.signing import sign_headers
 from fedishare.remote.actors import KEY_REFETCH_SECONDS

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from fedishare.core.listing import Listing, Status
 from fedishare.core.types import JSON
 from fedishare.listings import expiry

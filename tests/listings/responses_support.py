@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.types import JSON
 from fedishare.listings import service

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.types import JSON
 from fedishare.listings import publishing, service

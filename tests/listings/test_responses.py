@@ -4,7 +4,7 @@ privately (once); the author writes back; Mastodon's own replies are taken the s
 
 from __future__ import annotations
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from fedishare.core.activitystreams import PUBLIC
 from fedishare.listings import conversations as api
 from fedishare.storage import conversations as store

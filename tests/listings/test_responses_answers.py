@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from fedishare.core.errors import Forbidden, NotFound
 from fedishare.core.types import JSON
 from fedishare.listings import conversations as api

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from fedishare.accounts import create_member, set_member_disabled
+from fedishare.accounts.members import create_member, set_member_disabled
 from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.errors import Forbidden, NotFound, Refusal
 from fedishare.http.errors import status_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from fedishare.core.activitystreams import PUBLIC
 from fedishare.storage import tokens
 from tests.harness import Network, Node

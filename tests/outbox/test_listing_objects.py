@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from fedishare.http.errors import ANSWERED, handle_refusal
 from fedishare.listings import service
 from fedishare.listings.vocabulary import NS, TERMS

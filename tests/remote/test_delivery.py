@@ -21,7 +21,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from fedishare.app import create_app
 from fedishare.context import Instance
 from fedishare.federation import backoff

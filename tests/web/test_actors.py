@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from tests.harness import Network, Node
 
 LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'

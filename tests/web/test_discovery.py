@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedishare.accounts import create_member
+from fedishare.accounts.members import create_member
 from tests.harness import Network, Node
 
 AS = "application/activity+json"
@@ -65,7 +65,7 @@ async def test_webfinger_refusals(node: Node, params: dict[str, str], status: in
 
 
 async def test_webfinger_hides_disabled_members(node: Node) -> None:
-    from fedishare.accounts import set_member_disabled
+    from fedishare.accounts.members import set_member_disabled
 
     await create_member(node.instance.db, node.instance.clock, "bob")
     await set_member_disabled(node.instance.db, "bob", True)

@@ -3,7 +3,7 @@ mentioning our actors) for the listings to build on; drop the rest, as Mastodon 
 
 from __future__ import annotations
 
-from fedishare.accounts import local_actor_for
+from fedishare.accounts.members import local_actor_for
 from fedishare.context import Instance
 from fedishare.core.activitystreams import id_of, ids_of
 from fedishare.core.types import JSON

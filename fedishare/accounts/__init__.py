@@ -1,0 +1,1 @@
+"""Our own actors and the people behind them: members, passwords, sessions, sign-ups."""
