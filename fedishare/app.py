@@ -8,12 +8,14 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now
-from fedishare.http.errors import ANSWERED, handle_refusal
+from fedishare.http.errors import ANSWERED
 from fedishare.inbox import routes as inbox_routes
 from fedishare.inbox.store import running_writer
 from fedishare.json_api import follow_requests
@@ -22,7 +24,18 @@ from fedishare.json_api import responses as responses_api
 from fedishare.lifecycle import open_instance
 from fedishare.outbox import listing_objects as listing_routes
 from fedishare.outbox import routes as outbox_routes
-from fedishare.web import actors, discovery
+from fedishare.web import (
+    account_pages,
+    actors,
+    admin_pages,
+    board,
+    conversation_pages,
+    discovery,
+    error_pages,
+    listing_pages,
+    profile_pages,
+)
+from fedishare.web.security import SecurityHeaders
 from fedishare.web.templates_env import make_templates
 from fedishare.workers.runner import running
 
@@ -33,12 +46,19 @@ def all_routes() -> list[BaseRoute]:
     return [
         *inbox_routes.routes,
         *discovery.routes,
+        *board.routes,
+        *profile_pages.routes,
         *actors.routes,
         *outbox_routes.routes,
+        *listing_pages.routes,
         *listing_routes.routes,
         *listing_api.routes,
         *responses_api.routes,
         *follow_requests.routes,
+        *account_pages.routes,
+        *conversation_pages.routes,
+        *admin_pages.routes,
+        Mount("/static", StaticFiles(packages=[("fedishare.web", "static")]), name="static"),
     ]
 
 
@@ -72,7 +92,8 @@ def create_app(
     return FedishareApp(
         routes=all_routes(),
         lifespan=lifespan,
-        exception_handlers={cls: handle_refusal for cls in ANSWERED},
+        middleware=[Middleware(SecurityHeaders, config=config)],
+        exception_handlers={cls: error_pages.handle for cls in ANSWERED},
     )
 
 

@@ -387,7 +387,7 @@ def _map_settings(values: dict[str, Any], c: _Checker) -> MapSettings:
         tiles.startswith(("https://", "http://"))
         and all(part in tiles for part in ("{z}", "{x}", "{y}"))
     ):
-        raise c.fail("map.tiles", "an http(s) URL with {z}, {x} and {y} in it, or \"\"", tiles)
+        raise c.fail("map.tiles", 'an http(s) URL with {z}, {x} and {y} in it, or ""', tiles)
     return MapSettings(tiles=tiles, attribution=values["attribution"].strip())
 
 

@@ -68,6 +68,11 @@ def status_of(exc: Exception) -> int:
     return _entry(exc)[1]
 
 
+def headers_of(exc: Exception) -> dict[str, str]:
+    """The extra headers of a refusal's answer (Retry-After, WWW-Authenticate)."""
+    return dict(_entry(exc)[2](exc))
+
+
 def error_response(exc: Exception) -> JSONResponse:
     """The answer to a refusal in the table (anything else is a programming error)."""
     _, status, headers = _entry(exc)

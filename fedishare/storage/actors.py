@@ -96,3 +96,26 @@ async def find_by_kind(db: Database | Transaction, kind: str) -> LocalActor | No
 async def list_members(db: Database) -> list[LocalActor]:
     rows = await db.fetch_all("SELECT * FROM local_actors WHERE kind = 'person' ORDER BY username")
     return [from_row(LocalActor, r) for r in rows]
+
+
+async def set_password_hash(tx: Transaction, actor_id: int, password_hash: str) -> None:
+    await tx.execute(
+        "UPDATE local_actors SET password_hash = ? WHERE id = ?", (password_hash, actor_id)
+    )
+
+
+async def password_hash(db: Database | Transaction, actor_id: int) -> str | None:
+    row = await db.fetch_one("SELECT password_hash FROM local_actors WHERE id = ?", (actor_id,))
+    return None if row is None else row["password_hash"]
+
+
+async def set_role(tx: Transaction, actor_id: int, role: str) -> None:
+    await tx.execute("UPDATE local_actors SET role = ? WHERE id = ?", (role, actor_id))
+
+
+async def count_admins(db: Database | Transaction) -> int:
+    """Enabled admins."""
+    row = await db.fetch_one(
+        "SELECT count(*) FROM local_actors WHERE role = 'admin' AND disabled = 0"
+    )
+    return 0 if row is None else int(row[0])

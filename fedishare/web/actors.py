@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from fedishare.context import Instance
@@ -14,6 +14,7 @@ from fedishare.http.responses import ActivityJSONResponse
 from fedishare.storage import actors as store
 from fedishare.storage import stats
 from fedishare.storage.actors import LocalActor
+from fedishare.web.pages import render
 
 _VARY = {"Vary": "Accept"}
 
@@ -23,7 +24,7 @@ async def instance_actor(request: Request) -> Response:
     actor = await store.find_by_kind(inst.db, "application")
     if actor is None:
         raise Unavailable("the instance is starting")
-    return _render(request, inst, actor)
+    return await _render(request, inst, actor)
 
 
 async def member_or_group(request: Request) -> Response:
@@ -37,15 +38,16 @@ async def member_or_group(request: Request) -> Response:
     if username != username.lower():
         # The canonical id is lower-case; Mastodon requires id == fetched URL.
         return Response(status_code=301, headers={"Location": actor_id(inst.urls, actor)})
-    return _render(request, inst, actor)
+    return await _render(request, inst, actor)
 
 
-def _render(request: Request, inst: Instance, actor: LocalActor) -> Response:
+async def _render(request: Request, inst: Instance, actor: LocalActor) -> Response:
     rules = inst.config.community.rules if actor.kind == "group" else ()
     if wants_activity_json(request):
         return ActivityJSONResponse(actor_document(inst.urls, actor, rules=rules), headers=_VARY)
-    page = request.state.templates.get_template("actor.html").render(
-        community_name=inst.config.community.name,
+    response = await render(
+        request,
+        "actor.html",
         name=actor.display_name,
         handle=f"{actor.username}@{inst.config.instance.domain}",
         kind={"person": "Member", "group": "Community", "application": "Instance"}[actor.kind],
@@ -54,23 +56,23 @@ def _render(request: Request, inst: Instance, actor: LocalActor) -> Response:
         summary=[p for p in actor.summary.split("\n\n") if p.strip()],
         rules=rules,
     )
-    return HTMLResponse(page, headers=_VARY)
+    response.headers.update(_VARY)
+    return response
 
 
 async def home(request: Request) -> Response:
     inst: Instance = request.state.instance
     cfg = inst.config
     counts = await stats.usage(inst.db, inst.clock())
-    page = request.state.templates.get_template("home.html").render(
-        community_name=cfg.community.name,
+    return await render(
+        request,
+        "home.html",
         description=[p for p in cfg.community.description.split("\n\n") if p.strip()],
         community_url=inst.urls.actor(cfg.community.handle),
-        community_handle=f"{cfg.community.handle}@{cfg.instance.domain}",
         rules=cfg.community.rules,
         members=counts.members,
         registration=cfg.registration,
     )
-    return HTMLResponse(page)
 
 
 routes = [
