@@ -12,7 +12,6 @@ from fedishare.federation.actor_document import actor_document, actor_id
 from fedishare.http.negotiation import wants_activity_json
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.storage import actors as store
-from fedishare.storage import stats
 from fedishare.storage.actors import LocalActor
 from fedishare.web.pages import render
 
@@ -60,23 +59,7 @@ async def _render(request: Request, inst: Instance, actor: LocalActor) -> Respon
     return response
 
 
-async def home(request: Request) -> Response:
-    inst: Instance = request.state.instance
-    cfg = inst.config
-    counts = await stats.usage(inst.db, inst.clock())
-    return await render(
-        request,
-        "home.html",
-        description=[p for p in cfg.community.description.split("\n\n") if p.strip()],
-        community_url=inst.urls.actor(cfg.community.handle),
-        rules=cfg.community.rules,
-        members=counts.members,
-        registration=cfg.registration,
-    )
-
-
 routes = [
-    Route("/", home),
     Route("/actor", instance_actor),
     Route("/users/{username}", member_or_group),
 ]
