@@ -93,7 +93,10 @@ def create_app(
         routes=all_routes(),
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders, config=config)],
-        exception_handlers={cls: error_pages.handle for cls in ANSWERED},
+        exception_handlers={
+            **{cls: error_pages.handle for cls in ANSWERED},
+            404: error_pages.no_such_page,
+        },
     )
 
 

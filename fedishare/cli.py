@@ -9,11 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fedishare import __version__
-from fedishare.accounts.members import (
-    AccountError,
-)
+from fedishare.accounts.members import AccountError
 from fedishare.commands import listings as listings_cli
-from fedishare.commands.accounts import ACCOUNT_ACTIONS, with_database
+from fedishare.commands.accounts import ACCOUNT_ACTIONS, with_instance
 from fedishare.commands.errors import CommandError
 from fedishare.commands.federation import FEDERATION_COMMANDS
 from fedishare.commands.serve import cmd_init, cmd_serve
@@ -85,18 +83,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-workers` on the same instance.toml. Stops cleanly on SIGTERM or Ctrl-C.",
     )
 
-    account = sub.add_parser("account", parents=[common], help="manage members")
+    account = sub.add_parser(
+        "account", parents=[common], help="manage members, invites and password resets"
+    )
     acc = account.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = acc.add_parser(
         "create",
         parents=[common],
         help="make a member and print how they sign in",
         description="Make a member NAME (letters, digits, _, with . or - between them) "
-        "and print their handle and an access token.",
+        "and print their handle, a password to log in with (shown only once) and an access "
+        "token.",
     )
     create.add_argument("name")
     create.add_argument("--display-name", default="", help="the name shown on their profile")
     create.add_argument("--locked", action="store_true", help="approve each follower by hand")
+    create.add_argument(
+        "--admin", action="store_true", help="make them an admin (the admin pages at /admin)"
+    )
     acc.add_parser("list", parents=[common], help="list members")
     disable = acc.add_parser(
         "disable", parents=[common], help="disable a member (their profile answers 410 Gone)"
@@ -112,6 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
         "(Authorization: Bearer TOKEN).",
     )
     token.add_argument("name")
+    invite = acc.add_parser(
+        "invite",
+        parents=[common],
+        help="print an invite link (lets one person sign up, whatever the policy)",
+        description="Print a link BASE/invite/CODE that lets one person become a member "
+        "(an admin with --admin), even when [registration] policy is closed. It works once "
+        "and expires in 7 days.",
+    )
+    invite.add_argument("--admin", action="store_true", help="the invited person becomes an admin")
+    reset_link = acc.add_parser(
+        "reset-link",
+        parents=[common],
+        help="print a link that sets a new password for a member",
+        description="Print a link BASE/reset/CODE for member NAME, who forgot their password: "
+        "it sets a new one once and expires in 24 hours. Send it to them yourself (fedishare "
+        "sends no mail).",
+    )
+    reset_link.add_argument("name")
 
     follow = sub.add_parser(
         "follow",
@@ -197,8 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(listings_cli.run(config, args))
         if args.command in FEDERATION_COMMANDS:
             return asyncio.run(FEDERATION_COMMANDS[args.command](config, args))
-        handler = ACCOUNT_ACTIONS[args.action]
-        return asyncio.run(with_database(config, lambda db: handler(config, db, args)))
+        return asyncio.run(with_instance(config, ACCOUNT_ACTIONS[args.action], args))
     except (ConfigError, CommandError, AccountError) as e:
         print(f"fedishare: {e}", file=sys.stderr)
         return 2

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from fedishare.cli import main
 from fedishare.core.config import load_config
+from fedishare.storage import actors
+from fedishare.storage.database import open_database
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -82,8 +87,10 @@ def test_accounts_create_list_disable_enable_token(
         ([], ["init", "serve", "account", "--config"]),
         (["init"], ["--domain", "--http", "plain http"]),
         (["serve"], ["SIGTERM", "--listen"]),
-        (["account"], ["create", "list", "disable", "token"]),
-        (["account", "create"], ["--locked", "access token"]),
+        (["account"], ["create", "list", "disable", "token", "invite", "reset-link"]),
+        (["account", "create"], ["--locked", "--admin", "password", "access token"]),
+        (["account", "invite"], ["--admin", "works once", "7 days"]),
+        (["account", "reset-link"], ["NAME", "once", "24 hours"]),
     ],
 )
 def test_help_explains_each_command(
@@ -95,3 +102,48 @@ def test_help_explains_each_command(
     text = " ".join(capsys.readouterr().out.split())
     for word in words:
         assert word in text
+
+
+def test_account_create_sets_a_password_shown_once_and_admin_makes_an_admin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = str(tmp_path / "instance.toml")
+    run(capsys, "--config", cfg, "init", "--domain", "oak.example")
+    code, out, _ = run(capsys, "--config", cfg, "account", "create", "ada", "--admin")
+    assert code == 0 and "created @ada@oak.example (admin)" in out
+    assert "https://oak.example/login" in out
+    password = next(line.split()[1] for line in out.splitlines() if line.startswith("password:"))
+    assert len(password) >= 12
+    _, out, _ = run(capsys, "--config", cfg, "account", "create", "bob")
+    other = next(line.split()[1] for line in out.splitlines() if line.startswith("password:"))
+    assert other != password
+
+    async def stored() -> tuple[str | None, bool]:
+        async with open_database(tmp_path / "fedishare.sqlite3") as db:
+            ada = await actors.find_by_username(db, "ada")
+            assert ada is not None
+            return await actors.password_hash(db, ada.id), ada.is_admin
+
+    hashed, is_admin = asyncio.run(stored())
+    assert is_admin and hashed is not None and PasswordHasher().verify(hashed, password)
+    assert password not in (tmp_path / "fedishare.sqlite3").read_bytes().decode("latin-1")
+    listed = run(capsys, "--config", cfg, "account", "list")[1].splitlines()
+    assert listed[0].endswith("admin") and not listed[1].endswith("admin")
+
+
+def test_account_invite_and_reset_link_print_one_time_links(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = str(tmp_path / "instance.toml")
+    run(capsys, "--config", cfg, "init", "--domain", "oak.example")
+    code, out, err = run(capsys, "--config", cfg, "account", "invite")
+    assert code == 0 and re.fullmatch(r"https://oak\.example/invite/[\w-]{32}\n", out)
+    assert "makes one member" in err
+    _, admin_out, admin_err = run(capsys, "--config", cfg, "account", "invite", "--admin")
+    assert admin_out != out and "makes one admin" in admin_err
+    run(capsys, "--config", cfg, "account", "create", "alice")
+    code, out, err = run(capsys, "--config", cfg, "account", "reset-link", "alice")
+    assert code == 0 and re.fullmatch(r"https://oak\.example/reset/[\w-]{32}\n", out)
+    assert "24 hours" in err
+    code, _, err = run(capsys, "--config", cfg, "account", "reset-link", "nobody")
+    assert code == 2 and "no member named 'nobody'" in err

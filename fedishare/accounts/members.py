@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 
 from fedishare.context import Instance
 from fedishare.core.config import Config
 from fedishare.core.types import Clock
 from fedishare.federation.keys import generate_key_pair
 from fedishare.storage import actors as store
+from fedishare.storage import web_sessions
 from fedishare.storage.actors import LocalActor
-from fedishare.storage.database import Database
+from fedishare.storage.database import Database, Transaction
 
 USERNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,28}[A-Za-z0-9_])?$")
 # Names that would collide with our own routes or confuse people.
@@ -79,8 +81,21 @@ async def ensure_system_actors(db: Database, config: Config, clock: Clock) -> No
             await store.update_profile(tx, group.id, display_name=com.name, summary=com.description)
 
 
+# Whatever must happen with a member's creation or not at all (an invite spent, a request
+# approved): run inside its transaction with the new actor's id; raising undoes both.
+Claim = Callable[[Transaction, int], Awaitable[None]]
+
+
 async def create_member(
-    db: Database, clock: Clock, username: str, *, display_name: str = "", locked: bool = False
+    db: Database,
+    clock: Clock,
+    username: str,
+    *,
+    display_name: str = "",
+    locked: bool = False,
+    password_hash: str | None = None,
+    role: str = "member",
+    claim: Claim | None = None,
 ) -> LocalActor:
     check_username(username)
     if await store.find_by_username(db, username) is not None:
@@ -89,7 +104,7 @@ async def create_member(
     async with db.transaction() as tx:
         if await store.find_by_username(tx, username) is not None:
             raise AccountError(f"the name {username!r} is taken")
-        await store.insert_local_actor(
+        actor_id = await store.insert_local_actor(
             tx,
             username=username,
             kind="person",
@@ -99,16 +114,28 @@ async def create_member(
             public_key_pem=keys.public_pem,
             manually_approves_followers=locked,
             now=clock(),
+            password_hash=password_hash,
+            role=role,
         )
-        actor = await store.find_by_username(tx, username)
+        if claim is not None:
+            await claim(tx, actor_id)
+        actor = await store.find_by_id(tx, actor_id)
     assert actor is not None
     return actor
 
 
 async def set_member_disabled(db: Database, username: str, disabled: bool) -> None:
+    """Disable a member (they cannot log in, their sessions end, their profile answers 410)
+    or enable them again. An account its member deleted stays as it is."""
     async with db.transaction() as tx:
-        if not await store.set_disabled(tx, username, disabled):
+        actor = await store.find_by_username(tx, username)
+        if actor is None or actor.kind != "person":
             raise AccountError(f"no member named {username!r}")
+        if actor.is_deleted:
+            raise AccountError(f"@{actor.username} deleted their account")
+        await store.set_disabled(tx, actor.username, disabled)
+        if disabled:
+            await web_sessions.delete_for_actor(tx, actor.id)
 
 
 async def local_actor_for(inst: Instance, url: str | None) -> LocalActor | None:

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from fedishare.context import Instance
 from fedishare.core.errors import Invalid, RateLimited, Unauthenticated
-from fedishare.storage import actors, login_failures
+from fedishare.storage import actors, login_failures, web_sessions
 from fedishare.storage.actors import LocalActor
 
 MIN_LENGTH = 8
@@ -71,32 +71,70 @@ class _Limits:
     most: int
 
 
+def account_failures(name: str) -> str:
+    """The key failed log-ins to an account are counted under."""
+    return f"account:{name.lower()}"
+
+
+def _account_limit(name: str) -> _Limits:
+    return _Limits(account_failures(name), MAX_FAILURES_PER_ACCOUNT)
+
+
+async def _check_limits(inst: Instance, limits: tuple[_Limits, ...], now: float) -> None:
+    for limit in limits:
+        failures, first = await login_failures.count(inst.db, limit.key, now - WINDOW_SECONDS)
+        if failures >= limit.most:
+            raise RateLimited(
+                "too many failed log-ins; try again later", first + WINDOW_SECONDS - now
+            )
+
+
+async def _record_failure(inst: Instance, limits: tuple[_Limits, ...], now: float) -> None:
+    async with inst.db.transaction() as tx:
+        for limit in limits:
+            await login_failures.record(tx, limit.key, now, now - WINDOW_SECONDS)
+
+
 async def log_in(inst: Instance, username: str, password: str, address: str) -> LocalActor:
     """The member with this name (or `@name`) and password; Unauthenticated if there is
     none, RateLimited after too many failures for the account or the address."""
     name = username.strip().removeprefix("@").split("@")[0]
     now = inst.clock().timestamp()
-    since = now - WINDOW_SECONDS
-    keys = (
-        _Limits(f"account:{name.lower()}", MAX_FAILURES_PER_ACCOUNT),
-        _Limits(f"address:{address}", MAX_FAILURES_PER_ADDRESS),
-    )
-    for limit in keys:
-        failures, first = await login_failures.count(inst.db, limit.key, since)
-        if failures >= limit.most:
-            raise RateLimited(
-                "too many failed log-ins; try again later", first + WINDOW_SECONDS - now
-            )
+    keys = (_account_limit(name), _Limits(f"address:{address}", MAX_FAILURES_PER_ADDRESS))
+    await _check_limits(inst, keys, now)
     actor = await actors.find_by_username(inst.db, name) if name else None
     stored = None if actor is None else await actors.password_hash(inst.db, actor.id)
     ok = await matches(stored, password)
     if actor is None or not ok or actor.kind != "person" or actor.disabled:
-        async with inst.db.transaction() as tx:
-            for limit in keys:
-                await login_failures.record(tx, limit.key, now, since)
+        await _record_failure(inst, keys, now)
         if ok and actor is not None and actor.disabled:
             raise Unauthenticated("this account is disabled")
         raise Unauthenticated("wrong name or password")
     async with inst.db.transaction() as tx:
         await login_failures.clear(tx, keys[0].key)
     return actor
+
+
+async def confirm(inst: Instance, member: LocalActor, password: str, field: str) -> None:
+    """Refuse, naming the form's field, unless `password` is the signed-in member's own.
+    Failures count against the account as failed log-ins do, so that a browser left signed
+    in cannot be used to guess the password."""
+    now = inst.clock().timestamp()
+    limits = (_account_limit(member.username),)
+    await _check_limits(inst, limits, now)
+    if not await matches(await actors.password_hash(inst.db, member.id), password):
+        await _record_failure(inst, limits, now)
+        raise Invalid(f"{field}: that is not your password")
+
+
+async def change_password(
+    inst: Instance, member: LocalActor, current: str, new: str, *, keep_session: str
+) -> None:
+    """A member's new password, the current one given; every other session of theirs ends
+    (`keep_session` is the asking session's id)."""
+    await confirm(inst, member, current, "current_password")
+    check_rules(new, "new_password")
+    hashed = await hash_password(new)
+    async with inst.db.transaction() as tx:
+        await actors.set_password_hash(tx, member.id, hashed)
+        await web_sessions.delete_for_actor(tx, member.id, keep=keep_session)

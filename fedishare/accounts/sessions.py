@@ -72,3 +72,14 @@ async def end_all(inst: Instance, member: LocalActor, *, but: Session | None = N
         return await web_sessions.delete_for_actor(
             tx, member.id, keep=None if but is None else but.id_hash
         )
+
+
+async def of_member(inst: Instance, member: LocalActor) -> list[WebSession]:
+    """The member's signed-in browsers, the most recently used first."""
+    return await web_sessions.for_actor(inst.db, member.id)
+
+
+async def revoke(inst: Instance, member: LocalActor, id_hash: str) -> bool:
+    """End one of the member's sessions (never another member's); whether it was theirs."""
+    async with inst.db.transaction() as tx:
+        return await web_sessions.delete_of_actor(tx, member.id, id_hash)

@@ -1,4 +1,4 @@
-"""`fedishare account ...`: members, their keys and tokens."""
+"""`fedishare account ...`: members, their passwords and tokens, invites and reset links."""
 
 from __future__ import annotations
 
@@ -6,53 +6,64 @@ import argparse
 import sys
 from collections.abc import Awaitable, Callable
 
-from fedishare.accounts.members import (
-    create_member,
-    ensure_system_actors,
-    set_member_disabled,
-)
+from fedishare.accounts import registration
+from fedishare.accounts.members import create_member, set_member_disabled
+from fedishare.accounts.passwords import hash_password, new_password
 from fedishare.commands.errors import CommandError
+from fedishare.context import Instance
 from fedishare.core.config import Config
-from fedishare.core.types import utc_now
-from fedishare.core.urls import Urls
+from fedishare.core.errors import Refusal
+from fedishare.lifecycle import open_instance
 from fedishare.storage import actors as actor_store
 from fedishare.storage import tokens as token_store
-from fedishare.storage.database import Database
+
+AccountAction = Callable[[Config, Instance, argparse.Namespace], Awaitable[int]]
 
 
-async def with_database(config: Config, work: Callable[[Database], Awaitable[int]]) -> int:
-    db = Database(config.instance.database)
-    await db.open()
-    try:
-        await ensure_system_actors(db, config, utc_now)
-        return await work(db)
-    finally:
-        await db.close()
+async def with_instance(config: Config, action: AccountAction, args: argparse.Namespace) -> int:
+    async with open_instance(config) as inst:
+        try:
+            return await action(config, inst, args)
+        except Refusal as e:
+            raise CommandError(e.reason) from None
 
 
-async def _account_create(config: Config, db: Database, args: argparse.Namespace) -> int:
+async def _account_create(config: Config, inst: Instance, args: argparse.Namespace) -> int:
     if config.registration == "closed":
         print("note: registration is closed; operators can still create members", file=sys.stderr)
+    password = new_password()
     actor = await create_member(
-        db, utc_now, args.name, display_name=args.display_name, locked=args.locked
+        inst.db,
+        inst.clock,
+        args.name,
+        display_name=args.display_name,
+        locked=args.locked,
+        password_hash=await hash_password(password),
+        role="admin" if args.admin else "member",
     )
-    token = await token_store.issue(db, actor.id, utc_now())
-    urls = Urls(config.base_url)
-    print(f"created @{actor.username}@{config.instance.domain}")
-    print(f"profile:  {urls.actor(actor.username)}")
-    print(f"outbox:   {urls.actor(actor.username)}/outbox")
+    token = await token_store.issue(inst.db, actor.id, inst.clock())
+    print(f"created @{actor.username}@{config.instance.domain}{' (admin)' if args.admin else ''}")
+    print(f"profile:  {inst.urls.actor(actor.username)}")
+    print(f"outbox:   {inst.urls.actor(actor.username)}/outbox")
+    print(f"password: {password}")
     print(f"token:    {token}")
     print(
-        "Sign in from a client with the token as 'Authorization: Bearer TOKEN';"
+        f"Log in at {inst.urls.base}/login with the password (shown only now; change it in"
+        " Settings). Clients send the token as 'Authorization: Bearer TOKEN';"
         " `fedishare account token NAME` issues a new one."
     )
     return 0
 
 
-async def _account_list(config: Config, db: Database, args: argparse.Namespace) -> int:
-    members = await actor_store.list_members(db)
+async def _account_list(config: Config, inst: Instance, args: argparse.Namespace) -> int:
+    members = await actor_store.list_members(inst.db)
     for m in members:
-        state = "disabled" if m.disabled else ("locked" if m.manually_approves_followers else "")
+        states = [
+            "deleted" if m.is_deleted else "disabled" if m.disabled else "",
+            "admin" if m.is_admin else "",
+            "locked" if m.manually_approves_followers and not m.disabled else "",
+        ]
+        state = ",".join(s for s in states if s)
         print(
             f"@{m.username}@{config.instance.domain}\t{m.display_name}\t{m.created_at}\t{state}".rstrip()
         )
@@ -61,30 +72,55 @@ async def _account_list(config: Config, db: Database, args: argparse.Namespace) 
     return 0
 
 
-async def _account_disable(config: Config, db: Database, args: argparse.Namespace) -> int:
-    await set_member_disabled(db, args.name, True)
+async def _account_disable(config: Config, inst: Instance, args: argparse.Namespace) -> int:
+    await set_member_disabled(inst.db, args.name, True)
     print(f"disabled @{args.name}@{config.instance.domain}")
     return 0
 
 
-async def _account_enable(config: Config, db: Database, args: argparse.Namespace) -> int:
-    await set_member_disabled(db, args.name, False)
+async def _account_enable(config: Config, inst: Instance, args: argparse.Namespace) -> int:
+    await set_member_disabled(inst.db, args.name, False)
     print(f"enabled @{args.name}@{config.instance.domain}")
     return 0
 
 
-async def _account_token(config: Config, db: Database, args: argparse.Namespace) -> int:
-    actor = await actor_store.find_by_username(db, args.name)
-    if actor is None or actor.kind != "person":
-        raise CommandError(f"no member named {args.name!r}")
-    print(await token_store.issue(db, actor.id, utc_now()))
+async def _account_token(config: Config, inst: Instance, args: argparse.Namespace) -> int:
+    actor = await actor_store.find_by_username(inst.db, args.name)
+    if actor is None or actor.kind != "person" or actor.disabled:
+        raise CommandError(f"no enabled member named {args.name!r}")
+    print(await token_store.issue(inst.db, actor.id, inst.clock()))
     return 0
 
 
-ACCOUNT_ACTIONS: dict[str, Callable[[Config, Database, argparse.Namespace], Awaitable[int]]] = {
+async def _account_invite(config: Config, inst: Instance, args: argparse.Namespace) -> int:
+    role = "admin" if args.admin else "member"
+    code = await registration.make_invite(inst, None, role)
+    print(registration.invite_url(inst, code))
+    print(
+        f"Send this link to the person you invite: it makes one {role}, works once and"
+        f" expires in {registration.INVITE_DAYS} days.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def _account_reset_link(config: Config, inst: Instance, args: argparse.Namespace) -> int:
+    code = await registration.make_reset_link(inst, args.name)
+    print(registration.reset_url(inst, code))
+    print(
+        f"Send this link to @{args.name}: it sets a new password once and expires in"
+        f" {registration.RESET_HOURS} hours; an earlier link stops working.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+ACCOUNT_ACTIONS: dict[str, AccountAction] = {
     "create": _account_create,
     "list": _account_list,
     "disable": _account_disable,
     "enable": _account_enable,
     "token": _account_token,
+    "invite": _account_invite,
+    "reset-link": _account_reset_link,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import signal
@@ -12,9 +13,11 @@ from pathlib import Path
 import uvicorn
 
 from fedishare import __version__
+from fedishare.accounts import registration
 from fedishare.app import create_app
 from fedishare.commands.errors import CommandError
 from fedishare.core.config import Config, ConfigError, default_config_text, parse_config
+from fedishare.lifecycle import open_instance
 
 
 def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
@@ -59,6 +62,13 @@ def cmd_serve(
         f"{config.instance.listen_host}:{config.instance.listen_port}",
         file=sys.stderr,
     )
+    first_admin = asyncio.run(first_admin_link(config))
+    if first_admin is not None:
+        print(
+            f"No admin yet: open {first_admin} to create the first admin account"
+            " (or run: fedishare account create NAME --admin)",
+            file=sys.stderr,
+        )
     # uvicorn handles SIGTERM/SIGINT itself, then re-raises the signal to the handlers that
     # were in place before; with these no-ops a clean stop exits with status 0.
     # Every outgoing request at INFO would drown the log.
@@ -68,6 +78,14 @@ def cmd_serve(
     tune_gc()
     server.run()
     return 0 if server.started else 1
+
+
+async def first_admin_link(config: Config) -> str | None:
+    """While the instance has no admin: a fresh one-time admin invite link for the operator
+    (each start makes a new one; the earlier ones stop working)."""
+    async with open_instance(config) as inst:
+        code = await registration.first_admin_invite(inst)
+        return None if code is None else registration.invite_url(inst, code)
 
 
 # Young-generation collections every 700 allocations ran hundreds of times a second under

@@ -62,9 +62,15 @@ class Place:
 
 @dataclass(frozen=True)
 class Image:
+    """A listing's photo: where it is, its alt text, and what the sender told of it (ours
+    always carry size and blurhash; other servers' carry what they sent)."""
+
     url: str
     alt: str
     media_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    blurhash: str | None = None  # a tiny blurred preview (https://blurha.sh), 4x4 components
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,7 @@ def actor_document(urls: Urls, actor: LocalActor, *, rules: tuple[str, ...] = ()
         "manuallyApprovesFollowers": actor.manually_approves_followers,
         "discoverable": actor.discoverable and actor.kind != "application",
         "published": actor.created_at if actor.created_at.endswith("Z") else _z(actor.created_at),
-        "icon": {
-            "type": "Image",
-            "mediaType": "image/png",
-            "url": f"{urls.base}/avatars/{actor.kind}.png",
-        },
+        "icon": _icon(urls, actor, aid),
         "publicKey": {
             "id": Urls.key_id(aid),
             "owner": aid,
@@ -64,6 +60,19 @@ def actor_document(urls: Urls, actor: LocalActor, *, rules: tuple[str, ...] = ()
             for i, rule in enumerate(rules, start=1)
         ]
     return doc
+
+
+def _icon(urls: Urls, actor: LocalActor, aid: str) -> JSON:
+    """The member's avatar (a new URL for each upload, so that servers fetch it again), else
+    the plain square of their kind."""
+    if actor.avatar_media_id is not None:
+        url = f"{aid}/avatar/{actor.avatar_media_id}"
+        return {"type": "Image", "mediaType": "image/jpeg", "url": url}
+    return {
+        "type": "Image",
+        "mediaType": "image/png",
+        "url": f"{urls.base}/avatars/{actor.kind}.png",
+    }
 
 
 def _paragraphs(text: str) -> str:

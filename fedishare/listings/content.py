@@ -72,6 +72,11 @@ def render_content(listing: Listing, base: str) -> str:
     return "".join(parts)
 
 
+def text_html(text: str) -> str:
+    """Plain text (a message typed in a form) as HTML paragraphs, line breaks kept."""
+    return "".join(_paragraphs(text))
+
+
 def _paragraphs(text: str) -> list[str]:
     out = []
     for block in text.split("\n\n"):

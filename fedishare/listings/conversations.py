@@ -1,8 +1,9 @@
 """What a listing's author does with the responses: read them, write in a conversation,
 answer a responder, and tell the others when the listing has gone.
 
-Functions for the client API (routes live elsewhere). Each checks that `author` wrote the
-listing; refusals are `fedishare.core.errors.Refusal`s.
+Functions for the client API and the pages (routes live elsewhere). Each checks that
+`author` wrote the listing; refusals are `fedishare.core.errors.Refusal`s. A responder may
+be another server's actor or one of our members (whose messages stay here).
 
 After `fedishare.listings.service.mark_done` (and its publication), call
 `notify_gone(inst, listing_id, except_responder=<the one who got it>)`: every other responder
@@ -23,14 +24,12 @@ from fedishare.federation.actor_document import actor_id
 from fedishare.federation.errors import FetchError
 from fedishare.listings import outgoing
 from fedishare.listings import response_activities as wire
-from fedishare.listings.outgoing import Outgoing
+from fedishare.listings.outgoing import Outgoing, Recipient
 from fedishare.listings.sanitize import clean_html, html_to_text
-from fedishare.remote.actors import get_remote_actor
 from fedishare.storage import conversations as store
 from fedishare.storage import listings
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.conversations import Answer, Comment, Conversation, Message, Responder
-from fedishare.storage.remote_actors import RemoteActor
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +48,11 @@ async def _own(inst: Instance, author: LocalActor, listing_id: str) -> Listing:
     return listing
 
 
-async def _responder(inst: Instance, listing: Listing, responder: str) -> RemoteActor:
+async def _responder(inst: Instance, listing: Listing, responder: str) -> Recipient:
     if await store.get_responder(inst.db, listing.id, responder) is None:
         raise NotFound("that actor has not responded to this listing")
     try:
-        return await get_remote_actor(inst, responder)
+        return await outgoing.recipient(inst, responder)
     except FetchError as e:
         raise Unprocessable(f"cannot reach {responder}: {e.reason}") from None
 
@@ -103,11 +102,12 @@ async def public_comments(inst: Instance, listing_id: str) -> list[Comment]:
 # Writing
 
 
-def _clean_message(content_html: str) -> str:
+def clean_message(content_html: str) -> str:
+    """A message as it is sent: clean HTML with something to say, or Invalid."""
     if not isinstance(content_html, str):
         raise Invalid("content: HTML text")
     if len(content_html) > MAX_MESSAGE_CHARS:
-        raise Invalid(f"content is longer than {MAX_MESSAGE_CHARS} characters")
+        raise Invalid(f"content: longer than {MAX_MESSAGE_CHARS} characters")
     content = clean_html(content_html).strip()
     if not html_to_text(content):
         raise Invalid("content: say something")
@@ -121,11 +121,11 @@ async def send_message(
     latest message or comment, else to the listing) delivered to their inbox. Opens the
     conversation if they had only commented. Returns the Create."""
     listing = await _own(inst, author, listing_id)
-    content = _clean_message(content_html)
+    content = clean_message(content_html)
     recipient = await _responder(inst, listing, responder)
     target = await outgoing.reply_target(inst, listing, responder)
     note_id = new_id(inst.urls.base, "objects")
-    note = outgoing.note_to(inst, note_id, listing, recipient, content, target)
+    note = outgoing.note_to(inst, note_id, listing.author, recipient, content, target)
     activity = wire.create_direct(note)
     out = Outgoing(activity, note=note, kind="note", opens=True)
     await outgoing.send(inst, author, listing.id, recipient, out)
@@ -167,7 +167,7 @@ async def answer_response(
         target = await outgoing.reply_target(inst, listing, responder)
         text = wire.answer_text(listing, decision)
         note_id = new_id(inst.urls.base, "objects")
-        note = outgoing.note_to(inst, note_id, listing, recipient, text, target)
+        note = outgoing.note_to(inst, note_id, listing.author, recipient, text, target)
         activity = wire.create_direct(note)
         out = Outgoing(activity, note=note, kind=decision, opens=True, answer=decision)
     await outgoing.send(inst, author, listing.id, recipient, out)

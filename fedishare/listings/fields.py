@@ -11,7 +11,7 @@ from typing import Any, cast
 from fedishare.core.listing import Purpose
 from fedishare.core.types import JSON
 from fedishare.listings.sanitize import html_to_text
-from fedishare.listings.validation import parse_time
+from fedishare.listings.validation import is_blurhash, is_side, parse_time
 
 MAX_TITLE = 200
 MAX_TEXT = 20_000
@@ -76,6 +76,15 @@ def positive_int(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return None
     return min(value, 1000)
+
+
+def dimension(value: Any) -> int | None:
+    """A width or height in pixels, when it is a plausible one."""
+    return value if is_side(value) else None
+
+
+def blurhash(value: Any) -> str | None:
+    return value if is_blurhash(value) else None
 
 
 def unit(quantity: JSON | None) -> str | None:

@@ -324,11 +324,17 @@ def _images(value: Any) -> tuple[Image, ...]:
         if not fields.is_url(href):
             continue
         alt = item.get("name")
+        width, height = fields.dimension(item.get("width")), fields.dimension(item.get("height"))
+        if width is None or height is None:  # a size is both, or it lays nothing out
+            width = height = None
         images.append(
             Image(
                 cast(str, href),
                 fields.plain(alt)[:1500],
                 media_type if isinstance(media_type, str) else None,
+                width=width,
+                height=height,
+                blurhash=fields.blurhash(item.get("blurhash")),
             )
         )
     return tuple(images[:MAX_IMAGES])

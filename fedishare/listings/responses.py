@@ -9,6 +9,10 @@ what it is (see `response_activities.visibility_of`):
   replier once, by a direct note, how to respond privately (unless they already do).
 A reply to a listing that has closed gets, once, a note that it has gone instead.
 
+When one of our members has answered another server's listing
+(`fedishare.listings.answering`), its author's direct reply to a message of that
+conversation, addressed to the member, is a message of it too.
+
 An `Offer` (of an `Agreement` whose commitments satisfy the listing's intents, or naming
 the listing) or a `Join` of a listing opens the conversation too, and is answered at once:
 `TentativeAccept` while the listing is open or reserved (the author decides later, with
@@ -71,6 +75,11 @@ def _published(inst: Instance, doc: JSON) -> str:
     return iso(sent.astimezone(UTC))
 
 
+async def _visibility(inst: Instance, doc: JSON, replier: str) -> wire.Visibility:
+    known = await cached_actors.get(inst.db, replier)
+    return wire.visibility_of(doc, None if known is None else known.followers)
+
+
 async def take_reply(inst: Instance, doc: JSON, replier: str) -> None:
     """Take a kept object (already stored in `objects` by the replies handler) as a
     response, if it replies to one of our listings. `replier` is its verified author."""
@@ -78,10 +87,12 @@ async def take_reply(inst: Instance, doc: JSON, replier: str) -> None:
     if object_id is None or in_reply_to is None:
         return
     listing = await listing_replied_to(inst, in_reply_to, replier)
-    if listing is None or replier == listing.author:
+    if listing is None:
+        await _take_author_reply(inst, doc, object_id, in_reply_to, replier)
         return
-    known = await cached_actors.get(inst.db, replier)
-    visibility = wire.visibility_of(doc, None if known is None else known.followers)
+    if replier == listing.author:
+        return
+    visibility = await _visibility(inst, doc, replier)
     # Responders are in the order we heard from them; messages carry their own time.
     published, now = _published(inst, doc), outgoing.now_iso(inst)
     if visibility == "direct":
@@ -100,6 +111,26 @@ async def take_reply(inst: Instance, doc: JSON, replier: str) -> None:
         await outgoing.tell_howto(inst, listing, replier, object_id)
     else:
         await outgoing.tell_gone(inst, listing, replier)
+
+
+async def _take_author_reply(
+    inst: Instance, doc: JSON, object_id: str, in_reply_to: str, replier: str
+) -> None:
+    """A direct reply by another server's listing author to a message of one of our
+    members' conversations about that listing: the author's message in it."""
+    thread = await store.thread_of(inst.db, in_reply_to)
+    if thread is None:
+        return
+    listing_id, responder = thread
+    origin = await store.listing_origin(inst.db, listing_id)
+    if origin != (replier, True) or responder not in wire.addressees(doc):
+        return  # only the listing's author, writing to the member
+    if await _visibility(inst, doc, replier) != "direct":
+        return  # a public answer is no private message
+    published, now = _published(inst, doc), outgoing.now_iso(inst)
+    async with inst.db.transaction() as tx:
+        conversation = await store.open_conversation(tx, listing_id, responder, now)
+        await store.add_message(tx, conversation, object_id, "out", "note", published)
 
 
 def _without_fragment(url: str) -> str:
@@ -166,7 +197,7 @@ async def take_offer(inst: Instance, activity: JSON, responder: str) -> None:
     sender = await outgoing.author_of(inst, listing)
     if sender is None:
         return
-    recipient = await get_remote_actor(inst, responder)
+    recipient = await outgoing.recipient(inst, responder)
     answer_id = wire.derived_id(inst.urls.base, "activities", decision, offer_id)
     activity = wire.answer(answer_id, listing.author, decision, activity, outgoing.now_iso(inst))
     out = Outgoing(activity, kind=decision, answer=decision)

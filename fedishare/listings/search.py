@@ -4,19 +4,25 @@ into a storage query; each refusal names the parameter."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from fedishare.core.errors import Invalid
 from fedishare.core.listing import KINDS, PURPOSES, STATUSES, Kind, Status
-from fedishare.storage.listing_search import MAX_LIMIT, Order, Query
+from fedishare.storage.listing_search import MAX_LIMIT, Order, Query, fts_query
+
+ANY_DISTANCE = "any"  # radius=any: lat and lon give distances, and no limit
+DEFAULT_RADIUS_KM = 10.0  # with lat and lon but no radius
+_TAG = re.compile(r"\w{1,100}")
 
 
 def parse_query(params: dict[str, str]) -> Query:
-    """Query parameters of GET /api/listings, each checked with a clear refusal."""
+    """Query parameters of GET /api/listings (and of the board's pages), each checked with a
+    clear refusal."""
     known = {
         "purpose", "kind", "status", "q", "lat", "lon", "radius", "from", "to", "party",
-        "order", "origin", "limit", "offset",
+        "order", "origin", "limit", "offset", "tag",
     }  # fmt: skip
     for key in params:
         if key not in known:
@@ -28,12 +34,14 @@ def parse_query(params: dict[str, str]) -> Query:
     statuses = _choices(params, "status", (*STATUSES, "any"))
     near = None
     within = None
+    radius = params.get("radius")
     if "lat" in params or "lon" in params:
         lat = _number(params, "lat", -90, 90)
         lon = _number(params, "lon", -180, 180)
         near = (lat, lon)
-        within = _number(params, "radius", 0.1, 50) if "radius" in params else 10.0
-    elif "radius" in params:
+        if radius != ANY_DISTANCE:
+            within = _number(params, "radius", 0.1, 50) if radius is not None else DEFAULT_RADIUS_KM
+    elif radius is not None and radius != ANY_DISTANCE:
         raise Invalid("radius: needs lat and lon")
     dates = None
     if "from" in params or "to" in params:
@@ -46,11 +54,16 @@ def parse_query(params: dict[str, str]) -> Query:
         raise Invalid("order: newest, nearest or relevance")
     if order == "nearest" and near is None:
         raise Invalid("order: nearest needs lat and lon")
-    if order == "relevance" and not params.get("q"):
+    if order == "relevance" and not fts_query(params.get("q", "")):  # words, not just marks
         raise Invalid("order: relevance needs q")
     origin = params.get("origin")
     if origin is not None and origin not in ("local", "remote"):
         raise Invalid("origin: local or remote")
+    tag = params.get("tag")
+    if tag is not None:
+        tag = tag.removeprefix("#")
+        if not _TAG.fullmatch(tag):
+            raise Invalid("tag: a hashtag of letters, digits and _ (at most 100)")
     return Query(
         purpose=purpose,
         kinds=cast(tuple[Kind, ...], kinds),
@@ -61,6 +74,7 @@ def parse_query(params: dict[str, str]) -> Query:
         dates=dates,
         party_size=int(_number(params, "party", 1, 50)) if "party" in params else None,
         origin=cast(Any, origin),
+        tag=tag,
         order=cast(Order | None, order),
         limit=int(_number(params, "limit", 1, MAX_LIMIT)) if "limit" in params else 20,
         offset=int(_number(params, "offset", 0, 100_000)) if "offset" in params else 0,

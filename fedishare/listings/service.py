@@ -256,3 +256,23 @@ async def _author_of(tx: Transaction, inst: Instance, listing: Listing) -> Local
     if prefix is None or not listing.author.startswith(prefix):
         return None
     return await actor_store.find_by_username(tx, listing.author[len(prefix) :])
+
+
+async def remove_listing(inst: Instance, admin: LocalActor, listing_id: str) -> Change:
+    """An admin removes any of our listings: deleted as by its author (a Tombstone, and the
+    author's Delete, announced as theirs would be), whether or not the author is enabled."""
+    if not admin.is_admin or admin.disabled:
+        raise Forbidden("only an admin can remove another member's listing")
+    now = whole_seconds(inst.clock())
+    async with inst.db.transaction() as tx:
+        listing = await store.get(tx, listing_id)
+        author = None if listing is None else await _author_of(tx, inst, listing)
+        if listing is None or not listing.is_local or author is None:
+            raise NotFound("no such listing")
+        note = to_note(listing, inst.urls.base)
+        deleted = _next_updated(listing.updated, now)
+        await store.delete(tx, listing.id, deleted, activities.tombstone(listing.id, deleted))
+        change = Change(author, listing, activities.delete(inst.urls.base, note, deleted))
+        await _queue(tx, inst, change)
+    inst.wake_delivery.set()
+    return change

@@ -9,6 +9,7 @@ can point at it. The JSON uses the same camelCase names as the listing on the wi
 
 Stays add `start`, `end` and `capacity` (a host's offer) or `partySize` and `flexible`
 (a traveller's request); lending adds `returnBy`; help adds `hours` and `timeCredits`.
+An image may also say its `mediaType`, `width` and `height` and `blurhash` (our uploads do).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ MAX_ALT = 1_500  # Mastodon's limit for a media description
 MAX_RADIUS_KM = 50.0
 MAX_GUESTS = 50
 MAX_HOURS = 100.0
+MAX_SIDE = 100_000  # pixels along one side of a photo
+MAX_BLURHASH = 166  # 9x9 components, the most a blurhash has: 6 + 2 * 80 characters
 
 _FIELDS = frozenset(
     {
@@ -52,6 +55,8 @@ _FIELDS = frozenset(
 )  # fmt: skip
 _PLACE_FIELDS = frozenset({"name", "latitude", "longitude", "radius"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_MEDIA_TYPE = re.compile(r"image/[a-z0-9][a-z0-9.+-]{0,60}")
+_BASE83 = re.compile(r"[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]+")
 # A house number next to a street word: "12 High Street", "Hauptstr. 5", "rue de la Paix 3".
 _STREET = re.compile(
     r"(\d+\s*[a-z]?\s+\w*\s*(street|st|road|rd|avenue|ave|lane|ln|way|drive|dr|close|"
@@ -329,8 +334,45 @@ def _images(value: Any) -> tuple[Image, ...]:
             raise Invalid(f"{where}.alt: describe the image for people who cannot see it")
         if len(alt) > MAX_ALT:
             raise Invalid(f"{where}.alt: longer than {MAX_ALT} characters")
-        images.append(Image(url.strip(), _clean(alt)))
+        images.append(Image(url.strip(), _clean(alt), **_image_facts(item, where)))
     return tuple(images)
+
+
+def _image_facts(item: JSON, where: str) -> dict[str, Any]:
+    """What an image may say of itself: `mediaType`, `width` and `height` (both or
+    neither), `blurhash`. Our uploads fill them in; an app may too."""
+    media_type = item.get("mediaType")
+    if media_type is not None and (
+        not isinstance(media_type, str) or not _MEDIA_TYPE.fullmatch(media_type)
+    ):
+        raise Invalid(f"{where}.mediaType: an image type such as image/jpeg")
+    size = []
+    for side in ("width", "height"):
+        value = item.get(side)
+        if value is not None and not is_side(value):
+            raise Invalid(f"{where}.{side}: a whole number of pixels, 1 to {MAX_SIDE}")
+        size.append(value)
+    if (size[0] is None) != (size[1] is None):
+        missing = "height" if size[1] is None else "width"
+        raise Invalid(f"{where}.{missing}: required with the other side")
+    blurhash = item.get("blurhash")
+    if blurhash is not None and not is_blurhash(blurhash):
+        raise Invalid(f"{where}.blurhash: not a blurhash (https://blurha.sh)")
+    return {"media_type": media_type, "width": size[0], "height": size[1], "blurhash": blurhash}
+
+
+def is_side(value: Any) -> bool:
+    """Whether `value` is a photo's width or height in pixels."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_SIDE
+
+
+def is_blurhash(value: Any) -> bool:
+    """Whether `value` is blurhash text: base 83, from 6 characters (1x1) to 9x9's."""
+    return (
+        isinstance(value, str)
+        and 6 <= len(value) <= MAX_BLURHASH
+        and _BASE83.fullmatch(value) is not None
+    )
 
 
 def _is_web_url(url: str) -> bool:

@@ -45,6 +45,8 @@ TERMS: JSON = {
     "returnBy": "fs:returnBy",
     "reservedFor": {"@id": "fs:reservedFor", "@type": "@id"},
     "TimeCredit": "fs:TimeCredit",
+    "toot": "http://joinmastodon.org/ns#",
+    "blurhash": "toot:blurhash",
 }
 
 LISTING_CONTEXT: list[Any] = [AS, TERMS]

@@ -137,8 +137,12 @@ def _reciprocal(listing_id: str, reciprocal: Reciprocal) -> JSON:
 
 
 def _document(image: Image) -> JSON:
+    """A photo as Mastodon attaches one: a Document with its alt text as `name`, and the
+    size and blurhash that let a reader lay out and preview it before it loads."""
     media_type = image.media_type or mimetypes.guess_type(urlsplit(image.url).path)[0]
     doc: JSON = {"type": "Document"}
     if media_type and media_type.startswith("image/"):
         doc["mediaType"] = media_type
-    return doc | {"url": image.url, "name": image.alt}
+    doc |= {"url": image.url, "name": image.alt}
+    optional = {"width": image.width, "height": image.height, "blurhash": image.blurhash}
+    return doc | {k: v for k, v in optional.items() if v is not None}

@@ -33,13 +33,19 @@ async def resolve_handle(inst: Instance, handle: str) -> str:
     Asks over our own scheme (https, or http for a local instance that allows insecure).
     """
     user, host = split_handle(handle)
-    resource = quote(f"acct:{user}@{host}", safe=":@")
-    url = f"{inst.config.instance.scheme}://{host}/.well-known/webfinger?resource={resource}"
-    jrd = await get_json(inst, url, accept=_JRD_ACCEPT, media_types=JRD_TYPES)
+    jrd = await account_document(inst, handle)
     actor_id = self_link(jrd)
     if actor_id is None:
         raise WebFingerError(f"{host} names no ActivityPub actor for {user}@{host}")
     return actor_id
+
+
+async def account_document(inst: Instance, handle: str) -> dict[str, Any]:
+    """The WebFinger document (JRD) that ``handle``'s host serves for it."""
+    user, host = split_handle(handle)
+    resource = quote(f"acct:{user}@{host}", safe=":@")
+    url = f"{inst.config.instance.scheme}://{host}/.well-known/webfinger?resource={resource}"
+    return await get_json(inst, url, accept=_JRD_ACCEPT, media_types=JRD_TYPES)
 
 
 def self_link(jrd: dict[str, Any]) -> str | None:

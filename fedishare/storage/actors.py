@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from fedishare.core.json_text import compact_json
 from fedishare.core.types import JSON
 from fedishare.storage.database import Database, Transaction
 from fedishare.storage.rows import from_row
@@ -26,10 +27,15 @@ class LocalActor:
     role: str = "member"  # 'member' | 'admin'
     avatar_media_id: int | None = None
     default_place: JSON = field(default_factory=dict)  # {"name", "latitude", "longitude"}
+    deleted_at: float | None = None  # the member deleted their account (disabled for good)
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 async def insert_local_actor(
@@ -43,11 +49,13 @@ async def insert_local_actor(
     public_key_pem: str,
     manually_approves_followers: bool,
     now: datetime,
+    password_hash: str | None = None,
+    role: str = "member",
 ) -> int:
     return await tx.insert(
         "INSERT INTO local_actors (username, kind, display_name, summary, private_key_pem,"
-        " public_key_pem, manually_approves_followers, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " public_key_pem, manually_approves_followers, created_at, password_hash, role)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             username,
             kind,
@@ -57,6 +65,8 @@ async def insert_local_actor(
             public_key_pem,
             int(manually_approves_followers),
             now.isoformat(timespec="seconds"),
+            password_hash,
+            role,
         ),
     )
 
@@ -71,8 +81,11 @@ async def update_profile(
 
 
 async def set_disabled(tx: Transaction, username: str, disabled: bool) -> bool:
+    """Disable or enable a member; False if there is no such member, or they deleted their
+    account (which stays disabled)."""
     changed = await tx.execute(
-        "UPDATE local_actors SET disabled = ? WHERE username = ? AND kind = 'person'",
+        "UPDATE local_actors SET disabled = ?"
+        " WHERE username = ? AND kind = 'person' AND deleted_at IS NULL",
         (int(disabled), username),
     )
     return changed > 0
@@ -119,3 +132,43 @@ async def count_admins(db: Database | Transaction) -> int:
         "SELECT count(*) FROM local_actors WHERE role = 'admin' AND disabled = 0"
     )
     return 0 if row is None else int(row[0])
+
+
+async def set_default_place(tx: Transaction, actor_id: int, place: JSON) -> None:
+    await tx.execute(
+        "UPDATE local_actors SET default_place = ? WHERE id = ?",
+        (compact_json(place), actor_id),
+    )
+
+
+async def set_avatar(tx: Transaction, actor_id: int, media_id: int | None) -> None:
+    await tx.execute(
+        "UPDATE local_actors SET avatar_media_id = ? WHERE id = ?", (media_id, actor_id)
+    )
+
+
+async def mark_deleted(tx: Transaction, actor_id: int, now: float) -> None:
+    """What is left of a member who deleted their account: the row (so the name stays taken)
+    and the keys (deliveries of their Delete are still being signed), nothing they wrote."""
+    await tx.execute(
+        "UPDATE local_actors SET disabled = 1, deleted_at = ?, password_hash = NULL,"
+        " role = 'member', display_name = '', summary = '', avatar_media_id = NULL,"
+        " default_place = '{}' WHERE id = ? AND kind = 'person'",
+        (now, actor_id),
+    )
+
+
+async def inboxes_knowing(db: Database | Transaction, actor: str, group: str) -> list[str]:
+    """The inboxes that know of our `actor`: its followers' and those it follows, and the
+    servers its listings went to through the community `group` (the group's followers and
+    the peers it follows); one per server where it offers a shared inbox."""
+    rows = await db.fetch_all(
+        "SELECT coalesce(r.shared_inbox, r.inbox) FROM follows f"
+        " JOIN remote_actors r ON r.id = f.follower"
+        " WHERE f.followee IN (?, ?) AND f.state = 'accepted'"
+        " UNION SELECT coalesce(r.shared_inbox, r.inbox) FROM follows f"
+        " JOIN remote_actors r ON r.id = f.followee"
+        " WHERE f.follower IN (?, ?) AND f.state = 'accepted'",
+        (actor, group, actor, group),
+    )
+    return [r[0] for r in rows]

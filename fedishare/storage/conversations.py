@@ -4,6 +4,11 @@ responder) with its messages, and the public comments.
 Notes (theirs and ours) are kept in `objects`, where edits and deletions apply; a message
 row only points at them. Offers, Joins and our answers to them are activities, not objects:
 their message row keeps the document. Readers return live documents only.
+
+A conversation is also kept when one of our members answers another server's listing: then
+the responder is ours and the author is theirs. Either way a message's direction is as the
+listing's author sees it ("in" from the responder, "out" from the author), so one reading
+serves both sides, and a conversation between two of our members too.
 """
 
 from __future__ import annotations
@@ -50,6 +55,23 @@ class Message:
     kind: MessageKind
     published: str
     document: JSON
+
+
+@dataclass(frozen=True)
+class MemberConversation:
+    """A conversation as one of its parties lists it: with what it is about."""
+
+    id: int
+    listing_id: str
+    responder: str
+    answer: Answer | None
+    opened_at: str
+    last_at: str
+    title: str  # empty once the listing is deleted
+    author: str  # the listing's author
+    remote: bool  # the listing is another server's
+    status: str
+    deleted: bool
 
 
 @dataclass(frozen=True)
@@ -325,3 +347,37 @@ async def comments(
         )
         for r in rows
     ]
+
+
+_MEMBER_CONVERSATION = (
+    "SELECT c.id, c.listing_id, c.responder, c.answer, c.opened_at, c.last_at, l.title,"
+    " l.author, l.remote, l.status, l.deleted"
+    " FROM listing_conversations c JOIN listings l ON l.id = c.listing_id"
+)
+
+
+async def member_conversations(
+    db: Database | Transaction, actor: str, *, limit: int, offset: int = 0
+) -> list[MemberConversation]:
+    """The conversations `actor` (one of our members) is a party of: about their own
+    listings, and their answers to others' listings; the most recently active first."""
+    rows = await db.fetch_all(
+        f"SELECT * FROM ({_MEMBER_CONVERSATION} WHERE l.author = ? AND l.remote = 0"
+        f" UNION ALL {_MEMBER_CONVERSATION} WHERE c.responder = ? AND l.author != ?)"
+        " ORDER BY last_at DESC, id DESC LIMIT ? OFFSET ?",
+        (actor, actor, actor, limit, offset),
+    )
+    return [from_row(MemberConversation, r) for r in rows]
+
+
+async def get_member_conversation(
+    db: Database | Transaction, conversation_id: int
+) -> MemberConversation | None:
+    row = await db.fetch_one(f"{_MEMBER_CONVERSATION} WHERE c.id = ?", (conversation_id,))
+    return None if row is None else from_row(MemberConversation, row)
+
+
+async def listing_origin(db: Database | Transaction, listing_id: str) -> tuple[str, bool] | None:
+    """(author, another server's?) of any listing we keep, deleted ones included."""
+    row = await db.fetch_one("SELECT author, remote FROM listings WHERE id = ?", (listing_id,))
+    return None if row is None else (str(row["author"]), bool(row["remote"]))

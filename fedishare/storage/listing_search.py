@@ -17,7 +17,15 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fedishare.core.activitystreams import iso
-from fedishare.core.listing import Kind, Listing, Origin, Purpose, Status, Visibility
+from fedishare.core.listing import (
+    PURPOSES,
+    Kind,
+    Listing,
+    Origin,
+    Purpose,
+    Status,
+    Visibility,
+)
 from fedishare.storage.database import Database, Transaction
 from fedishare.storage.listings import SELECT_COLUMNS, from_row
 
@@ -30,6 +38,8 @@ MAX_LIMIT = 100
 # the whole box: a small window first (a dense area fills a page from it), then a larger one.
 WINDOWS = (250, 2_000)
 _WORD = re.compile(r"\w+", re.UNICODE)
+# What place names hold between their words; hashtags leave it out.
+_PLACE_PUNCTUATION = " -'\u2019.,/()&+:;!?\"#@*\t"
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,9 @@ class Query:
     statuses: tuple[Status, ...] = ("open",)  # empty: any status
     words: str = ""
     near: tuple[float, float] | None = None  # (latitude, longitude)
-    within_km: float | None = None  # with `near`
+    # With `near`. None: no limit, and only a nearest-first search leaves out listings
+    # without a position.
+    within_km: float | None = None
     dates: tuple[datetime, datetime] | None = None  # stays overlapping [from, to)
     party_size: int | None = None  # stay offers with room for this many
     capacity: int | None = None  # stay requests of at most this many travellers
@@ -47,6 +59,7 @@ class Query:
     # Followers-only listings are left out unless the caller knows the viewer may see them.
     visibilities: tuple[Visibility, ...] = ("public", "unlisted")
     author: str | None = None
+    tag: str | None = None  # a hashtag name, without '#' (see `hashtag_condition`)
     order: Order | None = None  # default: relevance with words, else nearest with near
     limit: int = 20
     offset: int = 0
@@ -106,7 +119,7 @@ def build(q: Query, *, window: int | None = None) -> tuple[str, list[Any]]:
             dlon = min(dlat / scale, 180.0)
             geo = ["l.lat BETWEEN ? AND ? AND l.lon BETWEEN ? AND ?", "d2 <= ?"]
             geo_params = [lat - dlat, lat + dlat, lon - dlon, lon + dlon, dlat * dlat]
-        else:
+        elif order == "nearest":
             geo = ["l.lat IS NOT NULL"]
     elif q.within_km is not None:
         raise ValueError("a distance (within_km) needs a point (near)")
@@ -149,6 +162,45 @@ def build(q: Query, *, window: int | None = None) -> tuple[str, list[Any]]:
     return sql + order_by + " LIMIT ? OFFSET ?", [*select_params, *params, *page]
 
 
+def hashtag_condition(tag: str) -> tuple[str, list[Any]]:
+    """Listings carrying the hashtag `tag` (case-insensitive), as
+    `fedishare.listings.content.hashtags` makes them: their purpose, `stay` for stays, and
+    the place's name with everything but its letters and digits taken out ("Old Town" is
+    #OldTown). Tags are not stored, since they follow from these columns.
+
+    Taking the marks out of every place name costs about 1 µs a mark and a row, so the
+    full-text index first narrows the place's side to listings with a word of their place's
+    name that begins the tag (the name's first word always does). SQLite's lower() folds
+    ASCII letters only, so each non-ASCII character of the tag then matches any one
+    character (GLOB's ?): #ödeshög still finds "Ödeshög"."""
+    name = tag.lower()
+    if not name:
+        return "0", []
+    place = "l.place_name"
+    for mark in _PLACE_PUNCTUATION:
+        quoted = mark.replace("'", "''")
+        place = f"replace({place}, '{quoted}', '')"
+    beginnings = " OR ".join(_phrase(name[:n]) for n in range(1, len(name) + 1))
+    pattern = "".join(("?" if not c.isascii() else f"[{c}]" if c in "*?[" else c) for c in name)
+    alternatives: list[tuple[str, list[Any]]] = []
+    if name in PURPOSES:
+        alternatives.append(("l.purpose = ?", [name]))
+    if name == "stay":
+        alternatives.append(("l.kind = 'stay'", []))
+    by_place = (
+        "l.num IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)"
+        f" AND lower({place}) GLOB ?"
+    )
+    alternatives.append((by_place, [f"place_name : ({beginnings})", pattern]))
+    condition = " OR ".join(f"({sql})" for sql, _ in alternatives)
+    return f"({condition})", [value for _, values in alternatives for value in values]
+
+
+def _phrase(text: str) -> str:
+    """`text` as an FTS5 string: operators and punctuation inside it are inert."""
+    return '"' + text.replace('"', '""') + '"'
+
+
 def _walks_newest(q: Query) -> bool:
     """Whether `q` is a newest-first radius search that an index already yields newest first
     (one status, at most one kind, no words, no dates)."""
@@ -182,6 +234,10 @@ def _filters(q: Query, where: list[str], params: list[Any], plain: str) -> None:
     if q.author is not None:
         where.append("l.author = ?")
         params.append(q.author)
+    if q.tag is not None:
+        condition, values = hashtag_condition(q.tag)
+        where.append(condition)
+        params += values
     if q.dates is not None:
         first, last = q.dates
         if last <= first:

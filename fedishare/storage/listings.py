@@ -66,7 +66,9 @@ def row_values(listing: Listing) -> tuple[Any, ...]:
     place = listing.place
     extra: JSON = {}
     if listing.images:
-        extra["images"] = [[i.url, i.alt, i.media_type] for i in listing.images]
+        extra["images"] = [
+            [i.url, i.alt, i.media_type, i.width, i.height, i.blurhash] for i in listing.images
+        ]
     if listing.reciprocal is not None:
         r = listing.reciprocal
         extra["reciprocal"] = [r.unit, r.amount, r.resource]

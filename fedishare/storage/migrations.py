@@ -311,6 +311,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX media_owner ON media(owner_id);
     """,
+    # 7: a member who deleted their account: kept (disabled, emptied) so that the name is
+    # never taken again and the key still signs the Delete; never re-enabled.
+    """
+    ALTER TABLE local_actors ADD COLUMN deleted_at REAL;
+    """,
 ]
 
 

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from fedishare.storage.database import Database
+from fedishare.storage.database import Database, Transaction
 
 
 def _hash(token: str) -> str:
@@ -31,3 +31,8 @@ async def actor_for(db: Database, token: str) -> int | None:
         (_hash(token),),
     )
     return None if value is None else int(value)
+
+
+async def revoke_all(tx: Transaction, actor_id: int) -> int:
+    """End every token of an actor (their account is deleted); how many ended."""
+    return await tx.execute("DELETE FROM access_tokens WHERE actor_id = ?", (actor_id,))

@@ -62,3 +62,11 @@ async def for_actor(db: Database, actor_id: int) -> list[WebSession]:
 
 async def delete_idle(tx: Transaction, before: float) -> int:
     return await tx.execute("DELETE FROM web_sessions WHERE last_seen_at < ?", (before,))
+
+
+async def delete_of_actor(tx: Transaction, actor_id: int, id_hash: str) -> bool:
+    """End one session, if it is the actor's; whether it was."""
+    changed = await tx.execute(
+        "DELETE FROM web_sessions WHERE id_hash = ? AND actor_id = ?", (id_hash, actor_id)
+    )
+    return changed > 0

@@ -13,7 +13,7 @@ from fedishare.http.negotiation import wants_activity_json
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.storage import actors as store
 from fedishare.storage.actors import LocalActor
-from fedishare.web.pages import render
+from fedishare.web.profile_pages import actor_page
 
 _VARY = {"Vary": "Accept"}
 
@@ -41,20 +41,10 @@ async def member_or_group(request: Request) -> Response:
 
 
 async def _render(request: Request, inst: Instance, actor: LocalActor) -> Response:
-    rules = inst.config.community.rules if actor.kind == "group" else ()
     if wants_activity_json(request):
+        rules = inst.config.community.rules if actor.kind == "group" else ()
         return ActivityJSONResponse(actor_document(inst.urls, actor, rules=rules), headers=_VARY)
-    response = await render(
-        request,
-        "actor.html",
-        name=actor.display_name,
-        handle=f"{actor.username}@{inst.config.instance.domain}",
-        kind={"person": "Member", "group": "Community", "application": "Instance"}[actor.kind],
-        actor_id=actor_id(inst.urls, actor),
-        icon=f"{inst.urls.base}/avatars/{actor.kind}.png",
-        summary=[p for p in actor.summary.split("\n\n") if p.strip()],
-        rules=rules,
-    )
+    response = await actor_page(request, actor)
     response.headers.update(_VARY)
     return response
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fedishare.core.errors import Refusal
+from fedishare.core.errors import NotFound, Refusal
 from fedishare.http.errors import error_response, headers_of, status_of
 from fedishare.web.pages import render, see_other
 from fedishare.web.session import LoginRequired, login_url
@@ -27,3 +27,8 @@ async def handle(request: Request, exc: Exception) -> Response:
     response = await render(request, "error.html", status_code=status, status=status, reason=reason)
     response.headers.update(headers_of(exc))
     return response
+
+
+async def no_such_page(request: Request, exc: Exception) -> Response:
+    """An address no route matches: answered like any other NotFound."""
+    return await handle(request, NotFound("there is no page at this address"))

@@ -98,6 +98,12 @@ def read(doc: Any) -> Listing:
             reserved_for="https://elm.example/users/bob",
             updated=START + timedelta(hours=2),
         ),
+        listing(
+            images=(
+                Image(f"{OAK}/media/ab/a.jpg", "A bike", "image/jpeg", 1600, 1200, "LKO2?U%2Tw=w"),
+                Image(f"{OAK}/media/ab/b.jpg", "Its bell", "image/jpeg", 400, 300),
+            )
+        ),
         listing(place=Place("Oakfield", radius_km=2.5)),
         stay_offer(),
         stay_offer(
@@ -109,7 +115,17 @@ def read(doc: Any) -> Listing:
             expires=START + timedelta(days=35),
         ),
     ],
-    ids=["give", "lend", "wanted", "help", "reserved", "no-position", "host", "traveller"],
+    ids=[
+        "give",
+        "lend",
+        "wanted",
+        "help",
+        "reserved",
+        "photos",
+        "no-position",
+        "host",
+        "traveller",
+    ],
 )
 def test_round_trip(original: Listing) -> None:
     back = read(to_note(original, OAK))
@@ -371,3 +387,39 @@ def test_stored_documents_keep_only_clean_html() -> None:
     assert clean["contentMap"] == {"en": "Hi"}
     assert clean["summary"] == "CW"
     assert doc["content"].startswith("<p onclick")  # the original is left alone
+
+
+def test_photos_keep_what_their_server_says_of_them() -> None:
+    note = to_note(listing(), OAK)
+    note["attachment"] = [
+        {  # Mastodon's attachment
+            "type": "Document",
+            "mediaType": "image/jpeg",
+            "url": "https://mastodon.example/system/media/1.jpg",
+            "name": "A bike",
+            "blurhash": "UEHLh[WB2yk8pyoJadR*.7kCMdnjS#M|%1%2",
+            "width": 1600,
+            "height": 1200,
+            "focalPoint": [0.0, 0.0],
+        },
+        {  # a link object, a size that is no size, a blurhash that is none
+            "type": "Image",
+            "url": {"type": "Link", "href": "https://pix.example/2.png"},
+            "name": "Its bell",
+            "width": -5,
+            "height": 300,
+            "blurhash": "<script>",
+        },
+        {"type": "Document", "mediaType": "video/mp4", "url": "https://pix.example/3.mp4"},
+    ]
+    assert read(note).images == (
+        Image(
+            "https://mastodon.example/system/media/1.jpg",
+            "A bike",
+            "image/jpeg",
+            width=1600,
+            height=1200,
+            blurhash="UEHLh[WB2yk8pyoJadR*.7kCMdnjS#M|%1%2",
+        ),
+        Image("https://pix.example/2.png", "Its bell"),
+    )

@@ -13,6 +13,8 @@ from fedishare.storage.database import Database
 from fedishare.storage.listing_search import Query, search
 from tests.listings.factory import OAK, START, listing, stay_offer
 
+HASH = "LEHV6nWB2yk8pyo0adR*.7kCMdnj"
+
 
 async def save(db: Database, item: Listing) -> bool:
     async with db.transaction() as tx:
@@ -34,6 +36,7 @@ async def test_a_listing_comes_back_as_it_went_in(db: Database) -> None:
         ),
         stay_offer(n=2, reserved_for="https://elm.example/users/bob", status="reserved"),
         listing(n=3, kind="lend", return_by=START + timedelta(days=3), origin="remote"),
+        listing(n=4, images=(Image(f"{OAK}/media/ab/x.jpg", "alt", "image/jpeg", 800, 600, HASH),)),
     ]
     for item in items:
         assert await save(db, item)
@@ -41,7 +44,7 @@ async def test_a_listing_comes_back_as_it_went_in(db: Database) -> None:
     stored = await store.get_document(db, items[0].id)
     assert stored == (to_note(items[0], OAK), False)
     # NodeInfo counts ours.
-    assert await db.fetch_value("SELECT count(*) FROM listings WHERE remote = 0") == 2
+    assert await db.fetch_value("SELECT count(*) FROM listings WHERE remote = 0") == 3
 
 
 async def test_only_a_newer_version_replaces_the_stored_one(db: Database) -> None:

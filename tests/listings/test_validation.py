@@ -160,6 +160,22 @@ def test_time_credits_are_asked_for_help_only() -> None:
             ),
             "images[1].alt: describe the image for people who cannot see it",
         ),
+        (
+            draft(images=[{"url": "https://x.test/a.jpg", "alt": "a", "width": 10}]),
+            "images[0].height: required with the other side",
+        ),
+        (
+            draft(images=[{"url": "https://x.test/a.jpg", "alt": "a", "width": 0, "height": 1}]),
+            "images[0].width: a whole number of pixels, 1 to 100000",
+        ),
+        (
+            draft(images=[{"url": "https://x.test/a.jpg", "alt": "a", "mediaType": "text/html"}]),
+            "images[0].mediaType: an image type such as image/jpeg",
+        ),
+        (
+            draft(images=[{"url": "https://x.test/a.jpg", "alt": "a", "blurhash": "<b>hi</b>"}]),
+            "images[0].blurhash: not a blurhash (https://blurha.sh)",
+        ),
     ],
 )
 def test_refusals_name_the_field(data: Any, reason: str) -> None:
@@ -223,3 +239,21 @@ def test_an_edit_counts_the_expiry_from_first_publication() -> None:
 def test_images_keep_url_and_alt_text() -> None:
     d = parse(draft(images=[{"url": " https://x.test/bike.jpg ", "alt": "A blue bike"}]))
     assert [(i.url, i.alt) for i in d.images] == [("https://x.test/bike.jpg", "A blue bike")]
+
+
+def test_an_image_may_say_its_type_size_and_blurhash() -> None:
+    photo = {
+        "url": "https://x.test/bike.jpg",
+        "alt": "A blue bike",
+        "mediaType": "image/jpeg",
+        "width": 1600,
+        "height": 1200,
+        "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+    }
+    (image,) = parse(draft(images=[photo])).images
+    assert (image.media_type, image.width, image.height, image.blurhash) == (
+        "image/jpeg",
+        1600,
+        1200,
+        "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+    )

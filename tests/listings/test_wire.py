@@ -229,6 +229,30 @@ def test_at_most_four_images_as_documents_with_alt_text() -> None:
     }
 
 
+def test_our_photos_go_out_with_size_and_blurhash() -> None:
+    photo = Image(
+        f"{OAK}/media/ab/abc.jpg",
+        "A blue bike",
+        "image/jpeg",
+        1600,
+        1200,
+        "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+    )
+    note = to_note(listing(images=(photo,)), OAK)
+    assert note["attachment"] == [
+        {
+            "type": "Document",
+            "mediaType": "image/jpeg",
+            "url": f"{OAK}/media/ab/abc.jpg",
+            "name": "A blue bike",
+            "width": 1600,
+            "height": 1200,
+            "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+        }
+    ]
+    assert LISTING_CONTEXT[1]["blurhash"] == "toot:blurhash"
+
+
 def test_a_place_without_coordinates_is_a_name_and_radius() -> None:
     note = to_note(listing(place=Place("Oakfield", radius_km=2.5)), OAK)
     assert note["location"] == {"type": "Place", "name": "Oakfield", "radius": 2.5, "units": "km"}

@@ -1,4 +1,5 @@
-"""GET /ns and GET /listings/{id}, on a tiny app holding just these routes."""
+"""GET /ns and GET /listings/{id} as anything but a browser asks for it (ActivityStreams
+JSON), on a tiny app holding just these routes (the page: tests/web/test_listing_pages)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,18 @@ from fedishare.accounts.members import create_member
 from fedishare.http.errors import ANSWERED, handle_refusal
 from fedishare.listings import service
 from fedishare.listings.vocabulary import NS, TERMS
-from fedishare.outbox.listing_objects import routes
+from fedishare.outbox import listing_objects
+from fedishare.web import listing_pages
 from tests.harness import Node
 from tests.listings.factory import draft, stay_draft
 
 
 @pytest.fixture
 async def client(oak: Node) -> AsyncIterator[httpx.AsyncClient]:
-    app = Starlette(routes=routes, exception_handlers={cls: handle_refusal for cls in ANSWERED})
+    app = Starlette(
+        routes=[*listing_objects.routes, *listing_pages.routes],
+        exception_handlers={cls: handle_refusal for cls in ANSWERED},
+    )
 
     async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
         await app({**scope, "state": {"instance": oak.instance}}, receive, send)

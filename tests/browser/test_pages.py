@@ -1,0 +1,159 @@
+"""Every page a neighbour uses, once each in a real Chromium against a real `fedishare serve`:
+no serious or critical axe-core violation, no CSP violation or console error, nothing to
+scroll sideways on a phone; screenshots of each at 390 and 1280 px.
+
+The scene is set once for the module, through the pages: alice posts an offer with a photo,
+bob answers it privately; ada is the admin."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, StorageState
+
+from tests.browser.accounts import create_member, log_in, signed_in
+from tests.browser.axe import assert_accessible
+from tests.browser.browser import open_tab
+from tests.browser.forms import field, field_error, send_form
+from tests.browser.listings import Photo, answer_privately, make_photo, path_of, post_listing
+from tests.browser.screenshots import PHONE, save_screenshots, sideways_overflow
+from tests.browser.site import Site
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@dataclass(frozen=True)
+class Scene:
+    listing: str  # the offer's path
+    conversation: str  # bob's answer, as a path
+    cookies: dict[str, StorageState]  # each person's signed-in browser state, by name
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def scene(
+    browser: Browser, site: Site, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Scene]:
+    ada, alice, bob = await asyncio.gather(
+        create_member(site, "ada", admin=True),
+        create_member(site, "alice"),
+        create_member(site, "bob"),
+    )
+    photo = make_photo(tmp_path_factory.mktemp("photos") / "ladder.jpg")
+    cookies: dict[str, StorageState] = {}
+    for person in (ada, alice, bob):
+        async with open_tab(browser, site.url) as tab:
+            await log_in(tab.page, person)
+            assert await signed_in(tab.page), f"{person.name} could not log in"
+            if person is alice:
+                posted = await post_listing(
+                    tab.page,
+                    title="Aluminium ladder, 3 m",
+                    description="Light and steady. Collect from the library corner.",
+                    place="Riverside",
+                    position=(51.51, -0.12),
+                    photos=[Photo(photo, "A folded aluminium ladder against a wall")],
+                )
+                assert posted.ok, f"posting the offer answered {posted.status}"
+                listing = path_of(tab.page.url)
+            if person is bob:
+                answered = await answer_privately(
+                    tab.page, listing, "I could use it on Saturday morning, if that suits you."
+                )
+                assert answered.ok, f"answering the offer answered {answered.status}"
+                conversation = path_of(tab.page.url)
+            cookies[person.name] = await tab.cookies()
+    yield Scene(listing, conversation, cookies)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A page, and who looks at it (None: a visitor who is not signed in)."""
+
+    path: str
+    who: str | None = None
+
+
+def visit(scene: Scene, name: str) -> Visit:
+    return {
+        "board": Visit("/board"),
+        "signup": Visit("/signup"),
+        "login": Visit("/login"),
+        "profile": Visit("/users/alice"),
+        "listing": Visit(scene.listing, "bob"),
+        "listing-visitor": Visit(scene.listing),
+        "listing-author": Visit(scene.listing, "alice"),
+        "new-listing": Visit("/listings/new?purpose=offer", "alice"),
+        "conversations": Visit("/conversations", "alice"),
+        "conversation": Visit(scene.conversation, "alice"),
+        "admin": Visit("/admin", "ada"),
+        "admin-members": Visit("/admin/members", "ada"),
+    }[name]
+
+
+PAGES = (
+    "board",
+    "signup",
+    "login",
+    "profile",
+    "listing",
+    "listing-visitor",
+    "listing-author",
+    "new-listing",
+    "conversations",
+    "conversation",
+    "admin",
+    "admin-members",
+)
+
+
+@pytest.mark.parametrize("name", PAGES)
+async def test_page_is_accessible(browser: Browser, site: Site, scene: Scene, name: str) -> None:
+    page = visit(scene, name)
+    signed_in_as = scene.cookies[page.who] if page.who else None
+    async with open_tab(browser, site.url, bypass_csp=True, signed_in=signed_in_as) as tab:
+        response = await tab.page.goto(page.path)
+        assert response is not None and response.status == 200, f"{page.path}: {response}"
+        await assert_accessible(tab.page)
+
+
+@pytest.mark.parametrize("name", PAGES)
+async def test_page_keeps_its_csp_fits_a_phone_and_is_screenshot(
+    browser: Browser, site: Site, scene: Scene, name: str
+) -> None:
+    page = visit(scene, name)
+    signed_in_as = scene.cookies[page.who] if page.who else None
+    async with open_tab(browser, site.url, signed_in=signed_in_as) as tab:
+        response = await tab.page.goto(page.path)
+        assert response is not None and response.status == 200, f"{page.path}: {response}"
+        assert await sideways_overflow(tab.page, PHONE) == 0, f"{name} scrolls sideways"
+        await save_screenshots(tab.page, name)
+        tab.watch.assert_clean()
+
+
+async def test_form_errors_stand_beside_their_field_and_stay_accessible(
+    browser: Browser, site: Site, scene: Scene
+) -> None:
+    async with open_tab(
+        browser, site.url, bypass_csp=True, signed_in=scene.cookies["alice"]
+    ) as tab:
+        await tab.page.goto("/listings/new?purpose=offer")
+        response = await send_form(
+            tab.page,
+            {
+                "Give away": True,
+                "Title": "Garden chairs",
+                "Neighbourhood": "Riverside",
+                "Latitude (optional)": "north",
+            },
+            "Post",
+        )
+        assert response.status == 400
+        assert await field_error(tab.page, "Latitude (optional)")
+        assert await field_error(tab.page, "Title") == ""
+        assert await (await field(tab.page, "Title")).input_value() == "Garden chairs"
+        await assert_accessible(tab.page)
+        await save_screenshots(tab.page, "new-listing-errors")
