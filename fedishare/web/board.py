@@ -11,7 +11,6 @@ from starlette.routing import BaseRoute, Route
 
 from fedishare.accounts import profiles
 from fedishare.context import Instance
-from fedishare.core.listing import KINDS
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.listing_search import Hit, search
 from fedishare.web import board_filters, feeds
@@ -68,7 +67,6 @@ async def _board(request: Request, *, action: str, tag: str | None = None) -> Re
         values=filters.params,
         errors=filters.errors,
         refined=filters.refined,
-        kinds=KINDS,
         cards=cards,
         more_url=more,
         feed_url=filters.link("/board.atom", offset=None),

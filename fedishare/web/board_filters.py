@@ -21,6 +21,9 @@ FIELDS = (
     "purpose", "kind", "status", "origin", "q", "lat", "lon", "radius", "order", "from", "to",
     "party",
 )  # fmt: skip
+# What else a board's address may say; anything more (a tracker's tag on a shared link) is
+# left out rather than refused.
+ADDRESS_ONLY = ("offset", "limit", "tag")
 # Reserved listings stay on the board (marked so): someone may be next in line.
 DEFAULT_STATUS = "open,reserved"
 
@@ -45,8 +48,9 @@ def read(
 ) -> BoardFilters:
     """The board's filters from a page's query string; `tag` comes from the page's path and
     `place` (the member's or the community's) prefills an empty form."""
-    typed = {k: v.strip() for k, v in given.items() if v.strip()}
-    params = _with_defaults(typed, given.keys(), tag, place)
+    known = {k: v for k, v in given.items() if k in FIELDS or k in ADDRESS_ONLY}
+    typed = {k: v.strip() for k, v in known.items() if v.strip()}
+    params = _with_defaults(typed, known.keys(), tag, place)
     words = {"q": typed["q"]} if "q" in typed else {}
     usual = _with_defaults(words, words.keys(), tag, place)
     refined = any(params.get(k) != usual.get(k) for k in FIELDS)
@@ -67,17 +71,17 @@ def _with_defaults(
     place: tuple[float, float] | None,
 ) -> dict[str, str]:
     """The parameters with the board's defaults for those the query string leaves out."""
-    given = set(given)
+    named = set(given)
     params = dict(typed)
     if tag is not None:
         params["tag"] = tag
-    if place is not None and "lat" not in given and "lon" not in given:
+    if place is not None and "lat" not in named and "lon" not in named:
         params["lat"], params["lon"] = (f"{x:.2f}" for x in place)
         params.setdefault("radius", ANY_DISTANCE)
     elif ("lat" in params or "lon" in params) and "radius" not in params:
         params["radius"] = f"{DEFAULT_RADIUS_KM:g}"  # what parse_query takes: the form shows it
-    if "status" not in given:
+    if "status" not in named:
         params["status"] = DEFAULT_STATUS
-    if "order" not in given:
+    if "order" not in named:
         params["order"] = "relevance" if fts_query(params.get("q", "")) else "newest"
     return params

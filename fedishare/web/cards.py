@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from babel.dates import format_timedelta
 
@@ -35,6 +35,8 @@ class Card:
     published: str  # ISO 8601, for <time datetime>
     dates: str | None  # a stay's first and last day
     photo: Photo | None
+    # Other servers' listings are answered from here (ours, from their page).
+    answer_href: str | None = None
 
 
 def listing_href(listing: Listing) -> str | None:
@@ -71,6 +73,9 @@ def card(hit: Hit, now: datetime) -> Card:
         published=iso(listing.published),
         dates=dates,
         photo=photo,
+        answer_href=None
+        if listing.is_local
+        else "/conversations/new?listing=" + quote(listing.id, safe=""),
     )
 
 

@@ -22,7 +22,7 @@ from fedishare.web.cards import listing_href
 ATOM = "application/atom+xml; charset=utf-8"
 SUMMARY_CHARS = 600
 # Characters XML 1.0 cannot hold, which other servers' text might.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(text: str) -> str:

@@ -4,10 +4,13 @@ up, logging in and out through the pages."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from playwright.async_api import Locator, Page, Response
+from playwright.async_api import Browser, Locator, Page, Response
 
+from tests.browser.browser import Tab, open_tab
 from tests.browser.forms import send_form, submit
 from tests.browser.site import Site
 
@@ -39,6 +42,15 @@ async def sign_up(page: Page, name: str, password: str, *, reason: str = "") -> 
 async def log_in(page: Page, member: Member) -> Response:
     await page.goto("/login")
     return await send_form(page, {"Name": member.name, "Password": member.password}, "Log in")
+
+
+@asynccontextmanager
+async def member_tab(browser: Browser, site: Site, member: Member) -> AsyncIterator[Tab]:
+    """A fresh browser in which `member` has logged in."""
+    async with open_tab(browser, site.url) as tab:
+        await log_in(tab.page, member)
+        assert await signed_in(tab.page), f"{member.name} could not log in"
+        yield tab
 
 
 async def signed_in(page: Page) -> bool:

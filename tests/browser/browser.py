@@ -1,6 +1,6 @@
 """Debian's Chromium driven by Playwright, kept off the internet, and what a page did wrong.
 
-Every browser context routes each request through `_guard`: anything not addressed to
+Every browser context routes each request through `_guard_network`: anything not sent to
 127.0.0.1 is aborted and recorded, and the fixture that made the context fails the test.
 Chromium's own background traffic never reaches the route, so the launch flags turn it off
 and the resolver rule leaves it nothing but loopback to resolve.

@@ -40,7 +40,8 @@ class Site:
 @asynccontextmanager
 async def running_site(parent: Path, *, policy: str) -> AsyncIterator[Site]:
     """`fedishare init --http` (allow_insecure, plain http on loopback) with the registration
-    policy set, then `fedishare serve` until the block ends."""
+    policy set, then `fedishare serve` until the block ends; fails if the server logged an
+    exception."""
     assert policy in POLICIES, policy
     directory, port = await local_site(parent, "site")
     config = directory / "instance.toml"
@@ -52,5 +53,9 @@ async def running_site(parent: Path, *, policy: str) -> AsyncIterator[Site]:
     )
     assert changed == 1, "instance.toml has no [registration] policy line to set"
     config.write_text(text)
+    site = Site(directory, port)
     async with serving(directory, port):
-        yield Site(directory, port)
+        yield site
+    # A page that failed with a 500 may have looked fine to the test that loaded it.
+    log = site.log()
+    assert "Traceback" not in log, f"fedishare serve logged an error:\n{log[-6000:]}"

@@ -8,14 +8,13 @@ bob answers it privately; ada is the admin."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, StorageState
 
-from tests.browser.accounts import create_member, log_in, signed_in
+from tests.browser.accounts import create_member, member_tab
 from tests.browser.axe import assert_accessible
 from tests.browser.browser import open_tab
 from tests.browser.forms import field, field_error, send_form
@@ -24,6 +23,8 @@ from tests.browser.screenshots import PHONE, save_screenshots, sideways_overflow
 from tests.browser.site import Site
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+TITLE = "Aluminium ladder, 3 m"
 
 
 @dataclass(frozen=True)
@@ -34,89 +35,73 @@ class Scene:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def scene(
-    browser: Browser, site: Site, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Scene]:
+async def scene(browser: Browser, site: Site, tmp_path_factory: pytest.TempPathFactory) -> Scene:
     ada, alice, bob = await asyncio.gather(
         create_member(site, "ada", admin=True),
         create_member(site, "alice"),
         create_member(site, "bob"),
     )
     photo = make_photo(tmp_path_factory.mktemp("photos") / "ladder.jpg")
-    cookies: dict[str, StorageState] = {}
-    for person in (ada, alice, bob):
-        async with open_tab(browser, site.url) as tab:
-            await log_in(tab.page, person)
-            assert await signed_in(tab.page), f"{person.name} could not log in"
-            if person is alice:
-                posted = await post_listing(
-                    tab.page,
-                    title="Aluminium ladder, 3 m",
-                    description="Light and steady. Collect from the library corner.",
-                    place="Riverside",
-                    position=(51.51, -0.12),
-                    photos=[Photo(photo, "A folded aluminium ladder against a wall")],
-                )
-                assert posted.ok, f"posting the offer answered {posted.status}"
-                listing = path_of(tab.page.url)
-            if person is bob:
-                answered = await answer_privately(
-                    tab.page, listing, "I could use it on Saturday morning, if that suits you."
-                )
-                assert answered.ok, f"answering the offer answered {answered.status}"
-                conversation = path_of(tab.page.url)
-            cookies[person.name] = await tab.cookies()
-    yield Scene(listing, conversation, cookies)
+    async with member_tab(browser, site, ada) as tab:
+        cookies = {"ada": await tab.cookies()}
+    async with member_tab(browser, site, alice) as tab:
+        posted = await post_listing(
+            tab.page,
+            title=TITLE,
+            description="Light and steady. Collect from the library corner.",
+            place="Riverside",
+            position=(51.51, -0.12),
+            photos=[Photo(photo, "A folded aluminium ladder against a wall")],
+        )
+        assert posted.ok, f"posting the offer answered {posted.status}"
+        listing = path_of(tab.page.url)
+        cookies["alice"] = await tab.cookies()
+    async with member_tab(browser, site, bob) as tab:
+        answered = await answer_privately(
+            tab.page, listing, "I could use it on Saturday morning, if that suits you."
+        )
+        assert answered.ok, f"answering the offer answered {answered.status}"
+        conversation = path_of(tab.page.url)
+        cookies["bob"] = await tab.cookies()
+    return Scene(listing, conversation, cookies)
 
 
 @dataclass(frozen=True)
 class Visit:
-    """A page, and who looks at it (None: a visitor who is not signed in)."""
+    """A page (its path may name the scene's {listing} and {conversation}), and who looks at
+    it (None: a visitor who is not signed in)."""
 
     path: str
     who: str | None = None
 
-
-def visit(scene: Scene, name: str) -> Visit:
-    return {
-        "board": Visit("/board"),
-        "signup": Visit("/signup"),
-        "login": Visit("/login"),
-        "profile": Visit("/users/alice"),
-        "listing": Visit(scene.listing, "bob"),
-        "listing-visitor": Visit(scene.listing),
-        "listing-author": Visit(scene.listing, "alice"),
-        "new-listing": Visit("/listings/new?purpose=offer", "alice"),
-        "conversations": Visit("/conversations", "alice"),
-        "conversation": Visit(scene.conversation, "alice"),
-        "admin": Visit("/admin", "ada"),
-        "admin-members": Visit("/admin/members", "ada"),
-    }[name]
+    def path_in(self, scene: Scene) -> str:
+        return self.path.format(listing=scene.listing, conversation=scene.conversation)
 
 
-PAGES = (
-    "board",
-    "signup",
-    "login",
-    "profile",
-    "listing",
-    "listing-visitor",
-    "listing-author",
-    "new-listing",
-    "conversations",
-    "conversation",
-    "admin",
-    "admin-members",
-)
+# Screenshots are saved as screenshots/NAME-WIDTH.png.
+PAGES = {
+    "board": Visit("/board"),
+    "signup": Visit("/signup"),
+    "login": Visit("/login"),
+    "profile": Visit("/users/alice"),
+    "listing": Visit("{listing}", "bob"),
+    "listing-visitor": Visit("{listing}"),
+    "listing-author": Visit("{listing}", "alice"),
+    "new-listing": Visit("/listings/new?purpose=offer", "alice"),
+    "conversations": Visit("/conversations", "alice"),
+    "conversation": Visit("{conversation}", "alice"),
+    "admin": Visit("/admin", "ada"),
+    "admin-members": Visit("/admin/members", "ada"),
+}
 
 
 @pytest.mark.parametrize("name", PAGES)
 async def test_page_is_accessible(browser: Browser, site: Site, scene: Scene, name: str) -> None:
-    page = visit(scene, name)
+    page = PAGES[name]
     signed_in_as = scene.cookies[page.who] if page.who else None
     async with open_tab(browser, site.url, bypass_csp=True, signed_in=signed_in_as) as tab:
-        response = await tab.page.goto(page.path)
-        assert response is not None and response.status == 200, f"{page.path}: {response}"
+        response = await tab.page.goto(page.path_in(scene))
+        assert response is not None and response.status == 200, f"{name}: {response}"
         await assert_accessible(tab.page)
 
 
@@ -124,11 +109,11 @@ async def test_page_is_accessible(browser: Browser, site: Site, scene: Scene, na
 async def test_page_keeps_its_csp_fits_a_phone_and_is_screenshot(
     browser: Browser, site: Site, scene: Scene, name: str
 ) -> None:
-    page = visit(scene, name)
+    page = PAGES[name]
     signed_in_as = scene.cookies[page.who] if page.who else None
     async with open_tab(browser, site.url, signed_in=signed_in_as) as tab:
-        response = await tab.page.goto(page.path)
-        assert response is not None and response.status == 200, f"{page.path}: {response}"
+        response = await tab.page.goto(page.path_in(scene))
+        assert response is not None and response.status == 200, f"{name}: {response}"
         assert await sideways_overflow(tab.page, PHONE) == 0, f"{name} scrolls sideways"
         await save_screenshots(tab.page, name)
         tab.watch.assert_clean()
@@ -157,3 +142,13 @@ async def test_form_errors_stand_beside_their_field_and_stay_accessible(
         assert await (await field(tab.page, "Title")).input_value() == "Garden chairs"
         await assert_accessible(tab.page)
         await save_screenshots(tab.page, "new-listing-errors")
+
+
+async def test_a_profile_lists_the_members_open_listings(
+    browser: Browser, site: Site, scene: Scene
+) -> None:
+    async with open_tab(browser, site.url) as tab:
+        await tab.page.goto("/users/alice")
+        listings = tab.page.get_by_role("region", name="Open listings")
+        assert await listings.is_visible()
+        assert await listings.get_by_role("link", name=TITLE).count() == 1

@@ -6,6 +6,7 @@ step."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ TITLE = "Aluminium ladder, 3 m"
 RIVERSIDE = (51.51, -0.12)
 
 
-async def board_cards(page: Page, filters: dict[str, Value] | None = None) -> list[str]:
+async def board_cards(page: Page, filters: Mapping[str, Value] | None = None) -> list[str]:
     """The text of each card on the board, after searching with `filters` (by label); any
     filter but the words is under "More filters", which is opened first."""
     await page.goto("/board")

@@ -11,7 +11,7 @@ from datetime import timedelta
 from html import escape, unescape
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -125,6 +125,10 @@ async def test_a_card_shows_kind_title_link_place_distance_status_age_and_photo(
         src = escape(photo_src(photo, thumbnail=True))
         assert f'<img src="{src}" alt="A green sofa with two cushions"' in sofa
         assert "<img" not in bike
+        # Another server's listing is answered from the card; ours from its page.
+        answer = "/conversations/new?listing=" + quote(f"{ELM}/listings/2", safe="")
+        assert f'<a href="{escape(answer)}">Answer privately</a>' in sofa
+        assert "Answer privately" not in bike
 
 
 async def test_filters_purpose_kind_words_and_origin(oak: Node) -> None:
@@ -331,10 +335,15 @@ async def test_a_bad_field_shows_the_form_with_the_error_beside_it(
         assert input_value(text, field) == typed  # what the person typed is kept
 
 
-async def test_an_unknown_parameter_is_shown_above_the_form(oak: Node) -> None:
-    status, text = await page(oak, "/board?colour=red")
+async def test_a_bad_page_number_is_shown_above_the_form_and_strangers_are_ignored(
+    oak: Node,
+) -> None:
+    await put(oak, mine(1, title="Blue bike"))
+    status, text = await page(oak, "/board?offset=-1")
     assert status == 400
-    assert re.search(r'<p class="error" role="alert">colour: unknown parameter', text)
+    assert re.search(r'<p class="error" role="alert">offset: a number from 0 to 100000', text)
+    # A shared link's tracking parameters are no reason to refuse the board.
+    assert await titles(oak, "/board?utm_source=mastodon&fbclid=x") == ["Blue bike"]
 
 
 async def test_the_place_is_prefilled_from_the_member_or_the_community(
