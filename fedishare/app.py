@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -90,9 +89,9 @@ def create_app(
             }
 
     return FedishareApp(
+        config,
         routes=all_routes(),
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders, config=config)],
         exception_handlers={
             **{cls: error_pages.handle for cls in ANSWERED},
             404: error_pages.no_such_page,
@@ -103,7 +102,12 @@ def create_app(
 class FedishareApp(Starlette):
     """Starlette, except that inbox POSTs (the hot path) go straight to the inbox's ASGI
     handler, past the middleware, the router and the Request object: the same handler the
-    inbox routes call, so only the way there differs."""
+    inbox routes call, so only the way there differs. Everything else gets the security
+    headers outermost, so that even a 500 from Starlette's error handler carries them."""
+
+    def __init__(self, config: Config, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._secured = SecurityHeaders(super().__call__, config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -111,4 +115,4 @@ class FedishareApp(Starlette):
             if recipient is not None:
                 await inbox_routes.serve(scope, receive, send, recipient)
                 return
-        await super().__call__(scope, receive, send)
+        await self._secured(scope, receive, send)

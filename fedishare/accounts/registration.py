@@ -159,7 +159,13 @@ async def make_invite(inst: Instance, creator: LocalActor | None, role: str = "m
 
 async def usable_invite(inst: Instance, code: str) -> Invite:
     invite = await invites.usable(inst.db, _hash(code), inst.clock().timestamp())
-    if invite is None:
+    if invite is None or (
+        # The start-up invite (made by nobody) is for the first admin only: once an admin
+        # exists, anyone who read the server's log must not become another.
+        invite.role == "admin"
+        and invite.created_by is None
+        and await actors.count_admins(inst.db) > 0
+    ):
         raise NotFound("this invite link does not work: it was used already, or has expired")
     return invite
 

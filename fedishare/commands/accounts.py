@@ -92,9 +92,14 @@ async def _account_token(config: Config, inst: Instance, args: argparse.Namespac
     return 0
 
 
+async def _instance_actor(inst: Instance) -> actor_store.LocalActor | None:
+    return await actor_store.find_by_kind(inst.db, "application")
+
+
 async def _account_invite(config: Config, inst: Instance, args: argparse.Namespace) -> int:
     role = "admin" if args.admin else "member"
-    code = await registration.make_invite(inst, None, role)
+    # Made by the instance actor, so that it outlives the start-up invite's rule.
+    code = await registration.make_invite(inst, await _instance_actor(inst), role)
     print(registration.invite_url(inst, code))
     print(
         f"Send this link to the person you invite: it makes one {role}, works once and"

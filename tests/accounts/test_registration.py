@@ -117,3 +117,19 @@ async def test_reset_links_are_for_members_only(node: Node) -> None:
     code = await registration.make_reset_link(inst, "FAY")
     assert (await registration.reset_member(inst, code)).id == fay.id
     assert registration.reset_url(inst, code) == f"http://oak.test/reset/{code}"
+
+
+async def test_the_start_up_invite_stops_working_once_an_admin_exists(node: Node) -> None:
+    # Whoever reads the server's log must not become an admin after the first one.
+    inst = node.instance
+    start_up = await registration.first_admin_invite(inst)
+    assert start_up is not None
+    ops = await actors.find_by_kind(inst.db, "application")
+    from_the_command_line = await registration.make_invite(inst, ops, "admin")
+    ada = await create_member(inst.db, inst.clock, "ada")
+    async with inst.db.transaction() as tx:
+        await actors.set_role(tx, ada.id, "admin")
+    with pytest.raises(NotFound):
+        await registration.accept_invite(inst, start_up, "mallory", PASSWORD)
+    # An admin invite that someone made on purpose still works.
+    assert (await registration.accept_invite(inst, from_the_command_line, "bea", PASSWORD)).is_admin
