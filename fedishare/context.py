@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from fedishare.core.config import Config
+from fedishare.core.domain_policy import DomainPolicy
 from fedishare.core.rate_limit import RateLimiter
 from fedishare.core.types import Clock
 from fedishare.core.urls import Urls
@@ -30,8 +31,12 @@ class Instance:
     wake_delivery: asyncio.Event = field(default_factory=asyncio.Event)
     wake_inbox: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_limiter: RateLimiter = field(init=False)
+    # Who may federate with us: instance.toml's lists and the admins' blocks, which
+    # lifecycle loads at opening and keeps fresh; ask `domains.permits(host)`.
+    domains: DomainPolicy = field(init=False)
 
     def __post_init__(self) -> None:
+        self.domains = DomainPolicy(self.config.federation)
         self.inbox_limiter = RateLimiter(
             self.config.limits.inbox_requests_per_minute, clock=time.monotonic
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -14,9 +17,11 @@ from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now
 from fedishare.core.urls import Urls
 from fedishare.federation.transport import make_http_client
+from fedishare.moderation import domain_blocks
 from fedishare.storage.database import Database
 
 USER_AGENT = f"fedishare/{__version__}"
+log = logging.getLogger(__name__)
 
 
 def default_http_client(config: Config) -> httpx.AsyncClient:
@@ -50,4 +55,24 @@ async def open_instance(
             urls=Urls(config.base_url),
         )
         await ensure_system_actors(db, config, clock)
+        await domain_blocks.reload(inst)
+        follower = asyncio.create_task(_follow_domain_blocks(inst), name="domain blocks")
+        stack.push_async_callback(_stop, follower)
         yield inst
+
+
+async def _follow_domain_blocks(inst: Instance) -> None:
+    """Reload the admins' domain blocks now and then: another process (the web server, or
+    `fedishare work`) may have changed them; changes made in this one apply at once."""
+    while True:
+        await asyncio.sleep(domain_blocks.RELOAD_SECONDS)
+        try:
+            await domain_blocks.reload(inst)
+        except Exception:  # a busy or closing database: the next turn tries again
+            log.exception("reloading the domain blocks failed")
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

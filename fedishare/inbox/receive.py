@@ -112,7 +112,7 @@ def id_of(value: Any) -> str | None:
 
 
 def _check_host(inst: Instance, host: str) -> None:
-    if not inst.config.federation.permits(host):
+    if not inst.domains.permits(host):
         raise HostRefused(f"{host} may not federate with this instance")
 
 

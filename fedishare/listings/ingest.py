@@ -96,7 +96,7 @@ async def refresh(inst: Instance, listing_id: str, *, unwrap: bool = True) -> Ou
     host = host_or_none(listing_id)
     if host is None or listing_id.startswith(inst.urls.base + "/"):
         return Outcome.SKIPPED  # not a URL, or ours: never taken from others
-    if not inst.config.federation.permits(host):
+    if not inst.domains.permits(host):
         return Outcome.DELETED if await forget(inst, listing_id) else Outcome.SKIPPED
     if listing_id.startswith("http:") and not inst.config.instance.allow_insecure:
         return Outcome.SKIPPED

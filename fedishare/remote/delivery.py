@@ -137,7 +137,7 @@ class DeliveryWorker:
             raise
         if not held:
             self._renewed = now
-        permits = self.inst.config.federation.permits
+        permits = self.inst.domains.permits
         for claim in claims:
             if permits(claim.host):
                 self._ready.append(claim)

@@ -50,7 +50,7 @@ def _check_url(inst: Instance, url: str) -> None:
         raise FetchError(str(exc)) from None
     if url.startswith("http:") and not inst.config.instance.allow_insecure:
         raise FetchError(f"plain http is not allowed: {url}")
-    if not inst.config.federation.permits(host):
+    if not inst.domains.permits(host):
         raise FetchError(f"{host} is not allowed to federate with us")
 
 

@@ -316,6 +316,16 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE local_actors ADD COLUMN deleted_at REAL;
     """,
+    # 8: domains admins blocked from the web (instance.toml's [federation] block stays in the
+    # file); `created_by` is the admin, NULL once their account is gone.
+    """
+    CREATE TABLE domain_blocks (
+        domain TEXT PRIMARY KEY,
+        reason TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        created_by INTEGER REFERENCES local_actors(id) ON DELETE SET NULL
+    );
+    """,
 ]
 
 

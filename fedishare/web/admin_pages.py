@@ -1,5 +1,5 @@
-"""Admin pages: sign-up requests, members, listings, invites, and (read-only for now) domains
-and reports. Every page and action is for admins only (`require_admin`)."""
+"""Admin pages: sign-up requests, members, listings, invites, blocked domains, and (read-only
+for now) reports. Every page and action is for admins only (`require_admin`)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from starlette.routing import BaseRoute, Route
 from fedishare.accounts import registration
 from fedishare.accounts.members import AccountError, set_member_disabled
 from fedishare.context import Instance
-from fedishare.core.errors import Conflict, Forbidden, NotFound
+from fedishare.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fedishare.core.listing import VISIBILITIES
 from fedishare.listings.service import remove_listing
+from fedishare.moderation import domain_blocks
 from fedishare.storage import actors as actor_store
 from fedishare.storage import signups, stats
 from fedishare.storage.listing_search import Query, search
-from fedishare.web.form_fields import text
+from fedishare.web.form_fields import field_errors, text
 from fedishare.web.pages import render, see_other
 from fedishare.web.session import check_csrf, require_admin
 from fedishare.web.times import when
@@ -219,15 +220,67 @@ async def make_invite(request: Request) -> Response:
     return await _invites(request, registration.invite_url(inst, code))
 
 
-# --- domains and reports (read-only until the moderation tools come) ---------------------------
+# --- domains ---------------------------------------------------------------------------------
+
+
+async def _domains(
+    request: Request,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    inst = _instance(request)
+    by_id = {m.id: m.username for m in await actor_store.list_members(inst.db)}
+    blocks = [
+        {
+            "domain": b.domain,
+            "reason": b.reason,
+            "created": when(b.created_at),
+            "by": "@" + by_id[b.created_by] if b.created_by in by_id else "",
+        }
+        for b in await domain_blocks.blocks(inst)
+    ]
+    federation = inst.config.federation
+    return await render(
+        request,
+        "admin_domains.html",
+        status_code=status,
+        blocks=blocks,
+        configured=federation.block,
+        allowed=federation.allow,
+        errors=errors or {},
+        values=values or {},
+        notice=request.query_params.get("notice", ""),
+    )
 
 
 async def domains_page(request: Request) -> Response:
     await require_admin(request)
-    federation = _instance(request).config.federation
-    return await render(
-        request, "admin_domains.html", blocked=federation.block, allowed=federation.allow
-    )
+    return await _domains(request)
+
+
+async def block_domain(request: Request) -> Response:
+    admin = await require_admin(request)
+    form = await request.form()
+    await check_csrf(request, form)
+    values = {"domain": text(form, "domain"), "reason": text(form, "reason")}
+    try:
+        await domain_blocks.block(_instance(request), values["domain"], values["reason"], admin)
+    except Invalid as e:
+        return await _domains(request, status=400, errors=field_errors(e), values=values)
+    return see_other("/admin/domains?notice=blocked")
+
+
+async def unblock_domain(request: Request) -> Response:
+    await require_admin(request)
+    form = await request.form()
+    await check_csrf(request, form)
+    await domain_blocks.unblock(_instance(request), text(form, "domain"))
+    return see_other("/admin/domains?notice=unblocked")
+
+
+# --- reports (read-only until the moderation tools come) -------------------------------------
 
 
 async def reports_page(request: Request) -> Response:
@@ -246,5 +299,7 @@ routes: list[BaseRoute] = [
     Route("/admin/invites", invites_page, methods=["GET"]),
     Route("/admin/invites", make_invite, methods=["POST"]),
     Route("/admin/domains", domains_page, methods=["GET"]),
+    Route("/admin/domains", block_domain, methods=["POST"]),
+    Route("/admin/domains/unblock", unblock_domain, methods=["POST"]),
     Route("/admin/reports", reports_page, methods=["GET"]),
 ]

@@ -1,21 +1,29 @@
 """The admin pages over HTTP: who may see them, members disabled and enabled, listings
-removed (a Delete goes out), invites, and the read-only domain and report pages."""
+removed (a Delete goes out), invites, domains blocked and unblocked (at once, for the inbox,
+fetches and deliveries), and the read-only report page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from fedishare.federation.errors import FetchError
 from fedishare.follows.following import follow_actor
 from fedishare.listings.service import create_listing
+from fedishare.remote.fetch import signed_get
+from fedishare.remote.publish import publish
 from fedishare.storage import actors, follows
 from fedishare.storage import listings as listing_store
 from fedishare.storage.listing_search import Query, search
 from fedishare.web.session import SESSION_COOKIE
 from tests.harness import Network, Node
+from tests.mastodon_peer import MastodonPeer, rsa_key
 from tests.waiting import eventually
-from tests.web.account_support import PASSWORD, browser, member_with_password
+from tests.web.account_support import PASSWORD, browser, error_beside, member_with_password
 
 AS = "application/activity+json"
+LOST = "http://lost.mastodon.test/inbox"  # no server answers there
 PAGES = [
     "/admin",
     "/admin/requests",
@@ -30,6 +38,8 @@ ACTIONS = [
     "/admin/members/alice/disable",
     "/admin/listings/remove",
     "/admin/invites",
+    "/admin/domains",
+    "/admin/domains/unblock",
 ]
 OFFER = {
     "kind": "give",
@@ -176,17 +186,113 @@ async def test_invites_are_shown_once_and_make_members_or_admins(net: Network, o
             assert (await invited.get(path)).status_code == 404
 
 
-async def test_domains_are_shown_from_the_config_and_reports_say_none(
+async def test_configured_domains_are_listed_read_only_and_reports_say_none(
     net: Network, oak: Node
 ) -> None:
     async with browser(net, oak) as admin:
         await admin.log_in("ada")
         domains = (await admin.get("/admin/domains")).text
-        assert "spam.example" in domains
+        configured = domains.split('id="configured-heading"', 1)[1].split("</section>", 1)[0]
+        assert "spam.example" in configured and "<form" not in configured
+        assert "No domain is blocked from this page." in domains
         assert "Every domain that is not blocked may talk to this server." in domains
-        assert "comes with the moderation tools" in domains
-        assert 'method="post"' not in domains.split("<main", 1)[1]  # nothing to change here
         reports = (await admin.get("/admin/reports")).text
         assert "There are no reports yet." in reports
         overview = (await admin.get("/admin")).text
         assert "Each request waits for an admin" in overview
+
+
+def _note(n: int) -> dict[str, Any]:
+    actor = "http://mastodon.test/users/john"
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor}/statuses/{n}/activity",
+        "type": "Create",
+        "actor": actor,
+        "object": {"id": f"{actor}/statuses/{n}", "type": "Note", "content": "<p>Hi</p>"},
+    }
+
+
+async def test_a_domain_blocked_from_the_page_is_refused_at_once_until_unblocked(
+    net: Network, oak: Node
+) -> None:
+    peer = MastodonPeer.on(net, "mastodon.test")
+    peer.add("john", rsa_key(0))
+    inst = oak.instance
+    community = await actors.find_by_kind(inst.db, "group")
+    assert community is not None
+    # Queued for a host of the domain that does not answer: it waits, retrying.
+    await publish(inst, community, {"id": "http://oak.test/a/1", "type": "Create"}, [LOST])
+
+    async def inbox_post(n: int) -> int:
+        body, headers = peer.signed_post(
+            "john", "http://oak.test/inbox", _note(n), now=inst.clock()
+        )
+        async with net.client() as client:
+            response = await client.post("http://oak.test/inbox", content=body, headers=headers)
+        return response.status_code
+
+    assert await inbox_post(1) == 202
+    async with browser(net, oak) as admin:
+        await admin.log_in("ada")
+        done = await admin.submit(
+            "/admin/domains", "/admin/domains", domain="Mastodon.test", reason="spam waves"
+        )
+        assert done.headers["location"] == "/admin/domains?notice=blocked"
+        assert await inbox_post(2) == 403  # no restart
+        with pytest.raises(FetchError):
+            await signed_get(inst, "http://mastodon.test/users/john")
+
+        async def delivery_ended() -> bool:
+            [row] = await inst.db.fetch_all("SELECT state, last_error FROM deliveries")
+            return (row["state"], row["last_error"]) == (
+                "failed",
+                "mastodon.test was blocked by an admin",
+            )
+
+        await eventually(delivery_ended)
+        listed = await admin.get("/admin/domains", notice="blocked")
+        blocked = listed.text.split('id="blocked-heading"', 1)[1].split("</section>", 1)[0]
+        assert "mastodon.test" in blocked and "spam waves" in blocked and "@ada" in blocked
+        assert "The domain is blocked" in listed.text
+
+        no_token = await admin.post("/admin/domains/unblock", domain="mastodon.test")
+        assert no_token.status_code == 403 and await inbox_post(3) == 403
+        undone = await admin.submit(
+            "/admin/domains", "/admin/domains/unblock", domain="mastodon.test"
+        )
+        assert undone.headers["location"] == "/admin/domains?notice=unblocked"
+        assert await inbox_post(4) == 202
+        assert "No domain is blocked from this page." in (await admin.get("/admin/domains")).text
+        again = await admin.submit(
+            "/admin/domains", "/admin/domains/unblock", domain="mastodon.test"
+        )
+        assert again.status_code == 404
+
+
+async def test_the_domain_field_shows_its_errors_and_keeps_what_was_typed(
+    net: Network, oak: Node
+) -> None:
+    async with browser(net, oak) as admin:
+        await admin.log_in("ada")
+        for typed, error in (
+            ("", "required"),
+            ("not a domain!", "not a domain name (like spam.example)"),
+            ("oak.test", "this is our own domain"),
+            ("social.spam.example", "already blocked in instance.toml"),
+        ):
+            page = await admin.submit("/admin/domains", "/admin/domains", domain=typed, reason="r")
+            assert page.status_code == 400, typed
+            assert error_beside(page.text, "domain") == error, typed
+            if typed:
+                assert f'value="{typed}"' in page.text
+            assert "<textarea" in page.text and ">r</textarea>" in page.text
+        long = await admin.submit(
+            "/admin/domains", "/admin/domains", domain="elm.test", reason="x" * 501
+        )
+        assert long.status_code == 400
+        assert error_beside(long.text, "reason") == "at most 500 characters"
+        assert error_beside(long.text, "domain") is None
+        await admin.submit("/admin/domains", "/admin/domains", domain="elm.test", reason="")
+        twice = await admin.submit("/admin/domains", "/admin/domains", domain="elm.test")
+        assert error_beside(twice.text, "domain") == "already blocked"

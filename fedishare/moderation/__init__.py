@@ -1,0 +1,1 @@
+"""What admins do to keep the community safe: blocking other servers' domains."""
