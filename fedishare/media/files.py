@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fedishare.media.processing import Photo
+from fedishare.storage.media import Media
 
 # "ab/abXYZ....jpg" and "ab/abXYZ....small.jpg": the stored form of a name, and its URL path
 # below /media/.
@@ -70,3 +71,23 @@ def _remove(directory: Path, names: tuple[str, ...]) -> None:
         found = location(directory, name)
         if found is not None:
             found.unlink(missing_ok=True)
+
+
+def media_row(
+    written: Written, photo: Photo, *, owner_id: int | None, remote_url: str | None, now: float
+) -> Media:
+    """The `media` row for a photo just written (its id is given when it is inserted)."""
+    return Media(
+        id=0,
+        owner_id=owner_id,
+        remote_url=remote_url,
+        path=written.path,
+        thumbnail_path=written.thumbnail_path,
+        media_type=photo.media_type,
+        width=photo.width,
+        height=photo.height,
+        blurhash=photo.blurhash,
+        alt="",
+        bytes=written.size,
+        created_at=now,
+    )

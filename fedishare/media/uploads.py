@@ -40,19 +40,8 @@ async def upload(inst: Instance, owner: LocalActor, data: bytes, *, name: str) -
     except Unreadable as exc:
         raise Invalid(f"{FIELD}: {name} {exc}") from None
     written = await files.write(inst.config.instance.media, photo)
-    media = Media(
-        id=0,
-        owner_id=owner.id,
-        remote_url=None,
-        path=written.path,
-        thumbnail_path=written.thumbnail_path,
-        media_type=photo.media_type,
-        width=photo.width,
-        height=photo.height,
-        blurhash=photo.blurhash,
-        alt="",
-        bytes=written.size,
-        created_at=inst.clock().timestamp(),
+    media = files.media_row(
+        written, photo, owner_id=owner.id, remote_url=None, now=inst.clock().timestamp()
     )
     async with inst.db.transaction() as tx:
         media_id = await store.insert(tx, media)

@@ -29,7 +29,7 @@ JRD_TYPES = frozenset({"application/jrd+json", "application/json"})
 
 async def signed_get(inst: Instance, url: str) -> JSON:
     """GET an ActivityStreams document, signed by our instance actor."""
-    _check_url(inst, url)
+    check_url(inst, url)
     key_id, private_key = await _instance_key(inst)
     headers = sign_headers(
         "GET", url, None, key_id=key_id, private_key=private_key, now=inst.clock()
@@ -39,11 +39,13 @@ async def signed_get(inst: Instance, url: str) -> JSON:
 
 async def get_json(inst: Instance, url: str, *, accept: str, media_types: Collection[str]) -> JSON:
     """An unsigned GET of a JSON object served as one of ``media_types`` (e.g. WebFinger)."""
-    _check_url(inst, url)
+    check_url(inst, url)
     return await _get_json(inst, url, {"Accept": accept}, media_types)
 
 
-def _check_url(inst: Instance, url: str) -> None:
+def check_url(inst: Instance, url: str) -> None:
+    """Refuse (FetchError) a URL this instance may not fetch: not http(s), plain http where
+    it is not allowed, or a host it does not federate with."""
     try:
         host = host_of(url)
     except NotHttpUrl as exc:

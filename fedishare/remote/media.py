@@ -29,7 +29,7 @@ from fedishare.core.errors import NotFound
 from fedishare.federation.errors import FetchError
 from fedishare.media import files
 from fedishare.media.processing import Unreadable, process_photo
-from fedishare.remote.fetch import _check_url
+from fedishare.remote.fetch import check_url
 from fedishare.storage import media as store
 from fedishare.storage.media import Media
 
@@ -64,20 +64,7 @@ async def cached_photo(inst: Instance, url: str) -> Media | None:
         return None
     directory = inst.config.instance.media
     written = await files.write(directory, photo)
-    media = Media(
-        id=0,
-        owner_id=None,
-        remote_url=url,
-        path=written.path,
-        thumbnail_path=written.thumbnail_path,
-        media_type=photo.media_type,
-        width=photo.width,
-        height=photo.height,
-        blurhash=photo.blurhash,
-        alt="",
-        bytes=written.size,
-        created_at=now,
-    )
+    media = files.media_row(written, photo, owner_id=None, remote_url=url, now=now)
     async with inst.db.transaction() as tx:
         kept = await store.keep_remote(tx, media)
     if not kept:  # another request stored it first: keep theirs
@@ -89,7 +76,7 @@ async def cached_photo(inst: Instance, url: str) -> Media | None:
 async def _download(inst: Instance, url: str) -> bytes:
     limit = inst.config.limits.max_upload_bytes
     for _ in range(MAX_REDIRECTS + 1):
-        _check_url(inst, url)
+        check_url(inst, url)
         try:
             async with inst.http.stream("GET", url, headers={"Accept": "image/*"}) as response:
                 location = response.headers.get("location")
