@@ -223,14 +223,19 @@ async def app(scope, receive, send):
 """
 
 
+def _env(cwd: Path) -> dict[str, str]:
+    """The environment of every fedishare this benchmark runs: this checkout's code, so that
+    a benchmark run from another worktree measures that worktree (an A/B between commits)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in (REPO, cwd))}
+
+
 class Process:
     """A child process whose CPU time we read; stopped with SIGTERM."""
 
     def __init__(self, argv: list[str], cwd: Path, log: str = "server.log") -> None:
         self.log = (cwd / log).open("ab")
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(p) for p in (REPO, cwd))}
         self.proc = subprocess.Popen(
-            argv, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, env=env
+            argv, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, env=_env(cwd)
         )
 
     def cpu_seconds(self) -> float:
@@ -492,7 +497,9 @@ def prepare(site: Path, port: int, actors: int, activities: int) -> tuple[list[s
     """A fresh instance with ``actors`` known remote actors, and the signed requests."""
     for command in (["init", "--domain", f"127.0.0.1:{port}", "--http"], ["account", "list"]):
         # `account list` runs the migrations and makes the system actors.
-        subprocess.run(_fedishare(*command), cwd=site, check=True, capture_output=True)
+        subprocess.run(
+            _fedishare(*command), cwd=site, check=True, capture_output=True, env=_env(site)
+        )
     # Ten peer hosts send the whole load: lift the per-host inbox limit, which is not measured.
     toml = site / "instance.toml"
     text = toml.read_text()
