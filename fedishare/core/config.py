@@ -62,15 +62,7 @@ class FederationSettings:
     allow: tuple[str, ...]
     block: tuple[str, ...]
     radius_km: float = 0.0  # other servers' listings farther from the centre are left out
-
-    def permits(self, host: str) -> bool:
-        """Whether a peer host may talk to us (a block list match wins; subdomains count)."""
-        if not self.block and not self.allow:  # the default, asked on every inbox POST
-            return True
-        host = host.lower()
-        if any(_domain_matches(host, d) for d in self.block):
-            return False
-        return not self.allow or any(_domain_matches(host, d) for d in self.allow)
+    # Which hosts may federate: fedishare.core.domain_policy, with the admins' blocks.
 
 
 @dataclass(frozen=True)
@@ -119,11 +111,6 @@ class Config:
     def host(self) -> str:
         """The domain without its port: the part Mastodon shows after the @."""
         return self.instance.domain
-
-
-def _domain_matches(host: str, pattern: str) -> bool:
-    host = host.split(":")[0] if not host.startswith("[") else host
-    return host == pattern or host.endswith("." + pattern)
 
 
 # --- the schema: section -> key -> (type, default) ------------------------------------------

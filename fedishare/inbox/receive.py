@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from fedishare.context import Instance
-from fedishare.core.activitystreams import NotHttpUrl, host_of
+from fedishare.core.activitystreams import NotHttpUrl, host_of, id_of
 from fedishare.core.json_text import parse_json
 from fedishare.core.types import JSON
 from fedishare.federation.errors import MalformedSignature
@@ -102,13 +102,6 @@ def parse_activity(body: bytes) -> Activity:
         # then be taken for the real thing and dropped).
         raise BadActivity("the activity's id is not on its actor's host")
     return Activity(activity_id, kind, actor, actor_host, document, text)
-
-
-def id_of(value: Any) -> str | None:
-    """A reference given as a URL or as an object with an id."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
 
 
 def _check_host(inst: Instance, host: str) -> None:

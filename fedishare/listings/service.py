@@ -213,15 +213,19 @@ async def withdraw(inst: Instance, author: LocalActor, listing_id: str) -> Chang
 
 async def delete_listing(inst: Instance, author: LocalActor, listing_id: str) -> Change:
     """Remove a listing for good: a Tombstone stays in its place and the id is never reused."""
-    now = whole_seconds(inst.clock())
     async with inst.db.transaction() as tx:
-        listing = await _own(tx, inst, author, listing_id)
-        note = to_note(listing, inst.urls.base)
-        deleted = _next_updated(listing.updated, now)
-        await store.delete(tx, listing.id, deleted, activities.tombstone(listing.id, deleted))
-        change = Change(author, listing, activities.delete(inst.urls.base, note, deleted))
-        await _queue(tx, inst, change)
+        change = await _delete(tx, inst, author, await _own(tx, inst, author, listing_id))
     inst.wake_delivery.set()
+    return change
+
+
+async def _delete(tx: Transaction, inst: Instance, author: LocalActor, listing: Listing) -> Change:
+    """Tombstone `listing` and queue its author's Delete."""
+    note = to_note(listing, inst.urls.base)
+    deleted = _next_updated(listing.updated, whole_seconds(inst.clock()))
+    await store.delete(tx, listing.id, deleted, activities.tombstone(listing.id, deleted))
+    change = Change(author, listing, activities.delete(inst.urls.base, note, deleted))
+    await _queue(tx, inst, change)
     return change
 
 
@@ -263,16 +267,11 @@ async def remove_listing(inst: Instance, admin: LocalActor, listing_id: str) -> 
     author's Delete, announced as theirs would be), whether or not the author is enabled."""
     if not admin.is_admin or admin.disabled:
         raise Forbidden("only an admin can remove another member's listing")
-    now = whole_seconds(inst.clock())
     async with inst.db.transaction() as tx:
         listing = await store.get(tx, listing_id)
         author = None if listing is None else await _author_of(tx, inst, listing)
         if listing is None or not listing.is_local or author is None:
             raise NotFound("no such listing")
-        note = to_note(listing, inst.urls.base)
-        deleted = _next_updated(listing.updated, now)
-        await store.delete(tx, listing.id, deleted, activities.tombstone(listing.id, deleted))
-        change = Change(author, listing, activities.delete(inst.urls.base, note, deleted))
-        await _queue(tx, inst, change)
+        change = await _delete(tx, inst, author, listing)
     inst.wake_delivery.set()
     return change

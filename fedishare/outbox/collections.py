@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 from fedishare.context import Instance
+from fedishare.core.activitystreams import AS_CONTEXT
 from fedishare.core.types import JSON
 from fedishare.storage import follows
 from fedishare.storage import outbox as outbox_store
 from fedishare.storage.actors import LocalActor
 
 PAGE_SIZE = 20
-AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 
 
 def _collection(url: str, total: int) -> JSON:

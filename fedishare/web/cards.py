@@ -4,19 +4,17 @@ how old, its first photo."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import quote, urlsplit
-
-from babel.dates import format_timedelta
 
 from fedishare.core.activitystreams import iso
 from fedishare.core.listing import Listing
 from fedishare.listings.content import EN_DASH, day
 from fedishare.storage.listing_search import Hit
 from fedishare.web.photos import photo_src
+from fedishare.web.times import age
 
 # The language of the pages' dates until the catalogs offer another.
-LOCALE = "en"
 
 
 @dataclass(frozen=True)
@@ -66,10 +64,7 @@ def card(hit: Hit, now: datetime) -> Card:
         href=listing_href(listing),
         host=urlsplit(listing.id).netloc,
         distance=distance,
-        # A clock running ahead on another server must not make a listing "in 2 minutes".
-        age=format_timedelta(
-            min(listing.published - now, timedelta(0)), add_direction=True, locale=LOCALE
-        ),
+        age=age(listing.published, now),
         published=iso(listing.published),
         dates=dates,
         photo=photo,

@@ -15,7 +15,6 @@ conversations, never their own listing.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -34,9 +33,11 @@ from fedishare.listings.sanitize import clean_html
 from fedishare.storage import listings
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.conversations import Message
+from fedishare.web.form_fields import field_errors
 from fedishare.web.pages import render, see_other
 from fedishare.web.people import Person, describe, describe_all
 from fedishare.web.session import check_csrf, require_member
+from fedishare.web.times import moment
 
 
 def respond_url(inst: Instance, listing: Listing) -> str:
@@ -49,21 +50,6 @@ def respond_url(inst: Instance, listing: Listing) -> str:
 
 def conversation_url(conversation_id: int) -> str:
     return f"/conversations/{conversation_id}"
-
-
-def when(text: str) -> str:
-    """An ISO time as people read it, e.g. "2 May 2026, 09:00 UTC"."""
-    try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
-    return f"{at.day} {at:%b %Y, %H:%M} UTC"
-
-
-def _field_error(error: Invalid) -> dict[str, str]:
-    """The form error beside its field: the reason names it before the first colon."""
-    field, colon, reason = error.reason.partition(":")
-    return {field.strip(): reason.strip()} if colon else {"content": error.reason}
 
 
 # The inbox
@@ -84,7 +70,7 @@ async def inbox(request: Request) -> Response:
             "title": s.about.title,
             "role": s.role,
             "other": people[s.other],
-            "when": when(s.about.last_at),
+            "when": moment(s.about.last_at),
             "status": s.about.status,
             "deleted": s.about.deleted,
             "answer": s.about.answer,
@@ -107,7 +93,7 @@ def _message(m: Message, side: Side, me: Person, other: Person) -> dict[str, Any
         "id": m.object_id,
         "mine": mine,
         "sender": me if mine else other,
-        "when": when(m.published),
+        "when": moment(m.published),
         "published": m.published,
         "kind": m.kind,
         "html": Markup(clean_html(content)) if isinstance(content, str) else None,
@@ -162,7 +148,7 @@ async def reply(request: Request) -> Response:
         await member_conversations.reply(inst, member, conversation_id, text_html(text))
     except Invalid as e:
         return await _show(
-            request, member, side, status_code=400, content=text, errors=_field_error(e)
+            request, member, side, status_code=400, content=text, errors=field_errors(e, "content")
         )
     return see_other(conversation_url(conversation_id) + "#latest")
 
@@ -222,7 +208,7 @@ async def respond(request: Request) -> Response:
         found = await answering.answer_listing(inst, member, listing.id, text_html(text))
     except Invalid as e:
         return await _respond_form(
-            request, listing, status_code=400, content=text, errors=_field_error(e)
+            request, listing, status_code=400, content=text, errors=field_errors(e, "content")
         )
     return see_other(conversation_url(found.id) + "#latest")
 

@@ -16,8 +16,9 @@ def text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def field_errors(exc: Refusal) -> dict[str, str]:
+def field_errors(exc: Refusal, default: str = FORM) -> dict[str, str]:
+    """The refusal beside the field it names; beside `default` when it names none."""
     field, sep, message = exc.reason.partition(": ")
     if not sep or not field.replace("_", "").isalnum():
-        return {FORM: exc.reason}
+        return {default: exc.reason}
     return {field: message}

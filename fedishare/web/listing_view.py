@@ -4,10 +4,8 @@ and age, the text of a preview card) and, to its author, every response to it.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-
-from babel.dates import format_date, format_timedelta
 
 from fedishare.context import Instance
 from fedishare.core.listing import Listing
@@ -18,8 +16,8 @@ from fedishare.storage.actors import LocalActor
 from fedishare.storage.conversations import Message
 from fedishare.web.people import Person, describe_all
 from fedishare.web.photos import photo_src
+from fedishare.web.times import age, day, moment
 
-LOCALE = "en"  # the pages' dates, until catalogs offer another language
 PREVIEW_CHARS = 300  # of the description, in a preview card
 _DATES = ("start", "end", "expires", "return_by")
 
@@ -95,7 +93,7 @@ async def responses(inst: Instance, author: LocalActor, listing: Listing) -> dic
     return {
         "threads": threads,
         "comments": [
-            (people[c.author], Said(False, c.visibility, when(c.published), _text(c.document)))
+            (people[c.author], Said(False, c.visibility, moment(c.published), _text(c.document)))
             for c in comments
         ],
         "responders": [people[r.responder] for r in responders],
@@ -118,27 +116,9 @@ def paragraphs(text: str) -> list[list[str]]:
     return [block for block in blocks if block]
 
 
-def day(dt: datetime) -> str:
-    return format_date(dt.date(), "d MMM y", locale=LOCALE)
-
-
-def age(dt: datetime, now: datetime) -> str:
-    # A clock running ahead on another server must not make it "in 2 minutes".
-    return format_timedelta(min(dt - now, timedelta(0)), add_direction=True, locale=LOCALE)
-
-
-def when(text: str) -> str:
-    """A stored ISO time as people read it: "2 May 2026, 09:00 UTC"."""
-    try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
-    return f"{day(at)}, {at:%H:%M} UTC"
-
-
 def _said(message: Message) -> Said:
     outgoing = message.direction == "out"
-    return Said(outgoing, message.kind, when(message.published), _text(message.document))
+    return Said(outgoing, message.kind, moment(message.published), _text(message.document))
 
 
 def _text(document: JSON) -> str:

@@ -29,6 +29,7 @@ from fedishare.storage import follows
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.listing_search import Query, search
 from fedishare.web.cards import Card, card
+from fedishare.web.form_fields import field_errors
 from fedishare.web.pages import render, see_other
 from fedishare.web.people import describe_all
 from fedishare.web.session import check_csrf, current_member, require_member
@@ -115,9 +116,12 @@ async def remote_follow(request: Request) -> Response:
     try:
         page = await follow_page(inst, account, actor_id(inst.urls, actor))
     except (Invalid, Unprocessable) as e:
-        field, _, reason = e.reason.partition(": ")
         return await actor_page(
-            request, actor, status_code=status_of(e), account=account, errors={field: reason}
+            request,
+            actor,
+            status_code=status_of(e),
+            account=account,
+            errors=field_errors(e, "account"),
         )
     return see_other(page)
 

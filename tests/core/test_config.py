@@ -6,6 +6,7 @@ import pytest
 
 from fedishare.cli import main
 from fedishare.core.config import ConfigError, default_config_text, load_config
+from fedishare.core.domain_policy import DomainPolicy
 
 GOOD = """
 [instance]
@@ -161,10 +162,12 @@ def test_finished_queue_rows_are_kept_14_days_unless_configured(tmp_path: Path) 
 
 def test_federation_lists_match_subdomains(tmp_path: Path) -> None:
     text = GOOD + "[federation]\nblock = ['spam.example']\n"
-    fed = load_config(write(tmp_path, text)).federation
+    fed = DomainPolicy(load_config(write(tmp_path, text)).federation)
     assert not fed.permits("spam.example")
     assert not fed.permits("eggs.spam.example:8443")
     assert fed.permits("notspam.example")
-    allow = load_config(write(tmp_path, GOOD + "[federation]\nallow = ['ok.example']\n"))
-    assert allow.federation.permits("ok.example")
-    assert not allow.federation.permits("other.example")
+    allow = DomainPolicy(
+        load_config(write(tmp_path, GOOD + "[federation]\nallow = ['ok.example']\n")).federation
+    )
+    assert allow.permits("ok.example")
+    assert not allow.permits("other.example")
