@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from fedishare.client_api import routes as client_api
 from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now
 from fedishare.http.errors import ANSWERED
@@ -57,6 +58,7 @@ def all_routes() -> list[BaseRoute]:
         *account_pages.routes,
         *conversation_pages.routes,
         *admin_pages.routes,
+        *client_api.routes,
         Mount("/static", StaticFiles(packages=[("fedishare.web", "static")]), name="static"),
     ]
 

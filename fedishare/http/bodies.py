@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.types import Message
 
 from fedishare.core.bounded_read import read_bounded
 from fedishare.core.errors import TooLarge
@@ -15,3 +20,30 @@ async def read_limited(request: Request, limit: int) -> bytes:
         limit,
         lambda: TooLarge(f"the body is larger than {limit} bytes"),
     )
+
+
+@asynccontextmanager
+async def bounded_form(
+    request: Request, limit: int, refusal: Exception, *, max_files: int, max_fields: int
+) -> AsyncIterator[FormData]:
+    """The posted form (urlencoded or multipart), its files closed afterwards; `refusal` as
+    soon as the body exceeds `limit` (before a byte is parsed, when its length is declared)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise refusal
+    received = 0
+    receive = request.receive
+
+    async def bounded() -> Message:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise refusal
+        return message
+
+    form = await Request(request.scope, bounded).form(max_files=max_files, max_fields=max_fields)
+    try:
+        yield form
+    finally:
+        await form.close()

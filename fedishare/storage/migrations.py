@@ -326,6 +326,57 @@ MIGRATIONS: list[str] = [
         created_by INTEGER REFERENCES local_actors(id) ON DELETE SET NULL
     );
     """,
+    # 9: OAuth 2 for Mastodon apps: registered apps (the secret kept as a hash), access
+    # tokens with their scopes (a NULL app is a token made by `fedishare account token`; a
+    # NULL actor is an app's own client_credentials token) and authorization codes. The
+    # command-line tokens of before keep working with every scope.
+    """
+    CREATE TABLE oauth_apps (
+        id INTEGER PRIMARY KEY,
+        client_id TEXT NOT NULL UNIQUE,
+        client_secret_hash TEXT NOT NULL,
+        name TEXT NOT NULL,
+        website TEXT,
+        redirect_uris TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE oauth_tokens (
+        id INTEGER PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        app_id INTEGER REFERENCES oauth_apps(id) ON DELETE CASCADE,
+        actor_id INTEGER REFERENCES local_actors(id) ON DELETE CASCADE,
+        scopes TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        last_used_at REAL
+    );
+    CREATE INDEX oauth_tokens_actor ON oauth_tokens(actor_id);
+    CREATE INDEX oauth_tokens_app ON oauth_tokens(app_id);
+    INSERT INTO oauth_tokens (token_hash, actor_id, scopes, created_at)
+        SELECT token_hash, actor_id, 'read write follow push profile',
+            CAST(strftime('%s', created_at) AS REAL) FROM access_tokens;
+    DROP TABLE access_tokens;
+    CREATE TABLE oauth_codes (
+        code_hash TEXT PRIMARY KEY,
+        app_id INTEGER NOT NULL REFERENCES oauth_apps(id) ON DELETE CASCADE,
+        actor_id INTEGER NOT NULL REFERENCES local_actors(id) ON DELETE CASCADE,
+        redirect_uri TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        code_challenge TEXT,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    """,
+    # 10: the status index.
+    "",
+    # 11: account ids.
+    "",
+    # 12: the client API's accounts (headers, fields, preferences, blocks, mutes).
+    "",
+    # 13: posting from apps (idempotency keys, bookmarks, media attached to statuses).
+    "",
+    # 14: notifications and markers.
+    "",
 ]
 
 

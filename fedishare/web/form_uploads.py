@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.types import Message
 
 from fedishare.context import Instance
 from fedishare.core.errors import Invalid, Refusal, TooLarge
 from fedishare.core.listing import MAX_IMAGES
 from fedishare.core.types import JSON
+from fedishare.http.bodies import bounded_form
 from fedishare.media import uploads
 from fedishare.storage.actors import LocalActor
 from fedishare.web.listing_form import Slot, fill_slots, image_facts, posted_slot
@@ -31,25 +31,10 @@ async def read_form(request: Request, inst: Instance) -> AsyncIterator[FormData]
     said its length)."""
     limit = MAX_IMAGES * inst.config.limits.max_upload_bytes + FORM_TEXT_BYTES
     refusal = TooLarge(f"photos: together larger than {uploads.size_text(limit)}")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise refusal
-    received = 0
-    receive = request.receive
-
-    async def bounded() -> Message:
-        nonlocal received
-        message = await receive()
-        received += len(message.get("body", b""))
-        if received > limit:
-            raise refusal
-        return message
-
-    form = await Request(request.scope, bounded).form(max_files=MAX_IMAGES, max_fields=MAX_FIELDS)
-    try:
+    async with bounded_form(
+        request, limit, refusal, max_files=MAX_IMAGES, max_fields=MAX_FIELDS
+    ) as form:
         yield form
-    finally:
-        await form.close()
 
 
 async def posted_photos(

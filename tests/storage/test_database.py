@@ -17,7 +17,7 @@ async def test_migrates_an_empty_database_to_the_newest_schema(tmp_path: Path) -
         assert await db.fetch_value("PRAGMA user_version") == len(MIGRATIONS)
         assert await db.fetch_value("PRAGMA journal_mode") == "wal"
         tables = {r[0] for r in await db.fetch_all("SELECT name FROM sqlite_master")}
-        assert {"local_actors", "access_tokens"} <= tables
+        assert {"local_actors", "oauth_tokens"} <= tables
     # Opening again applies nothing twice.
     async with open_database(path) as db:
         assert await db.fetch_value("PRAGMA user_version") == len(MIGRATIONS)

@@ -1,0 +1,1 @@
+"""Mastodon entities as JSON: Account, Status, MediaAttachment, Tag and the rest."""

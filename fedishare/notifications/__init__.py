@@ -1,0 +1,1 @@
+"""Notifications of members: follows, mentions, favourites, boosts, responses."""
