@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from fedishare.client_api import routes as client_api
+from fedishare.client_api.cors import Cors
 from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now
 from fedishare.http.errors import ANSWERED
@@ -33,6 +34,7 @@ from fedishare.web import (
     discovery,
     error_pages,
     listing_pages,
+    oauth_pages,
     profile_pages,
 )
 from fedishare.web.security import SecurityHeaders
@@ -58,6 +60,7 @@ def all_routes() -> list[BaseRoute]:
         *account_pages.routes,
         *conversation_pages.routes,
         *admin_pages.routes,
+        *oauth_pages.routes,
         *client_api.routes,
         Mount("/static", StaticFiles(packages=[("fedishare.web", "static")]), name="static"),
     ]
@@ -105,11 +108,13 @@ class FedishareApp(Starlette):
     """Starlette, except that inbox POSTs (the hot path) go straight to the inbox's ASGI
     handler, past the middleware, the router and the Request object: the same handler the
     inbox routes call, so only the way there differs. Everything else gets the security
-    headers outermost, so that even a 500 from Starlette's error handler carries them."""
+    headers outermost, so that even a 500 from Starlette's error handler carries them, and
+    CORS on the client API's paths (fedishare.client_api.cors)."""
 
     def __init__(self, config: Config, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._secured = SecurityHeaders(super().__call__, config)
+        # CORS inside the security headers, so that a preflight it answers gets them too.
+        self._secured = SecurityHeaders(Cors(super().__call__), config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

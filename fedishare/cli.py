@@ -116,6 +116,23 @@ def build_parser() -> argparse.ArgumentParser:
         "(Authorization: Bearer TOKEN).",
     )
     token.add_argument("name")
+    token_list = acc.add_parser(
+        "tokens",
+        parents=[common],
+        help="list a member's access tokens (apps signed in as them)",
+        description="List the access tokens of NAME, one a line: its id, the app (or "
+        "'command line'), its scopes, when it was made and when it was last used.",
+    )
+    token_list.add_argument("name")
+    revoke = acc.add_parser(
+        "revoke",
+        parents=[common],
+        help="revoke one of a member's access tokens",
+        description="End the access token TOKEN_ID of NAME (an id from `fedishare account "
+        "tokens NAME`): the app that holds it is refused from then on.",
+    )
+    revoke.add_argument("name")
+    revoke.add_argument("token_id", metavar="TOKEN_ID", type=int)
     invite = acc.add_parser(
         "invite",
         parents=[common],

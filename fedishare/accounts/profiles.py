@@ -99,8 +99,20 @@ def _stored_place(place: Place | None) -> JSON:
     return out
 
 
-def update_activity(inst: Instance, member: LocalActor) -> JSON:
-    document = actor_document(inst.urls, member)
+async def actor_json(inst: Instance, actor: LocalActor, *, rules: tuple[str, ...] = ()) -> JSON:
+    """The actor's document with what LocalActor does not carry: its header and fields."""
+    header = None
+    if actor.header_media_id is not None:
+        media = await media_store.get(inst.db, actor.header_media_id)
+        if media is not None and not media.failed:
+            url = f"{inst.urls.base}/media/{media.path}"
+            header = {"type": "Image", "mediaType": media.media_type, "url": url}
+    fields = await actors.profile_fields(inst.db, actor.id) if actor.kind == "person" else []
+    return actor_document(inst.urls, actor, rules=rules, header=header, fields=fields)
+
+
+async def update_activity(inst: Instance, member: LocalActor) -> JSON:
+    document = await actor_json(inst, member)
     context = document.pop("@context")
     return {
         "@context": context,
@@ -152,7 +164,9 @@ async def update_profile(
         assert updated is not None
         if public_change:
             inboxes = await follows.follower_inboxes(tx, actor_id(inst.urls, updated))
-            await queue_publication(tx, inst, updated, update_activity(inst, updated), inboxes)
+            await queue_publication(
+                tx, inst, updated, await update_activity(inst, updated), inboxes
+            )
     if public_change:
         inst.wake_delivery.set()
     return updated

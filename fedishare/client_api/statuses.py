@@ -1,7 +1,203 @@
-"""(being written)"""
+"""Posting and acting on statuses from an app: POST, PUT and DELETE /api/v1/statuses, the
+source and history of a status, and favourite, reblog, bookmark and their undos.
+
+fedishare has no polls, scheduled posts, pins or conversation mutes: those are refused with
+a 422 that says so, rather than accepted and silently not kept.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
-routes: list[BaseRoute] = []
+from fedishare.client_api.auth import optional_member, require_member
+from fedishare.client_api.entities.status import render_status
+from fedishare.client_api.params import Params, read_params
+from fedishare.context import Instance
+from fedishare.core.errors import NotFound, Unprocessable
+from fedishare.core.types import JSON
+from fedishare.statuses import interactions, posting
+from fedishare.statuses.posting import Draft
+from fedishare.storage import statuses as status_index
+from fedishare.storage.actors import LocalActor
+from fedishare.storage.statuses import StatusRow
+
+
+def _status_id(request: Request) -> int:
+    text = str(request.path_params["id"])
+    if not text.isdigit() or len(text) > 19:
+        raise NotFound("Record not found")
+    return int(text)
+
+
+def _media_ids(p: Params) -> tuple[int, ...]:
+    ids = p.texts("media_ids")
+    if not all(i.isdigit() and len(i) <= 19 for i in ids):
+        raise Unprocessable("media_ids: ids of your uploads")
+    return tuple(int(i) for i in ids)
+
+
+def _refuse_unsupported(p: Params) -> None:
+    if any(name == "poll" or name.startswith("poll[") for name in p.values):
+        raise Unprocessable("polls are not supported")
+    if p.text("scheduled_at"):
+        raise Unprocessable("scheduled posts are not supported")
+
+
+def _draft(request: Request, p: Params, *, visibility: str = "public") -> Draft:
+    reply = p.text("in_reply_to_id")
+    if reply and not reply.isdigit():
+        raise NotFound("Record not found")
+    return Draft(
+        text=p.text("status", "") or "",
+        visibility=p.text("visibility") or visibility,
+        in_reply_to_id=int(reply) if reply else None,
+        media_ids=_media_ids(p),
+        spoiler_text=p.text("spoiler_text", "") or "",
+        sensitive=p.flag("sensitive"),
+        language=p.text("language") or None,
+        idempotency_key=request.headers.get("idempotency-key") or None,
+    )
+
+
+async def _answer(inst: Instance, member: LocalActor | None, row: StatusRow) -> Response:
+    return JSONResponse(await render_status(inst, member, row))
+
+
+async def create(request: Request) -> Response:
+    member = await require_member(request, "write:statuses")
+    async with read_params(request) as p:
+        _refuse_unsupported(p)
+        draft = _draft(request, p)
+    inst: Instance = request.state.instance
+    return await _answer(inst, member, await posting.post_status(inst, member, draft))
+
+
+async def edit(request: Request) -> Response:
+    member = await require_member(request, "write:statuses")
+    status_id = _status_id(request)
+    async with read_params(request) as p:
+        _refuse_unsupported(p)
+        draft = _draft(request, p)
+    inst: Instance = request.state.instance
+    return await _answer(inst, member, await posting.edit_status(inst, member, status_id, draft))
+
+
+async def delete(request: Request) -> Response:
+    """The deleted status, with the `text` it was written as (apps offer "delete and
+    redraft" from it)."""
+    member = await require_member(request, "write:statuses")
+    inst: Instance = request.state.instance
+    status_id = _status_id(request)
+    source = await posting.status_source(inst, member, status_id)
+    row = await status_index.get(inst.db, status_id)
+    assert row is not None  # status_source found it
+    body: JSON = await render_status(inst, member, row)
+    await posting.delete_status(inst, member, status_id)
+    body["text"] = source.text
+    body["spoiler_text"] = source.spoiler_text or body.get("spoiler_text", "")
+    return JSONResponse(body)
+
+
+async def source(request: Request) -> Response:
+    member = await require_member(request, "read:statuses")
+    inst: Instance = request.state.instance
+    status_id = _status_id(request)
+    found = await posting.status_source(inst, member, status_id)
+    return JSONResponse(
+        {"id": str(status_id), "text": found.text, "spoiler_text": found.spoiler_text}
+    )
+
+
+def _visible(row: StatusRow, viewer: LocalActor | None) -> bool:
+    return row.visibility in ("public", "unlisted") or (
+        viewer is not None and row.local_actor_id == viewer.id
+    )
+
+
+async def history(request: Request) -> Response:
+    """Earlier versions are not kept: the history is the status as it is now."""
+    viewer = await optional_member(request, "read:statuses")
+    inst: Instance = request.state.instance
+    row = await status_index.get(inst.db, _status_id(request))
+    if row is None or row.deleted or not _visible(row, viewer):
+        raise NotFound("Record not found")
+    status = await render_status(inst, viewer, row)
+    edit = {
+        "content": status["content"],
+        "spoiler_text": status["spoiler_text"],
+        "sensitive": status["sensitive"],
+        "created_at": status.get("edited_at") or status["created_at"],
+        "account": status["account"],
+        "media_attachments": status["media_attachments"],
+        "emojis": status["emojis"],
+    }
+    return JSONResponse([edit])
+
+
+async def _act(request: Request, scope: str) -> tuple[Instance, LocalActor, int]:
+    member = await require_member(request, scope)
+    return request.state.instance, member, _status_id(request)
+
+
+async def favourite(request: Request) -> Response:
+    inst, member, status_id = await _act(request, "write:favourites")
+    return await _answer(inst, member, await interactions.favourite(inst, member, status_id))
+
+
+async def unfavourite(request: Request) -> Response:
+    inst, member, status_id = await _act(request, "write:favourites")
+    return await _answer(inst, member, await interactions.unfavourite(inst, member, status_id))
+
+
+async def reblog(request: Request) -> Response:
+    inst, member, status_id = await _act(request, "write:statuses")
+    async with read_params(request) as p:
+        visibility = p.text("visibility") or "public"
+    boost = await interactions.reblog(inst, member, status_id, visibility)
+    return await _answer(inst, member, boost)
+
+
+async def unreblog(request: Request) -> Response:
+    inst, member, status_id = await _act(request, "write:statuses")
+    return await _answer(inst, member, await interactions.unreblog(inst, member, status_id))
+
+
+async def bookmark(request: Request) -> Response:
+    inst, member, status_id = await _act(request, "write:bookmarks")
+    return await _answer(inst, member, await interactions.bookmark(inst, member, status_id))
+
+
+async def unbookmark(request: Request) -> Response:
+    inst, member, status_id = await _act(request, "write:bookmarks")
+    return await _answer(inst, member, await interactions.unbookmark(inst, member, status_id))
+
+
+async def pin(request: Request) -> Response:
+    await _act(request, "write:accounts")
+    raise Unprocessable("pinning is not supported")
+
+
+async def mute(request: Request) -> Response:
+    await _act(request, "write:mutes")
+    raise Unprocessable("muting conversations is not supported")
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/statuses", create, methods=["POST"]),
+    Route("/api/v1/statuses/{id}", edit, methods=["PUT"]),
+    Route("/api/v1/statuses/{id}", delete, methods=["DELETE"]),
+    Route("/api/v1/statuses/{id}/source", source, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/history", history, methods=["GET"]),
+    Route("/api/v1/statuses/{id}/favourite", favourite, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unfavourite", unfavourite, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/reblog", reblog, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unreblog", unreblog, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/bookmark", bookmark, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unbookmark", unbookmark, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/pin", pin, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unpin", pin, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/mute", mute, methods=["POST"]),
+    Route("/api/v1/statuses/{id}/unmute", mute, methods=["POST"]),
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from fedishare.accounts import registration
 from fedishare.accounts.members import create_member, set_member_disabled
@@ -14,6 +15,7 @@ from fedishare.context import Instance
 from fedishare.core.config import Config
 from fedishare.core.errors import Refusal
 from fedishare.lifecycle import open_instance
+from fedishare.oauth import tokens as oauth_tokens
 from fedishare.storage import actors as actor_store
 from fedishare.storage import tokens as token_store
 
@@ -92,6 +94,41 @@ async def _account_token(config: Config, inst: Instance, args: argparse.Namespac
     return 0
 
 
+def _moment(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "never"
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def _member(inst: Instance, name: str) -> actor_store.LocalActor:
+    actor = await actor_store.find_by_username(inst.db, name)
+    if actor is None or actor.kind != "person":
+        raise CommandError(f"no member named {name!r}")
+    return actor
+
+
+async def _account_tokens(config: Config, inst: Instance, args: argparse.Namespace) -> int:
+    actor = await _member(inst, args.name)
+    found = await oauth_tokens.of_member(inst, actor.id)
+    for t in found:
+        app = t.app_name or "command line"
+        print(f"{t.id}\t{app}\t{t.scopes}\t{_moment(t.created_at)}\t{_moment(t.last_used_at)}")
+    if not found:
+        print(f"@{actor.username} has no access tokens", file=sys.stderr)
+    return 0
+
+
+async def _account_revoke(config: Config, inst: Instance, args: argparse.Namespace) -> int:
+    actor = await _member(inst, args.name)
+    if not await oauth_tokens.revoke(inst, actor.id, args.token_id):
+        raise CommandError(
+            f"@{actor.username} has no token {args.token_id}; "
+            f"`fedishare account tokens {actor.username}` lists them"
+        )
+    print(f"revoked token {args.token_id} of @{actor.username}@{config.instance.domain}")
+    return 0
+
+
 async def _instance_actor(inst: Instance) -> actor_store.LocalActor | None:
     return await actor_store.find_by_kind(inst.db, "application")
 
@@ -126,6 +163,8 @@ ACCOUNT_ACTIONS: dict[str, AccountAction] = {
     "disable": _account_disable,
     "enable": _account_enable,
     "token": _account_token,
+    "tokens": _account_tokens,
+    "revoke": _account_revoke,
     "invite": _account_invite,
     "reset-link": _account_reset_link,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from fedishare.core.types import JSON
@@ -29,12 +30,22 @@ def actor_id(urls: Urls, actor: LocalActor) -> str:
     return urls.actor(actor.username, application=actor.kind == "application")
 
 
-def actor_document(urls: Urls, actor: LocalActor, *, rules: tuple[str, ...] = ()) -> JSON:
+def actor_document(
+    urls: Urls,
+    actor: LocalActor,
+    *,
+    rules: tuple[str, ...] = (),
+    header: JSON | None = None,
+    fields: Sequence[JSON] = (),
+) -> JSON:
+    """The actor as other servers fetch it. `header` is its banner (an Image) and `fields`
+    its profile fields ({"name", "value"} as plain text), both kept apart from LocalActor."""
     aid = actor_id(urls, actor)
+    kind = "Service" if actor.bot and actor.kind == "person" else _TYPES[actor.kind]
     doc: JSON = {
         "@context": CONTEXT,
         "id": aid,
-        "type": _TYPES[actor.kind],
+        "type": kind,
         "preferredUsername": actor.username,
         "name": actor.display_name,
         "summary": _paragraphs(actor.summary),
@@ -54,11 +65,17 @@ def actor_document(urls: Urls, actor: LocalActor, *, rules: tuple[str, ...] = ()
             "publicKeyPem": actor.public_key_pem,
         },
     }
-    if rules:
-        doc["attachment"] = [
-            {"type": "PropertyValue", "name": f"Rule {i}", "value": escape(rule)}
-            for i, rule in enumerate(rules, start=1)
-        ]
+    if header is not None:
+        doc["image"] = header
+    attachment = [
+        {"type": "PropertyValue", "name": f"Rule {i}", "value": escape(rule)}
+        for i, rule in enumerate(rules, start=1)
+    ] + [
+        {"type": "PropertyValue", "name": str(f["name"]), "value": escape(str(f["value"]))}
+        for f in fields
+    ]
+    if attachment:
+        doc["attachment"] = attachment
     return doc
 
 

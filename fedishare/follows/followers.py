@@ -17,7 +17,7 @@ from fedishare.federation.actor_document import actor_id
 from fedishare.follows.referenced import now_text, referenced_follow
 from fedishare.remote.actors import get_remote_actor
 from fedishare.remote.publish import publish
-from fedishare.storage import follows, outbox
+from fedishare.storage import account_relations, follows, outbox
 from fedishare.storage.actors import LocalActor
 
 
@@ -49,13 +49,18 @@ def _follow_of(stored: follows.Follow) -> JSON:
 
 async def take_follow(inst: Instance, follower: str, follow_id: str, target: str) -> bool:
     """`follower` asks to follow our actor `target`: accepted at once, kept pending for a
-    locked account, refused for the instance actor or a disabled account. False if
+    locked account, refused for the instance actor, a disabled account or a member who
+    blocks the follower. False if
     `target` is none of our actors."""
     local = await local_actor_for(inst, target)
     if local is None:
         return False
     follow = {"id": follow_id, "type": "Follow", "actor": follower, "object": target}
-    if local.kind == "application" or local.disabled:
+    if (
+        local.kind == "application"
+        or local.disabled
+        or await account_relations.find_block(inst.db, local.id, follower) is not None
+    ):
         await _answer(inst, local, follow, "Reject")
         return True
     existing = await follows.find(inst.db, follower, target)

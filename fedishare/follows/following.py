@@ -17,6 +17,7 @@ from fedishare.federation.activities import follow, undo
 from fedishare.federation.actor_document import actor_id
 from fedishare.federation.errors import FetchError
 from fedishare.follows.referenced import now_text, referenced_follow
+from fedishare.notifications.record import record
 from fedishare.remote.actors import get_remote_actor
 from fedishare.remote.publish import queue_publication
 from fedishare.storage import follows, outbox
@@ -52,11 +53,22 @@ async def follow_actor(inst: Instance, local: LocalActor, target_actor_id: str) 
         target = await get_remote_actor(inst, target_actor_id)
         target_actor_id, state, inboxes = target.id, "pending", [target.inbox]
     activity = follow(inst.urls.base, actor_id(inst.urls, local), target_actor_id)
+    followed = await local_actor_for(inst, target_actor_id)  # one of ours, told here
     async with inst.db.transaction() as tx:
         await follows.upsert(
             tx, activity["actor"], target_actor_id, activity["id"], state, now_text(inst)
         )
         await queue_publication(tx, inst, local, activity, inboxes)
+        if followed is not None and followed.kind == "person":
+            kind = "follow" if state == "accepted" else "follow_request"
+            await record(
+                tx,
+                recipient_id=followed.id,
+                type=kind,
+                from_actor=activity["actor"],
+                status_id=None,
+                at=inst.clock(),
+            )
     inst.wake_delivery.set()
     return activity
 

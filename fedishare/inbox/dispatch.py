@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from fedishare.context import Instance
 from fedishare.inbox.handlers import (
     announces,
+    blocks,
     changes,
     follows,
     listing_changes,
+    notifying,
     offers,
     reactions,
     replies,
@@ -24,19 +26,21 @@ from fedishare.inbox.handlers import (
 from fedishare.inbox.item import Handler, InboxItem
 
 # Activity type -> its handlers, run in this order. Types not listed are stored and ignored.
+# `notifying` comes last: it reads what the others stored.
 HANDLERS: Mapping[str, tuple[Handler, ...]] = {
-    "Follow": (follows.on_follow,),
+    "Follow": (follows.on_follow, notifying.on_follow),
     "Accept": (follows.on_answer,),
     "Reject": (follows.on_answer,),
     "Undo": (undo.on_undo,),
     # Posts that concern us first, then what the activity says of other servers' listings.
-    "Create": (replies.on_create, listing_changes.on_create),
+    "Create": (replies.on_create, listing_changes.on_create, notifying.on_create),
     "Update": (changes.on_update, listing_changes.on_update),
     "Delete": (changes.on_delete, listing_changes.on_delete),
-    "Like": (reactions.on_reaction,),
-    "Announce": (announces.on_announce,),
+    "Like": (reactions.on_reaction, notifying.on_reaction),
+    "Announce": (announces.on_announce, notifying.on_reaction),
     "Offer": (offers.on_offer,),
     "Join": (offers.on_offer,),
+    "Block": (blocks.on_block,),
 }
 
 

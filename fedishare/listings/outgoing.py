@@ -23,12 +23,14 @@ from fedishare.core.listing import Listing
 from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
 from fedishare.listings import response_activities as wire
+from fedishare.notifications.record import record
 from fedishare.remote.actors import get_remote_actor
 from fedishare.remote.publish import queue_publication
 from fedishare.storage import conversations as store
-from fedishare.storage import objects
+from fedishare.storage import objects, statuses
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.conversations import Answer, Direction, MessageKind, Told
+from fedishare.storage.database import Transaction
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ async def send(
     """Record `out` and queue it for the recipient's inbox, if they have one here to be
     delivered to; False if it was sent already."""
     at = now_iso(inst)
+    # One of our members reads the note here: stored below, it notifies them as a mention.
+    reader = None if to.inbox is not None else await local_actor_for(inst, to.id)
     # Whose conversation it is: the recipient's when the author writes, else the sender's.
     responder = to.id if out.direction == "out" else actor_id(inst.urls, sender)
     async with inst.db.transaction() as tx:
@@ -120,10 +124,27 @@ async def send(
                 in_reply_to=in_reply_to if isinstance(in_reply_to, str) else None,
                 local_actor_id=sender.id,
             )
+            if reader is not None:
+                await _notify_reader(tx, inst, reader, out.note)
         inboxes = [] if to.inbox is None else [to.inbox]
         await queue_publication(tx, inst, sender, out.activity, inboxes)
     inst.wake_delivery.set()
     return True
+
+
+async def _notify_reader(tx: Transaction, inst: Instance, reader: LocalActor, note: JSON) -> None:
+    """A direct note to one of our members (a reservation, a listing gone, an answer) is a
+    mention of them, as a remote responder's server shows it."""
+    row = await statuses.by_uri(tx, str(note["id"]))
+    if row is not None:
+        await record(
+            tx,
+            recipient_id=reader.id,
+            type="mention",
+            from_actor=str(note["attributedTo"]),
+            status_id=row.id,
+            at=inst.clock(),
+        )
 
 
 def note_to(

@@ -25,7 +25,7 @@ from fedishare.core.listing import Listing
 from fedishare.core.types import JSON
 from fedishare.listings.vocabulary import LISTING_CONTEXT
 from fedishare.remote.publish import queue_publication
-from fedishare.storage import actors, follows
+from fedishare.storage import actors, follows, statuses
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Transaction
 
@@ -99,3 +99,16 @@ async def queue_change(
     if shared is None or await _published(tx, shared["id"]):
         return
     await queue_publication(tx, inst, group, shared, await follows.follower_inboxes(tx, group_id))
+    if activity["type"] == "Create":
+        # The boost shows in the home timelines of members who follow the community.
+        listed = await statuses.by_uri(tx, listing.id)
+        if listed is not None:
+            await statuses.index_reblog(
+                tx,
+                uri=shared["id"],
+                author=group_id,
+                local_actor_id=group.id,
+                reblog_of=listed.id,
+                published=shared["published"],
+                visibility=statuses.visibility_of(shared),
+            )

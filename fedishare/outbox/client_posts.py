@@ -10,20 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from fedishare.context import Instance
-from fedishare.core.activitystreams import PUBLIC, iso, new_id
+from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.errors import Invalid, NotFound, Unprocessable
 from fedishare.core.types import JSON
-from fedishare.federation import activities
 from fedishare.federation.actor_document import actor_id
 from fedishare.federation.errors import FetchError
 from fedishare.follows.followers import approve_follow, reject_follow
 from fedishare.follows.following import follow_actor, unfollow_actor
 from fedishare.listings.client_posts import is_listing_activity, post_listing_activity
 from fedishare.remote.actors import get_remote_actor
-from fedishare.remote.publish import queue_publication
 from fedishare.remote.webfinger import resolve_handle
+from fedishare.statuses.notes import publish_note
 from fedishare.storage import follows
-from fedishare.storage import objects as object_store
 from fedishare.storage.actors import LocalActor
 
 MAX_NOTE_CHARS = 5_000
@@ -122,45 +120,12 @@ async def _create_note(inst: Instance, member: LocalActor, obj: JSON, wrapper: J
     if len(content) > MAX_NOTE_CHARS:
         raise Invalid(f"content is longer than {MAX_NOTE_CHARS} characters")
     me = actor_id(inst.urls, member)
-    followers = f"{me}/followers"
     to = _audience(obj.get("to", wrapper.get("to")), default=[PUBLIC])
-    cc = _audience(obj.get("cc", wrapper.get("cc")), default=[followers] if PUBLIC in to else [])
-    now = inst.clock()
-    note: JSON = {k: obj[k] for k in _NOTE_FIELDS if k in obj}
-    note.update(
-        {
-            "id": new_id(inst.urls.base, "objects"),
-            "type": "Note",
-            "attributedTo": me,
-            "published": iso(now),
-            "to": to,
-            "cc": cc,
-        }
+    cc = _audience(
+        obj.get("cc", wrapper.get("cc")), default=[f"{me}/followers"] if PUBLIC in to else []
     )
-    note["url"] = note["id"]
-    activity = activities.create(me, note, now)
-    inboxes: set[str] = set()
-    if followers in to + cc or PUBLIC in to + cc:
-        inboxes.update(await follows.follower_inboxes(inst.db, me))
-    for address in to + cc:
-        if address in (PUBLIC, followers) or address.startswith(inst.urls.base + "/"):
-            continue
-        try:
-            inboxes.add((await get_remote_actor(inst, address)).delivery_inbox)
-        except Exception:  # an unreachable addressee must not stop the post
-            continue
-    async with inst.db.transaction() as tx:
-        await object_store.insert(
-            tx,
-            note,
-            attributed_to=me,
-            published=note["published"],
-            local_actor_id=member.id,
-            in_reply_to=note.get("inReplyTo") if isinstance(note.get("inReplyTo"), str) else None,
-        )
-        await queue_publication(tx, inst, member, activity, inboxes)
-    inst.wake_delivery.set()
-    return activity
+    fields: JSON = {k: obj[k] for k in _NOTE_FIELDS if k in obj}
+    return await publish_note(inst, member, fields | {"to": to, "cc": cc})
 
 
 def _audience(value: Any, *, default: list[str]) -> list[str]:

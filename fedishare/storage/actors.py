@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +29,9 @@ class LocalActor:
     avatar_media_id: int | None = None
     default_place: JSON = field(default_factory=dict)  # {"name", "latitude", "longitude"}
     deleted_at: float | None = None  # the member deleted their account (disabled for good)
+    header_media_id: int | None = None  # the profile's banner (Mastodon's header)
+    preferences: JSON = field(default_factory=dict)  # keyed as /api/v1/preferences
+    bot: bool = False  # an automated account: its actor is a Service
 
     @property
     def is_admin(self) -> bool:
@@ -172,3 +176,38 @@ async def inboxes_knowing(db: Database | Transaction, actor: str, group: str) ->
         (actor, group, actor, group),
     )
     return [r[0] for r in rows]
+
+
+async def profile_fields(db: Database | Transaction, actor_id: int) -> list[JSON]:
+    """The member's profile fields, [{"name", "value"}] in order (a JSON list, which
+    LocalActor's rows cannot read, hence its own query)."""
+    row = await db.fetch_one("SELECT fields FROM local_actors WHERE id = ?", (actor_id,))
+    found = [] if row is None else json.loads(row["fields"])
+    return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+
+
+async def set_account_settings(
+    tx: Transaction,
+    actor_id: int,
+    *,
+    header_media_id: int | None,
+    fields: list[JSON],
+    preferences: JSON,
+    bot: bool,
+    locked: bool,
+    discoverable: bool,
+) -> None:
+    """What the client API's update_credentials sets beside the profile of the web board."""
+    await tx.execute(
+        "UPDATE local_actors SET header_media_id = ?, fields = ?, preferences = ?, bot = ?,"
+        " manually_approves_followers = ?, discoverable = ? WHERE id = ?",
+        (
+            header_media_id,
+            compact_json(fields),
+            compact_json(preferences),
+            int(bot),
+            int(locked),
+            int(discoverable),
+            actor_id,
+        ),
+    )

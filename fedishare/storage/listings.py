@@ -4,7 +4,8 @@ A listing is a row of `listings` (what searches filter on) and its document, the
 served or received, in `listing_documents` (kept apart so that searches walk small rows).
 Writes keep the full-text index (`listings_fts`, external content over `listings`) in step
 inside the caller's transaction: every change of title, description or place removes the
-old entry and adds the new one. All writers of the table live here.
+old entry and adds the new one; so is the status index (`fedishare.storage.statuses`). All
+writers of the table live here.
 Searching is in `fedishare.storage.listing_search`.
 """
 
@@ -28,6 +29,7 @@ from fedishare.core.listing import (
     Visibility,
 )
 from fedishare.core.types import JSON
+from fedishare.storage import statuses
 from fedishare.storage.database import Database, Row, Transaction
 
 # Every column but `num` and `deleted`, in insert order.
@@ -168,6 +170,7 @@ async def upsert(tx: Transaction, listing: Listing, document: JSON) -> bool:
         num = await tx.insert(_INSERT, values)
         await tx.execute(_DOCUMENT, (num, compact_json(document)))
         await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
+        await statuses.index_listing(tx, listing, document)
         return True
     if row["deleted"] or row["remote"] != values[1] or row["updated"] >= iso(listing.updated):
         return False
@@ -176,6 +179,7 @@ async def upsert(tx: Transaction, listing: Listing, document: JSON) -> bool:
     await tx.execute(_UPDATE, (*values[1:], num))
     await tx.execute(_DOCUMENT, (num, compact_json(document)))
     await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
+    await statuses.index_listing(tx, listing, document)
     return True
 
 
@@ -184,10 +188,12 @@ async def insert_many(tx: Transaction, items: Iterable[tuple[Listing, JSON]]) ->
     start = await tx.fetch_one("SELECT coalesce(max(num), 0) FROM listings")
     first = 0 if start is None else int(start[0])
     documents: list[str] = []
+    kept: list[tuple[Listing, JSON]] = []
 
     def rows() -> Iterable[tuple[Any, ...]]:
         for item, doc in items:
             documents.append(compact_json(doc))
+            kept.append((item, doc))
             yield row_values(item)
 
     await tx.executemany(_INSERT, rows())
@@ -198,6 +204,7 @@ async def insert_many(tx: Transaction, items: Iterable[tuple[Listing, JSON]]) ->
         " SELECT num, title, description, place_name FROM listings WHERE num > ?",
         (first,),
     )
+    await statuses.index_listings(tx, kept)
 
 
 async def set_status(
@@ -243,6 +250,7 @@ async def delete(tx: Transaction, listing_id: str, deleted_at: datetime, tombsto
         (iso(deleted_at), row["num"]),
     )
     await tx.execute(_DOCUMENT, (row["num"], compact_json(tombstone)))
+    await statuses.mark_deleted(tx, listing_id)
     return True
 
 

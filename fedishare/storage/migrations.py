@@ -367,16 +367,231 @@ MIGRATIONS: list[str] = [
         expires_at REAL NOT NULL
     );
     """,
-    # 10: the status index.
-    "",
-    # 11: account ids.
-    "",
+    # 10: the status index, what the client API's timelines walk: one row per status an app
+    # may show (our notes and listings, other servers' we keep, boosts), with a Mastodon-style
+    # id (unix ms << 16 | 16 low bits, so that ids sort by time), its visibility (public,
+    # unlisted, private, direct), hashtags (lowercased, without '#') and mentioned actors.
+    # Kept in step by fedishare.storage.statuses, called by the writers of `objects` and
+    # `listings`. Existing rows are back-filled here: low bits from the rowid (objects in
+    # the lower half, listings in the upper; boosts a millisecond later), listings before
+    # objects so that a listing kept in both is a listing; the community's Announces of
+    # listings are its boosts.
+    """
+    CREATE TABLE statuses (
+        id INTEGER PRIMARY KEY,
+        uri TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('note', 'listing', 'reblog')),
+        author TEXT NOT NULL,
+        local_actor_id INTEGER,
+        visibility TEXT NOT NULL
+            CHECK (visibility IN ('public', 'unlisted', 'private', 'direct')),
+        in_reply_to TEXT,
+        reblog_of INTEGER,
+        has_media INTEGER NOT NULL DEFAULT 0,
+        published TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX statuses_author ON statuses(author, id);
+    CREATE INDEX statuses_public ON statuses(id)
+        WHERE visibility = 'public' AND deleted = 0 AND reblog_of IS NULL;
+    CREATE INDEX statuses_public_local ON statuses(id)
+        WHERE visibility = 'public' AND deleted = 0 AND reblog_of IS NULL
+        AND local_actor_id IS NOT NULL;
+    CREATE INDEX statuses_in_reply_to ON statuses(in_reply_to) WHERE in_reply_to IS NOT NULL;
+    CREATE INDEX statuses_reblog_of ON statuses(reblog_of) WHERE reblog_of IS NOT NULL;
+    CREATE TABLE status_tags (
+        tag TEXT NOT NULL,
+        status_id INTEGER NOT NULL,
+        PRIMARY KEY (tag, status_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX status_tags_status ON status_tags(status_id);
+    CREATE TABLE status_mentions (
+        actor TEXT NOT NULL,
+        status_id INTEGER NOT NULL,
+        PRIMARY KEY (actor, status_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX status_mentions_status ON status_mentions(status_id);
+    INSERT INTO statuses (id, uri, kind, author, local_actor_id, visibility, in_reply_to,
+            has_media, published, deleted)
+        SELECT ((coalesce(CAST(strftime('%s', l.published) AS INTEGER),
+                CAST(strftime('%s', 'now') AS INTEGER)) * 1000) << 16)
+                | 32768 | (l.num & 32767),
+            l.id, 'listing', l.author,
+            CASE WHEN l.remote = 0 THEN (SELECT a.id FROM local_actors a
+                WHERE lower(substr(l.author, -length(a.username) - 7))
+                    = '/users/' || lower(a.username)) END,
+            CASE l.visibility WHEN 'followers' THEN 'private' ELSE l.visibility END,
+            NULL, l.extra LIKE '%"images"%', l.published, l.deleted
+        FROM listings l;
+    INSERT INTO statuses (id, uri, kind, author, local_actor_id, visibility, in_reply_to,
+            has_media, published, deleted)
+        SELECT ((coalesce(CAST(strftime('%s', o.published) AS INTEGER),
+                CAST(strftime('%s', 'now') AS INTEGER)) * 1000) << 16) | (o.rowid & 32767),
+            o.id, 'note', o.attributed_to, o.local_actor_id,
+            CASE
+                WHEN EXISTS (SELECT 1 FROM json_each(o.document, '$.to') t
+                    WHERE t.value IN ('https://www.w3.org/ns/activitystreams#Public',
+                        'as:Public', 'Public')) THEN 'public'
+                WHEN EXISTS (SELECT 1 FROM json_each(o.document, '$.cc') t
+                    WHERE t.value IN ('https://www.w3.org/ns/activitystreams#Public',
+                        'as:Public', 'Public')) THEN 'unlisted'
+                WHEN EXISTS (SELECT 1 FROM json_each(o.document, '$.to') t
+                    WHERE t.value LIKE '%/followers' OR t.value = (SELECT r.followers
+                        FROM remote_actors r WHERE r.id = o.attributed_to)) THEN 'private'
+                WHEN EXISTS (SELECT 1 FROM json_each(o.document, '$.cc') t
+                    WHERE t.value LIKE '%/followers' OR t.value = (SELECT r.followers
+                        FROM remote_actors r WHERE r.id = o.attributed_to)) THEN 'private'
+                ELSE 'direct'
+            END,
+            o.in_reply_to,
+            EXISTS (SELECT 1 FROM json_each(o.document, '$.attachment')),
+            o.published, o.deleted
+        FROM objects o WHERE o.id NOT IN (SELECT uri FROM statuses);
+    INSERT OR IGNORE INTO status_tags (tag, status_id)
+        SELECT l.purpose, s.id FROM listings l JOIN statuses s ON s.uri = l.id
+        WHERE l.deleted = 0;
+    INSERT OR IGNORE INTO status_tags (tag, status_id)
+        SELECT 'stay', s.id FROM listings l JOIN statuses s ON s.uri = l.id
+        WHERE l.deleted = 0 AND l.kind = 'stay';
+    INSERT OR IGNORE INTO status_tags (tag, status_id)
+        SELECT lower(ltrim(json_extract(t.value, '$.name'), '#')), s.id
+        FROM listings l JOIN listing_documents d USING (num)
+            JOIN statuses s ON s.uri = l.id, json_each(d.document, '$.tag') t
+        WHERE l.deleted = 0 AND t.type = 'object'
+            AND json_extract(t.value, '$.type') = 'Hashtag'
+            AND json_extract(t.value, '$.name') IS NOT NULL;
+    INSERT OR IGNORE INTO status_tags (tag, status_id)
+        SELECT lower(ltrim(json_extract(t.value, '$.name'), '#')), s.id
+        FROM objects o JOIN statuses s ON s.uri = o.id AND s.kind = 'note',
+            json_each(o.document, '$.tag') t
+        WHERE o.deleted = 0 AND t.type = 'object'
+            AND json_extract(t.value, '$.type') = 'Hashtag'
+            AND json_extract(t.value, '$.name') IS NOT NULL;
+    INSERT OR IGNORE INTO status_mentions (actor, status_id)
+        SELECT json_extract(t.value, '$.href'), s.id
+        FROM objects o JOIN statuses s ON s.uri = o.id AND s.kind = 'note',
+            json_each(o.document, '$.tag') t
+        WHERE o.deleted = 0 AND t.type = 'object'
+            AND json_extract(t.value, '$.type') = 'Mention'
+            AND json_extract(t.value, '$.href') IS NOT NULL;
+    INSERT OR IGNORE INTO status_mentions (actor, status_id)
+        SELECT t.value, s.id
+        FROM objects o JOIN statuses s ON s.uri = o.id AND s.kind = 'note',
+            (SELECT '$.to' AS path UNION ALL SELECT '$.cc' UNION ALL SELECT '$.bto'
+                UNION ALL SELECT '$.bcc') k,
+            json_each(o.document, k.path) t
+        WHERE o.deleted = 0 AND t.type = 'text'
+            AND t.value NOT IN ('https://www.w3.org/ns/activitystreams#Public',
+                'as:Public', 'Public')
+            AND t.value NOT LIKE '%/followers'
+            AND t.value IS NOT (SELECT r.followers FROM remote_actors r
+                WHERE r.id = o.attributed_to);
+    INSERT INTO statuses (id, uri, kind, author, local_actor_id, visibility, reblog_of,
+            has_media, published, deleted)
+        SELECT ((coalesce(CAST(strftime('%s', a.published) AS INTEGER),
+                CAST(strftime('%s', 'now') AS INTEGER)) * 1000 + 1) << 16) | (a.id & 65535),
+            a.activity_id, 'reblog', json_extract(a.document, '$.actor'), a.actor_id,
+            CASE WHEN a.public = 0 THEN 'private'
+                WHEN EXISTS (SELECT 1 FROM json_each(a.document, '$.to') t
+                    WHERE t.value = 'https://www.w3.org/ns/activitystreams#Public')
+                THEN 'public' ELSE 'unlisted' END,
+            s.id, s.has_media, a.published, s.deleted
+        FROM outbox_activities a JOIN statuses s ON s.uri = a.object_id
+        WHERE a.type = 'Announce' AND json_extract(a.document, '$.actor') IS NOT NULL
+            AND a.activity_id NOT IN (SELECT uri FROM statuses)
+    """,
+    # 11: account ids. Mastodon apps know accounts by ids of digits (Ivory parses them as
+    # numbers); ours are given to actor URIs, local or remote, the first time one is shown.
+    """
+    CREATE TABLE account_ids (
+        id INTEGER PRIMARY KEY,
+        uri TEXT NOT NULL UNIQUE
+    );
+    """,
     # 12: the client API's accounts (headers, fields, preferences, blocks, mutes).
-    "",
+    # `fields` is a JSON list of {"name", "value"}; `preferences` a JSON object keyed as
+    # Mastodon's /api/v1/preferences. A block remembers the Block we sent (its Undo embeds
+    # it); a mute is ours alone, with `expires_at` in unix seconds (NULL: for good).
+    """
+    ALTER TABLE local_actors ADD COLUMN header_media_id INTEGER;
+    ALTER TABLE local_actors ADD COLUMN fields TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE local_actors ADD COLUMN preferences TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE local_actors ADD COLUMN bot INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE account_blocks (
+        id INTEGER PRIMARY KEY,
+        actor_id INTEGER NOT NULL REFERENCES local_actors(id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        activity_id TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (actor_id, target)
+    );
+    CREATE INDEX account_blocks_target ON account_blocks(target);
+    CREATE TABLE account_mutes (
+        id INTEGER PRIMARY KEY,
+        actor_id INTEGER NOT NULL REFERENCES local_actors(id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        notifications INTEGER NOT NULL DEFAULT 1,
+        expires_at REAL,
+        created_at REAL NOT NULL,
+        UNIQUE (actor_id, target)
+    );
+    """,
     # 13: posting from apps (idempotency keys, bookmarks, media attached to statuses).
-    "",
-    # 14: notifications and markers.
-    "",
+    # A repeated Idempotency-Key returns the status it made; bookmarks have their own id so
+    # that /api/v1/bookmarks pages by when a status was bookmarked, as Mastodon does.
+    """
+    CREATE TABLE idempotency_keys (
+        actor_id INTEGER NOT NULL REFERENCES local_actors(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        status_uri TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (actor_id, key)
+    );
+    CREATE TABLE bookmarks (
+        id INTEGER PRIMARY KEY,
+        actor_id INTEGER NOT NULL REFERENCES local_actors(id) ON DELETE CASCADE,
+        status_id INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (actor_id, status_id)
+    );
+    CREATE INDEX bookmarks_actor ON bookmarks(actor_id, id);
+    ALTER TABLE media ADD COLUMN attached_to TEXT;
+    """,
+    # 14: notifications and markers. A notification's id is a snowflake of its time (unix ms
+    # << 16), so ids sort by time as Mastodon's do; one event notifies once however often its
+    # activity arrives (the unique index; a follow has no status, hence the coalesce).
+    # Markers are the read positions apps keep. conversation_marks: when a member last read,
+    # and hid, each of their private listing conversations (Mastodon's unread and DELETE).
+    """
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        recipient_id INTEGER NOT NULL REFERENCES local_actors(id) ON DELETE CASCADE,
+        type TEXT NOT NULL,
+        from_actor TEXT NOT NULL,
+        status_id INTEGER,
+        created_at TEXT NOT NULL,
+        dismissed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE UNIQUE INDEX notifications_once
+        ON notifications(recipient_id, type, from_actor, coalesce(status_id, 0));
+    CREATE INDEX notifications_recipient ON notifications(recipient_id, id)
+        WHERE dismissed = 0;
+    CREATE TABLE markers (
+        actor_id INTEGER NOT NULL REFERENCES local_actors(id) ON DELETE CASCADE,
+        timeline TEXT NOT NULL CHECK (timeline IN ('home', 'notifications')),
+        last_read_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (actor_id, timeline)
+    );
+    CREATE TABLE conversation_marks (
+        actor_id INTEGER NOT NULL REFERENCES local_actors(id) ON DELETE CASCADE,
+        conversation_id INTEGER NOT NULL,
+        read_at TEXT,
+        hidden_at TEXT,
+        PRIMARY KEY (actor_id, conversation_id)
+    );
+    """,
 ]
 
 

@@ -1,6 +1,8 @@
 """Objects (notes, listings, replies) by id, ours and other servers', with their reaction counts.
 
 A deleted object keeps its row as a Tombstone, so that its id is never taken again.
+Every write keeps the status index (`fedishare.storage.statuses`) in step, in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 
 from fedishare.core.json_text import compact_json
 from fedishare.core.types import JSON
+from fedishare.storage import statuses
 from fedishare.storage.database import Database, Transaction
 from fedishare.storage.rows import from_row
 
@@ -61,6 +64,15 @@ async def insert(
             document.get("updated") if isinstance(document.get("updated"), str) else None,
         ),
     )
+    if changed:
+        await statuses.index_object(
+            tx,
+            document,
+            attributed_to=attributed_to,
+            published=published,
+            in_reply_to=in_reply_to,
+            local_actor_id=local_actor_id,
+        )
     return changed > 0
 
 
@@ -70,6 +82,8 @@ async def replace_document(tx: Transaction, object_id: str, document: JSON, upda
         "UPDATE objects SET document = ?, type = ?, updated = ? WHERE id = ? AND deleted = 0",
         (compact_json(document), document["type"], updated, object_id),
     )
+    if changed:
+        await statuses.update_object(tx, object_id, document)
     return changed > 0
 
 
@@ -87,6 +101,7 @@ async def mark_deleted(tx: Transaction, object_id: str, deleted_at: str) -> bool
         " WHERE id = ?",
         (compact_json(tombstone(object_id, row["type"], deleted_at)), deleted_at, object_id),
     )
+    await statuses.mark_deleted(tx, object_id)
     return True
 
 

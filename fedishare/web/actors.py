@@ -6,9 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fedishare.accounts.profiles import actor_json
 from fedishare.context import Instance
 from fedishare.core.errors import Gone, NotFound, Unavailable
-from fedishare.federation.actor_document import actor_document, actor_id
+from fedishare.federation.actor_document import actor_id
 from fedishare.http.negotiation import wants_activity_json
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.storage import actors as store
@@ -43,7 +44,8 @@ async def member_or_group(request: Request) -> Response:
 async def _render(request: Request, inst: Instance, actor: LocalActor) -> Response:
     if wants_activity_json(request):
         rules = inst.config.community.rules if actor.kind == "group" else ()
-        return ActivityJSONResponse(actor_document(inst.urls, actor, rules=rules), headers=_VARY)
+        document = await actor_json(inst, actor, rules=rules)
+        return ActivityJSONResponse(document, headers=_VARY)
     response = await actor_page(request, actor)
     response.headers.update(_VARY)
     return response

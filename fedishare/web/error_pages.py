@@ -11,8 +11,17 @@ from fedishare.http.errors import error_response, headers_of, status_of
 from fedishare.web.pages import render, see_other
 from fedishare.web.session import LoginRequired, login_url
 
+# Paths only programs call (Mastodon apps, which parse `{"error": ...}` whatever they accept).
+_API_PATHS = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/userinfo")
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith(_API_PATHS)
+
 
 def wants_html(request: Request) -> bool:
+    if is_api(request):
+        return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept and "json" not in accept.split(",")[0]
 
@@ -30,5 +39,7 @@ async def handle(request: Request, exc: Exception) -> Response:
 
 
 async def no_such_page(request: Request, exc: Exception) -> Response:
-    """An address no route matches: answered like any other NotFound."""
-    return await handle(request, NotFound("there is no page at this address"))
+    """An address no route matches: answered like any other NotFound (in Mastodon's words
+    under the API)."""
+    reason = "Record not found" if is_api(request) else "there is no page at this address"
+    return await handle(request, NotFound(reason))

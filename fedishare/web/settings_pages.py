@@ -1,5 +1,6 @@
 """A member's settings: profile (display name, bio, avatar, default neighbourhood), password,
-the browsers they are logged in on, and deleting their account; and the avatar at the URL
+the browsers they are logged in on, the apps that hold a token for them, and deleting their
+account; and the avatar at the URL
 their actor document gives."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fedishare.core.errors import Invalid, NotFound, TooLarge
 from fedishare.listings.leaving import leave
 from fedishare.media import files, uploads
 from fedishare.media.processing import MEDIA_TYPE
+from fedishare.oauth import tokens as oauth_tokens
 from fedishare.storage.actors import LocalActor
 from fedishare.web.form_fields import field_errors, text
 from fedishare.web.pages import render, see_other
@@ -70,6 +72,16 @@ async def _settings(
         }
         for s in await sessions.of_member(inst, member)
     ]
+    app_tokens = [
+        {
+            "id": t.id,
+            "app": t.app_name,
+            "scopes": t.scopes,
+            "created": when(t.created_at),
+            "last_used": None if t.last_used_at is None else when(t.last_used_at),
+        }
+        for t in await oauth_tokens.of_member(inst, member.id)
+    ]
     return await render(
         request,
         "settings.html",
@@ -78,6 +90,7 @@ async def _settings(
         errors=errors or {},
         values={**_profile_values(member), **(values or {})},
         sessions=browsers,
+        tokens=app_tokens,
         avatar=None
         if member.avatar_media_id is None
         else f"/users/{member.username}/avatar/{member.avatar_media_id}",
@@ -190,6 +203,19 @@ async def revoke_session(request: Request) -> Response:
     return see_other("/settings?notice=session#sessions")
 
 
+async def revoke_token(request: Request) -> Response:
+    """Take an app's access back: its token stops working at once."""
+    member = await require_member(request)
+    form = await request.form()
+    await check_csrf(request, form)
+    token_id = text(form, "token")
+    if not token_id.isdigit() or not await oauth_tokens.revoke(
+        _instance(request), member.id, int(token_id)
+    ):
+        raise NotFound("no such app access")
+    return see_other("/settings?notice=app#apps")
+
+
 async def delete_account(request: Request) -> Response:
     member = await require_member(request)
     form = await request.form()
@@ -208,6 +234,7 @@ routes: list[BaseRoute] = [
     Route("/settings/profile", save_profile, methods=["POST"]),
     Route("/settings/password", change_password, methods=["POST"]),
     Route("/settings/sessions/revoke", revoke_session, methods=["POST"]),
+    Route("/settings/apps/revoke", revoke_token, methods=["POST"]),
     Route("/settings/delete", delete_account, methods=["POST"]),
     Route("/users/{username}/avatar/{media_id:int}", avatar, methods=["GET"]),
 ]

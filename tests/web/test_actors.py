@@ -4,7 +4,10 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from fedishare.accounts.members import create_member
+from fedishare.media import uploads
+from fedishare.storage import actors
 from tests.harness import Network, Node
+from tests.media.photos import phone_jpeg
 
 LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 AS = "application/activity+json"
@@ -90,3 +93,30 @@ async def test_keys_and_accounts_survive_a_restart(tmp_path: object, net: Networ
         for url, key in before.items():
             doc = (await node2.client.get(url, headers={"Accept": AS})).json()
             assert doc["publicKey"] == key
+
+
+async def test_profile_fields_header_and_bot_reach_other_servers(node: Node) -> None:
+    """What a member sets from a Mastodon app (fields, header, bot) is in the actor that
+    other servers fetch: fields as PropertyValues, the header as `image`, a bot a Service."""
+    inst = node.instance
+    alice = await create_member(inst.db, inst.clock, "alice")
+    photo = await uploads.upload(inst, alice, phone_jpeg((900, 300)), name="header.jpg")
+    async with inst.db.transaction() as tx:
+        await actors.set_account_settings(
+            tx,
+            alice.id,
+            header_media_id=photo.id,
+            fields=[{"name": "Bikes", "value": "fixed <free>"}],
+            preferences={},
+            bot=True,
+            locked=False,
+            discoverable=True,
+        )
+    r = await node.client.get(f"{node.base}/users/alice", headers={"Accept": AS})
+    doc = r.json()
+    assert doc["type"] == "Service"
+    assert doc["attachment"] == [
+        {"type": "PropertyValue", "name": "Bikes", "value": "fixed &lt;free&gt;"}
+    ]
+    header = (await node.client.get(doc["image"]["url"])).content
+    assert header[:3] == b"\xff\xd8\xff"

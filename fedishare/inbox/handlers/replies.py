@@ -1,5 +1,7 @@
 """Create: keep posts that concern us (replies to our objects, posts addressed to or
-mentioning our actors) for the listings to build on; drop the rest, as Mastodon does."""
+mentioning our actors) for the listings to build on, and posts by actors our members follow
+(their home timelines show them); drop the rest, as Mastodon does. A followed author's
+listing is left to `listing_changes`, which takes it from its origin as a listing."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from fedishare.core.activitystreams import id_of, ids_of
 from fedishare.core.types import JSON
 from fedishare.inbox.handlers._origin import author_of, trusted_object
 from fedishare.inbox.item import InboxItem
+from fedishare.listings.reading import listing_from_object
 from fedishare.listings.responses import take_reply
 from fedishare.storage import objects
+from fedishare.storage.peers import followed_locally
 
 # What Mastodon shows (Note, Question) or converts to a link (the rest).
 KEPT_TYPES = frozenset(
@@ -52,13 +56,18 @@ async def on_create(inst: Instance, item: InboxItem) -> None:
     object_id = id_of(value)
     if object_id is None or inst.urls.is_ours(object_id):
         return  # our own objects are never taken from others
-    if isinstance(value, dict) and not await _concerns_us(inst, value):
+    followed = await followed_locally(inst.db, inst.urls.base, item.actor)
+    if isinstance(value, dict) and not followed and not await _concerns_us(inst, value):
         return  # not worth a fetch from its origin either
     doc = await trusted_object(inst, item, value)
     if doc is None or doc.get("type") not in KEPT_TYPES:
         return
     author = author_of(doc)
-    if author is None or not await _concerns_us(inst, doc):
+    if author is None:
+        return
+    if not await _concerns_us(inst, doc) and not (
+        author == item.actor and followed and listing_from_object(doc, now=inst.clock()) is None
+    ):
         return
     published = doc.get("published")
     if not isinstance(published, str):

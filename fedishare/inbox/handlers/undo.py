@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fedishare.context import Instance
 from fedishare.follows.followers import undo_follow
+from fedishare.inbox.handlers.announces import forget_boost
 from fedishare.inbox.handlers.reactions import undo_reaction
 from fedishare.inbox.item import InboxItem
 
@@ -15,5 +16,8 @@ async def on_undo(inst: Instance, item: InboxItem) -> None:
         await undo_follow(inst, item.actor, original)
     elif kind in ("Like", "Announce"):
         await undo_reaction(inst, item, original)
+        if kind == "Announce":
+            await forget_boost(inst, item, original)
     elif kind is None and not await undo_follow(inst, item.actor, original):
         await undo_reaction(inst, item, original)  # a bare id: whichever it names
+        await forget_boost(inst, item, original)

@@ -1,0 +1,442 @@
+"""The status index: one row per status the client API may show, kept in step with
+`objects` and `listings` by their writers (in the same transaction), plus boosts.
+
+A status id is a Mastodon-style snowflake (`fedishare.core.snowflake`) of the time the
+status was published, so that timelines are walks of an integer key, newest first. The
+low bits count up within a millisecond (statuses of one second keep the order they were
+stored in); a clash with an id taken otherwise (a back-filled row) is retried at random.
+Hashtags (lowercased, no '#') and mentioned actors live in `status_tags` and
+`status_mentions`, which the tag timeline and the visibility of direct statuses walk.
+The timeline queries themselves are in `fedishare.storage.timelines`.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fedishare.core.activitystreams import PUBLIC_FORMS, iso
+from fedishare.core.listing import Listing
+from fedishare.core.paging import Page
+from fedishare.core.snowflake import bounds, snowflake
+from fedishare.core.types import JSON
+from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.paging import in_order, window
+from fedishare.storage.rows import from_row
+
+KINDS = ("note", "listing", "reblog")
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+_LISTING_VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private"}
+_ADDRESS_KEYS = ("to", "cc", "bto", "bcc")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_TRIES = 8
+COLUMNS = (
+    "id, uri, kind, author, local_actor_id, visibility, in_reply_to, reblog_of, has_media,"
+    " published, deleted"
+)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    id: int
+    uri: str
+    kind: str
+    author: str
+    local_actor_id: int | None
+    visibility: str
+    in_reply_to: str | None
+    reblog_of: int | None
+    has_media: bool
+    published: str
+    deleted: bool
+
+
+def rows_of(rows: Iterable[Row]) -> list[StatusRow]:
+    return [from_row(StatusRow, row) for row in rows]
+
+
+async def get(db: Database | Transaction, status_id: int) -> StatusRow | None:
+    row = await db.fetch_one(f"SELECT {COLUMNS} FROM statuses WHERE id = ?", (status_id,))
+    return None if row is None else from_row(StatusRow, row)
+
+
+async def get_many(db: Database | Transaction, ids: Sequence[int]) -> dict[int, StatusRow]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    marks = ", ".join("?" for _ in wanted)
+    rows = await db.fetch_all(f"SELECT {COLUMNS} FROM statuses WHERE id IN ({marks})", wanted)
+    return {r.id: r for r in rows_of(rows)}
+
+
+async def by_uri(db: Database | Transaction, uri: str) -> StatusRow | None:
+    row = await db.fetch_one(f"SELECT {COLUMNS} FROM statuses WHERE uri = ?", (uri,))
+    return None if row is None else from_row(StatusRow, row)
+
+
+async def by_uris(db: Database | Transaction, uris: Sequence[str]) -> dict[str, StatusRow]:
+    wanted = sorted(set(uris))
+    if not wanted:
+        return {}
+    marks = ", ".join("?" for _ in wanted)
+    rows = await db.fetch_all(f"SELECT {COLUMNS} FROM statuses WHERE uri IN ({marks})", wanted)
+    return {r.uri: r for r in rows_of(rows)}
+
+
+async def tags_of(db: Database | Transaction, status_id: int) -> list[str]:
+    rows = await db.fetch_all(
+        "SELECT tag FROM status_tags WHERE status_id = ? ORDER BY tag", (status_id,)
+    )
+    return [row["tag"] for row in rows]
+
+
+async def mentions_of(db: Database | Transaction, status_id: int) -> list[str]:
+    rows = await db.fetch_all(
+        "SELECT actor FROM status_mentions WHERE status_id = ? ORDER BY actor", (status_id,)
+    )
+    return [row["actor"] for row in rows]
+
+
+# -- what a document says -----------------------------------------------------------------
+
+
+def _entries(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _addresses(document: JSON, keys: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for key in keys:
+        for entry in _entries(document.get(key)):
+            address = entry.get("id") if isinstance(entry, dict) else entry
+            if isinstance(address, str) and address:
+                found.append(address)
+    return found
+
+
+def _is_followers(address: str, followers: str | None) -> bool:
+    return address == followers or address.endswith("/followers")
+
+
+def visibility_of(document: JSON, followers: str | None = None) -> str:
+    """As Mastodon reads the addressing: Public in `to` is public, in `cc` unlisted; the
+    author's followers collection makes it followers-only (private); else direct."""
+    to, cc = _addresses(document, ("to",)), _addresses(document, ("cc",))
+    if any(a in PUBLIC_FORMS for a in to):
+        return "public"
+    if any(a in PUBLIC_FORMS for a in cc):
+        return "unlisted"
+    if any(_is_followers(a, followers) for a in to + cc):
+        return "private"
+    return "direct"
+
+
+def hashtags_of(document: JSON) -> set[str]:
+    """The names of the document's Hashtag tags, lowercased, without '#'."""
+    tags: set[str] = set()
+    for tag in _entries(document.get("tag")):
+        if isinstance(tag, dict) and tag.get("type") == "Hashtag":
+            name = tag.get("name")
+            if isinstance(name, str) and name.lstrip("#").strip():
+                tags.add(name.lstrip("#").strip().lower())
+    return tags
+
+
+def mentions_in(document: JSON, followers: str | None = None) -> set[str]:
+    """Actors a document mentions (its Mention tags) or addresses by name (not Public, not
+    a followers collection): who may see it when it is direct."""
+    found = {
+        tag["href"]
+        for tag in _entries(document.get("tag"))
+        if isinstance(tag, dict)
+        and tag.get("type") == "Mention"
+        and isinstance(tag.get("href"), str)
+    }
+    for address in _addresses(document, _ADDRESS_KEYS):
+        if address not in PUBLIC_FORMS and not _is_followers(address, followers):
+            found.add(address)
+    return found
+
+
+def has_media(document: JSON) -> bool:
+    return bool(_entries(document.get("attachment")))
+
+
+def listing_tags(listing: Listing, document: JSON) -> set[str]:
+    """A listing's hashtags as `fedishare.listings.content.hashtags` makes them (purpose,
+    `stay`, the place's name run together), and any its document carries."""
+    tags = {listing.purpose} | hashtags_of(document)
+    if listing.is_stay:
+        tags.add("stay")
+    place = "".join(_WORD.findall(listing.place.name)).lower()
+    if place:
+        tags.add(place)
+    return tags
+
+
+def _time(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+async def _followers_of(tx: Transaction, author: str) -> str | None:
+    row = await tx.fetch_one("SELECT followers FROM remote_actors WHERE id = ?", (author,))
+    return None if row is None else row["followers"]
+
+
+async def _local_actor_id(tx: Transaction, author: str) -> int | None:
+    """The local actor whose id `author` is (ours are BASE/users/NAME)."""
+    _, sep, name = author.rpartition("/users/")
+    if not sep or not name:
+        return None
+    row = await tx.fetch_one("SELECT id FROM local_actors WHERE username = ?", (name,))
+    return None if row is None else int(row["id"])
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+async def _next_id(tx: Transaction, at: datetime) -> int:
+    first, last = bounds(at)
+    row = await tx.fetch_one("SELECT max(id) FROM statuses WHERE id BETWEEN ? AND ?", (first, last))
+    taken = None if row is None else row[0]
+    if taken is None:
+        return first
+    if taken < last:
+        return int(taken) + 1
+    return snowflake(at, random.getrandbits(16))
+
+
+async def _insert(
+    tx: Transaction,
+    *,
+    uri: str,
+    kind: str,
+    author: str,
+    local_actor_id: int | None,
+    visibility: str,
+    in_reply_to: str | None,
+    reblog_of: int | None,
+    media: bool,
+    published: str,
+    tags: Iterable[str] = (),
+    mentions: Iterable[str] = (),
+) -> int | None:
+    """Add a status; its id, or None when `uri` is indexed already."""
+    if await by_uri(tx, uri) is not None:
+        return None
+    at = _time(published)
+    status_id = await _next_id(tx, at)
+    for _ in range(_TRIES):
+        try:
+            await tx.execute(
+                f"INSERT INTO statuses ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (
+                    status_id,
+                    uri,
+                    kind,
+                    author,
+                    local_actor_id,
+                    visibility,
+                    in_reply_to,
+                    reblog_of,
+                    int(media),
+                    published,
+                ),
+            )
+            break
+        except sqlite3.IntegrityError:
+            status_id = snowflake(at, random.getrandbits(16))  # the id clashed
+    else:
+        raise RuntimeError(f"no free status id for {uri}")
+    await _set_tags(tx, status_id, tags, mentions)
+    return status_id
+
+
+async def _set_tags(
+    tx: Transaction, status_id: int, tags: Iterable[str], mentions: Iterable[str]
+) -> None:
+    await tx.execute("DELETE FROM status_tags WHERE status_id = ?", (status_id,))
+    await tx.execute("DELETE FROM status_mentions WHERE status_id = ?", (status_id,))
+    await tx.executemany(
+        "INSERT OR IGNORE INTO status_tags (tag, status_id) VALUES (?, ?)",
+        [(tag, status_id) for tag in sorted(set(tags))],
+    )
+    await tx.executemany(
+        "INSERT OR IGNORE INTO status_mentions (actor, status_id) VALUES (?, ?)",
+        [(actor, status_id) for actor in sorted(set(mentions))],
+    )
+
+
+async def index_object(
+    tx: Transaction,
+    document: JSON,
+    *,
+    attributed_to: str,
+    published: str,
+    in_reply_to: str | None = None,
+    local_actor_id: int | None = None,
+) -> int | None:
+    """Index a newly stored object (a note, or any other kind apps show as a status)."""
+    if document.get("type") == "Tombstone" or not isinstance(document.get("id"), str):
+        return None
+    followers = None if local_actor_id is not None else await _followers_of(tx, attributed_to)
+    return await _insert(
+        tx,
+        uri=document["id"],
+        kind="note",
+        author=attributed_to,
+        local_actor_id=local_actor_id,
+        visibility=visibility_of(document, followers),
+        in_reply_to=in_reply_to,
+        reblog_of=None,
+        media=has_media(document),
+        published=published,
+        tags=hashtags_of(document),
+        mentions=mentions_in(document, followers),
+    )
+
+
+async def update_object(tx: Transaction, object_id: str, document: JSON) -> None:
+    """An edited note: its tags, mentions and media again (visibility stays, as Mastodon's)."""
+    row = await by_uri(tx, object_id)
+    if row is None or row.kind != "note" or row.deleted:
+        return
+    followers = None if row.local_actor_id is not None else await _followers_of(tx, row.author)
+    await tx.execute(
+        "UPDATE statuses SET has_media = ? WHERE id = ?", (int(has_media(document)), row.id)
+    )
+    await _set_tags(tx, row.id, hashtags_of(document), mentions_in(document, followers))
+
+
+async def index_listing(tx: Transaction, listing: Listing, document: JSON) -> int | None:
+    """Index a stored (new or changed) listing; a note indexed before under the same id
+    becomes the listing."""
+    visibility = _LISTING_VISIBILITY[listing.visibility]
+    tags = listing_tags(listing, document)
+    mentions = mentions_in(document)
+    media = bool(listing.images) or has_media(document)
+    row = await by_uri(tx, listing.id)
+    if row is None:
+        local_id = None if listing.origin == "remote" else await _local_actor_id(tx, listing.author)
+        return await _insert(
+            tx,
+            uri=listing.id,
+            kind="listing",
+            author=listing.author,
+            local_actor_id=local_id,
+            visibility=visibility,
+            in_reply_to=None,
+            reblog_of=None,
+            media=media,
+            published=iso(listing.published),
+            tags=tags,
+            mentions=mentions,
+        )
+    if row.deleted or row.kind == "reblog":
+        return None
+    await tx.execute(
+        "UPDATE statuses SET kind = 'listing', visibility = ?, has_media = ? WHERE id = ?",
+        (visibility, int(media), row.id),
+    )
+    await _set_tags(tx, row.id, tags, mentions)
+    return row.id
+
+
+async def index_listings(tx: Transaction, items: Iterable[tuple[Listing, JSON]]) -> None:
+    for listing, document in items:
+        await index_listing(tx, listing, document)
+
+
+async def index_reblog(
+    tx: Transaction,
+    *,
+    uri: str,
+    author: str,
+    reblog_of: int,
+    published: str,
+    visibility: str = "public",
+    local_actor_id: int | None = None,
+) -> int | None:
+    """Index a boost (`uri` is the Announce's id) of the status `reblog_of`; None if that
+    Announce is indexed already, or the status is gone or is itself a boost."""
+    original = await get(tx, reblog_of)
+    if original is None or original.deleted or original.kind == "reblog":
+        return None
+    return await _insert(
+        tx,
+        uri=uri,
+        kind="reblog",
+        author=author,
+        local_actor_id=local_actor_id,
+        visibility=visibility,
+        in_reply_to=None,
+        reblog_of=reblog_of,
+        media=original.has_media,
+        published=published,
+    )
+
+
+async def mark_deleted(tx: Transaction, uri: str) -> bool:
+    """A status is gone (and its boosts with it); False if it was not indexed or live."""
+    row = await by_uri(tx, uri)
+    if row is None or row.deleted:
+        return False
+    await tx.execute(
+        "UPDATE statuses SET deleted = 1 WHERE id = ? OR reblog_of = ?", (row.id, row.id)
+    )
+    await _set_tags(tx, row.id, (), ())
+    return True
+
+
+async def unreblog(tx: Transaction, author: str, reblog_of: int) -> list[str]:
+    """Mark the live boosts of `reblog_of` by `author` deleted; their uris."""
+    rows = await tx.fetch_all(
+        "SELECT uri FROM statuses WHERE reblog_of = ? AND author = ? AND deleted = 0",
+        (reblog_of, author),
+    )
+    await tx.execute(
+        "UPDATE statuses SET deleted = 1 WHERE reblog_of = ? AND author = ?", (reblog_of, author)
+    )
+    return [row["uri"] for row in rows]
+
+
+async def reblog_by(db: Database | Transaction, author: str, reblog_of: int) -> StatusRow | None:
+    """The live boost of `reblog_of` by `author`, if any."""
+    row = await db.fetch_one(
+        f"SELECT {COLUMNS} FROM statuses WHERE reblog_of = ? AND author = ? AND deleted = 0",
+        (reblog_of, author),
+    )
+    return None if row is None else from_row(StatusRow, row)
+
+
+async def reactors(
+    db: Database, reaction_type: str, object_id: str, page: Page
+) -> list[tuple[int, str]]:
+    """(reaction row id, actor) of who liked or announced `object_id`, newest first."""
+    where, params, order = window("rowid", page)
+    rows = await db.fetch_all(
+        f"SELECT rowid, actor FROM reactions WHERE type = ? AND object_id = ? AND {where} {order}",
+        (reaction_type, object_id, *params),
+    )
+    return [(int(r[0]), str(r[1])) for r in in_order(page, rows)]
+
+
+async def undo_reblog(tx: Transaction, uri: str, author: str) -> bool:
+    """Undo(Announce) by its actor: the boost `uri` is gone; False if none of theirs was."""
+    changed = await tx.execute(
+        "UPDATE statuses SET deleted = 1 WHERE uri = ? AND author = ? AND kind = 'reblog'"
+        " AND deleted = 0",
+        (uri, author),
+    )
+    return changed > 0
