@@ -69,7 +69,9 @@ async def create(request: Request) -> Response:
     member = await require_member(request, "write:statuses")
     async with read_params(request) as p:
         _refuse_unsupported(p)
-        draft = _draft(request, p)
+        # Without a visibility, the member's default (source[privacy]), as Mastodon does.
+        default = member.preferences.get("posting:default:visibility")
+        draft = _draft(request, p, visibility=default if isinstance(default, str) else "public")
     inst: Instance = request.state.instance
     return await _answer(inst, member, await posting.post_status(inst, member, draft))
 

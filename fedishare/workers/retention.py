@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from fedishare.context import Instance
 from fedishare.core.pause import pause
-from fedishare.storage import deliveries, inbox_items
+from fedishare.statuses.posting import IDEMPOTENCY_WINDOW
+from fedishare.storage import deliveries, idempotency, inbox_items
 from fedishare.storage.database import Database, Transaction
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,10 @@ DeleteFinished = Callable[[Transaction, float, int], Awaitable[int]]
 class Pruned:
     inbox_items: int
     deliveries: int
+    idempotency_keys: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.inbox_items or self.deliveries)
+        return bool(self.inbox_items or self.deliveries or self.idempotency_keys)
 
 
 async def run_retention_worker(inst: Instance, stop: asyncio.Event) -> None:
@@ -62,11 +64,16 @@ async def prune_finished(inst: Instance, stop: asyncio.Event | None = None) -> P
     """Delete the rows that finished more than `finished_days` ago (all of them, unless
     `stop` is set meanwhile)."""
     stop = stop if stop is not None else asyncio.Event()
-    before = inst.clock().timestamp() - inst.config.retention.finished_seconds
-    return Pruned(
+    now = inst.clock().timestamp()
+    before = now - inst.config.retention.finished_seconds
+    pruned = Pruned(
         inbox_items=await _in_chunks(inst.db, inbox_items.delete_finished, before, stop),
         deliveries=await _in_chunks(inst.db, deliveries.delete_finished, before, stop),
     )
+    # Idempotency keys match for an hour; a few per post, so one statement clears them.
+    async with inst.db.transaction() as tx:
+        forgotten = await idempotency.forget_before(tx, now - IDEMPOTENCY_WINDOW.total_seconds())
+    return Pruned(pruned.inbox_items, pruned.deliveries, forgotten)
 
 
 async def _in_chunks(

@@ -207,3 +207,17 @@ async def test_federated_listing_and_mention(api_pair: tuple[Api, Api]) -> None:
         return await status_index.by_uri(elm.node.instance.db, hello_row.uri) is not None
 
     await eventually(mentioned)
+
+
+async def test_a_post_without_visibility_takes_the_members_default(api: Api) -> None:
+    """Mastodon apps often leave `visibility` out: the member's `source[privacy]` decides."""
+    r = await api.patch("/api/v1/accounts/update_credentials", data={"source[privacy]": "unlisted"})
+    assert check(r, "PATCH", "/api/v1/accounts/update_credentials")["source"]["privacy"] == (
+        "unlisted"
+    )
+    posted = check(
+        await api.post("/api/v1/statuses", json={"status": "hi"}), "POST", "/api/v1/statuses"
+    )
+    assert posted["visibility"] == "unlisted"
+    chosen = await api.post("/api/v1/statuses", json={"status": "hi", "visibility": "public"})
+    assert check(chosen, "POST", "/api/v1/statuses")["visibility"] == "public"

@@ -15,7 +15,7 @@ import pytest
 from fedishare.context import Instance
 from fedishare.federation.backoff import HOST_FAILURES_BEFORE_PAUSE, host_pause
 from fedishare.lifecycle import open_instance
-from fedishare.storage import deliveries, inbox_items
+from fedishare.storage import deliveries, idempotency, inbox_items
 from fedishare.storage.database import Database, Transaction, open_database
 from fedishare.storage.deliveries import Outcome
 from fedishare.storage.inbox_items import NewItem
@@ -202,3 +202,16 @@ async def test_a_running_instance_prunes_what_it_starts_with(tmp_path: Path) -> 
 
 async def left(db: Database, expected: tuple[list[str], list[str]]) -> bool:
     return await remaining(db) == expected
+
+
+async def test_idempotency_keys_are_forgotten_after_their_hour(
+    inst: Instance, clock: Clock
+) -> None:
+    """A key matches for an hour (an app's retries); after that it only takes room."""
+    now = clock().timestamp()
+    async with inst.db.transaction() as tx:
+        await idempotency.remember(tx, 1, "old", "http://oak.test/notes/1", now - 3601)
+        await idempotency.remember(tx, 1, "new", "http://oak.test/notes/2", now - 60)
+    assert (await prune_finished(inst)).idempotency_keys == 1
+    assert await idempotency.find(inst.db, 1, "new", now - 3600) == "http://oak.test/notes/2"
+    assert await idempotency.find(inst.db, 1, "old", 0) is None
