@@ -100,6 +100,7 @@ def create_app(
         exception_handlers={
             **{cls: error_pages.handle for cls in ANSWERED},
             404: error_pages.no_such_page,
+            405: error_pages.wrong_method,
         },
     )
 

@@ -23,6 +23,9 @@ from fedishare.client_api import (
 )
 
 routes: list[BaseRoute] = [
+    # Literal paths (accounts/familiar_followers, notifications/requests) before the
+    # {id} routes that would take them.
+    *unfeatured.routes,
     *oauth_routes.routes,
     *instance.routes,
     *accounts.routes,
@@ -37,5 +40,4 @@ routes: list[BaseRoute] = [
     *conversations.routes,
     *markers.routes,
     *streaming.routes,
-    *unfeatured.routes,
 ]

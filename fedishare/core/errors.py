@@ -32,6 +32,14 @@ class NotFound(Refusal):
     """There is no such thing (or it is not for whoever asks)."""
 
 
+class WrongMethod(Refusal):
+    """The address exists, but not for this method (`allowed` lists those it takes)."""
+
+    def __init__(self, reason: str, allowed: str = "") -> None:
+        super().__init__(reason)
+        self.allowed = allowed
+
+
 class Conflict(Refusal):
     """The thing is not in a state that allows this (a taken listing edited, say)."""
 

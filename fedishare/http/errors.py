@@ -25,6 +25,7 @@ from fedishare.core.errors import (
     Unauthenticated,
     Unavailable,
     Unprocessable,
+    WrongMethod,
 )
 from fedishare.federation.errors import MalformedSignature, SignatureError
 
@@ -37,6 +38,10 @@ def _none(exc: Exception) -> Mapping[str, str]:
 
 def _bearer(exc: Exception) -> Mapping[str, str]:
     return {"WWW-Authenticate": "Bearer"}
+
+
+def _allow(exc: Exception) -> Mapping[str, str]:
+    return {"Allow": exc.allowed} if isinstance(exc, WrongMethod) and exc.allowed else {}
 
 
 def _retry_after(exc: Exception) -> Mapping[str, str]:
@@ -52,6 +57,7 @@ STATUSES: tuple[tuple[type[Exception], int, Headers], ...] = (
     (Unauthenticated, 401, _bearer),
     (Forbidden, 403, _none),
     (NotFound, 404, _none),
+    (WrongMethod, 405, _allow),
     (Conflict, 409, _none),
     (Gone, 410, _none),
     (TooLarge, 413, _none),

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from fedishare.core.errors import NotFound, Refusal
+from fedishare.core.errors import NotFound, Refusal, WrongMethod
 from fedishare.http.errors import error_response, headers_of, status_of
 from fedishare.web.pages import render, see_other
 from fedishare.web.session import LoginRequired, login_url
@@ -43,3 +44,11 @@ async def no_such_page(request: Request, exc: Exception) -> Response:
     under the API)."""
     reason = "Record not found" if is_api(request) else "there is no page at this address"
     return await handle(request, NotFound(reason))
+
+
+async def wrong_method(request: Request, exc: Exception) -> Response:
+    """A method the address does not take: 405 with its Allow header, as JSON under the API."""
+    allowed = exc.headers.get("Allow", "") if isinstance(exc, HTTPException) and exc.headers else ""
+    return await handle(
+        request, WrongMethod("this address does not take " + request.method, allowed)
+    )

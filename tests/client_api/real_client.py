@@ -4,6 +4,8 @@
   against Mastodon's schema (tests/client_api/schema.py), so a test written with a real client
   still validates each response; the problems are collected and asserted at the end, since
   Mastodon.py would swallow an exception raised inside its request.
+- `set_neighbourhood`: a member signs in on the web board and saves their neighbourhood in
+  Settings, as they must before their `#offer` posts become listings;
 - `authorize_with_pkce`: what a browser does between an app's "Sign in" button and its
   redirect: `/oauth/authorize`, the web board's log-in form, the consent form; returns the
   code from the redirect, for the app to exchange with its `code_verifier`.
@@ -111,7 +113,7 @@ class Pkce:
 class Form:
     action: str
     method: str
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)  # hidden and text inputs, as filled
     buttons: list[tuple[str, str]] = field(default_factory=list)  # (name, value) of submits
     inputs: list[str] = field(default_factory=list)  # names of visible text/password inputs
 
@@ -139,7 +141,8 @@ class _Forms(HTMLParser):
             elif kind in ("checkbox", "radio"):
                 if "checked" in a:
                     form.fields[name] = a.get("value", "on")
-            else:
+            elif kind != "file":
+                form.fields[name] = a.get("value", "")
                 form.inputs.append(name)
 
 
@@ -226,3 +229,33 @@ async def authorize_with_pkce(
     params = parse_qs(urlsplit(url).query)
     assert "code" in params, url
     return Authorized(params["code"][0], params.get("state", [""])[0], url)
+
+
+async def sign_in(browser: httpx.AsyncClient, base: str, username: str, password: str) -> None:
+    """The web board's log-in form, filled in and sent, as a person does."""
+    page = await browser.get(f"{base}/login")
+    assert page.status_code == 200, page.text[:500]
+    form = next(f for f in forms_of(page.text) if "password" in f.inputs)
+    data = {**form.fields, "username": username, "password": password}
+    posted = await browser.post(urljoin(str(page.url), form.action), data=data)
+    assert posted.is_redirect, (posted.status_code, posted.text[:800])
+
+
+async def set_neighbourhood(
+    base: str, username: str, password: str, place: str, latitude: float, longitude: float
+) -> None:
+    """Signs in on the web board and saves the neighbourhood in Settings' profile form."""
+    headers = {"Accept": "text/html,application/xhtml+xml"}
+    async with httpx.AsyncClient(headers=headers, timeout=15, trust_env=False) as browser:
+        await sign_in(browser, base, username, password)
+        page = await browser.get(f"{base}/settings")
+        assert page.status_code == 200, page.text[:500]
+        form = next(f for f in forms_of(page.text) if "place_name" in f.inputs)
+        data = {
+            **form.fields,
+            "place_name": place,
+            "latitude": f"{latitude}",
+            "longitude": f"{longitude}",
+        }
+        saved = await browser.post(urljoin(str(page.url), form.action), data=data)
+        assert saved.is_redirect, (saved.status_code, saved.text[:800])

@@ -16,7 +16,12 @@ import httpx
 import pytest
 from mastodon import Mastodon, MastodonUnauthorizedError
 
-from tests.client_api.real_client import Pkce, ValidatedSession, authorize_with_pkce
+from tests.client_api.real_client import (
+    Pkce,
+    ValidatedSession,
+    authorize_with_pkce,
+    set_neighbourhood,
+)
 from tests.client_api.schema import check
 from tests.processes import cli, local_site, serving
 from tests.waiting import eventually
@@ -91,6 +96,9 @@ async def test_mastodon_py_signs_in_follows_posts_replies_and_is_refused_once_re
     watch = ValidatedSession()
 
     async with serving(oak_dir, oak_port), serving(elm_dir, elm_port):
+        # Listings need a neighbourhood: each member sets theirs on the web board first.
+        await set_neighbourhood(oak.base, "alice", alice_password, "Oakfield", 51.5, -0.12)
+        await set_neighbourhood(elm.base, "bob", bob_password, "Elmside", 51.52, -0.1)
         # An app registers itself and alice signs in by the password grant.
         oak_app = await call(app_on, oak, watch, "e2e on oak")
         alice = await call(password_login, oak, watch, oak_app, "alice", alice_password)
