@@ -150,9 +150,28 @@ async def update_credentials(
     assert refreshed is not None
     updated = await profiles.update_profile(inst, refreshed, profile, avatar=changes.avatar)
     if settings_seen and not profile_seen:
-        async with inst.db.transaction() as tx:
-            inboxes = await follows.follower_inboxes(tx, actor_id(inst.urls, updated))
-            activity = await profiles.update_activity(inst, updated)
-            await queue_publication(tx, inst, updated, activity, inboxes)
-        inst.wake_delivery.set()
+        await _send_update(inst, updated)
     return updated
+
+
+async def _send_update(inst: Instance, member: LocalActor) -> None:
+    async with inst.db.transaction() as tx:
+        inboxes = await follows.follower_inboxes(tx, actor_id(inst.urls, member))
+        activity = await profiles.update_activity(inst, member)
+        await queue_publication(tx, inst, member, activity, inboxes)
+    inst.wake_delivery.set()
+
+
+async def remove_picture(inst: Instance, member: LocalActor, which: str) -> LocalActor:
+    """Back to the default avatar or header (`which`); other servers are told when there
+    was one to remove."""
+    current = member.avatar_media_id if which == "avatar" else member.header_media_id
+    if current is not None:
+        async with inst.db.transaction() as tx:
+            if which == "avatar":
+                await actors.set_avatar(tx, member.id, None)
+            else:
+                await actors.set_header(tx, member.id, None)
+        member = await actors.find_by_id(inst.db, member.id) or member
+        await _send_update(inst, member)
+    return member

@@ -111,6 +111,15 @@ async def update_credentials(request: Request) -> Response:
     return JSONResponse(await render_account(inst, actor_id(inst.urls, updated), source=True))
 
 
+async def remove_picture(request: Request) -> Response:
+    """DELETE /api/v1/profile/avatar or /header: back to the default picture."""
+    inst = _inst(request)
+    member = await require_member(request, "write:accounts")
+    which = request.url.path.rsplit("/", 1)[1]
+    updated = await credentials.remove_picture(inst, member, which)
+    return JSONResponse(await render_account(inst, actor_id(inst.urls, updated), source=True))
+
+
 async def preferences(request: Request) -> Response:
     member = await _own(request)
     return JSONResponse(credentials.preferences(member))
@@ -303,4 +312,6 @@ routes = [
     Route("/api/v1/blocks", blocks),
     Route("/api/v1/mutes", mutes),
     Route("/api/v1/preferences", preferences),
+    Route("/api/v1/profile/avatar", remove_picture, methods=["DELETE"]),
+    Route("/api/v1/profile/header", remove_picture, methods=["DELETE"]),
 ]

@@ -182,7 +182,7 @@ async def instance_v1(request: Request) -> Response:
         "stats": {
             "user_count": usage.members,
             "status_count": usage.local_listings,
-            "domain_count": 0,
+            "domain_count": len(await _peers(inst)),
         },
         "thumbnail": _thumbnail_url(inst),
         "languages": LANGUAGES,
@@ -196,9 +196,13 @@ async def instance_v1(request: Request) -> Response:
     return JSONResponse(body)
 
 
+async def _peers(inst: Instance) -> list[str]:
+    """The hosts this instance has met, less those blocked (they are not peers)."""
+    return [h for h in await stats.known_hosts(inst.db) if inst.domains.permits(h)]
+
+
 async def peers(request: Request) -> Response:
-    # The domains this instance federates with are not listed (yet); [] is a valid answer.
-    return JSONResponse([])
+    return JSONResponse(await _peers(request.state.instance))
 
 
 async def activity(request: Request) -> Response:

@@ -22,6 +22,7 @@ from datetime import datetime
 from fedishare.context import Instance
 from fedishare.core.activitystreams import PUBLIC, iso
 from fedishare.core.listing import Listing
+from fedishare.core.posts import visibility_of
 from fedishare.core.types import JSON
 from fedishare.listings.vocabulary import LISTING_CONTEXT
 from fedishare.remote.publish import queue_publication
@@ -110,5 +111,5 @@ async def queue_change(
                 local_actor_id=group.id,
                 reblog_of=listed.id,
                 published=shared["published"],
-                visibility=statuses.visibility_of(shared),
+                visibility=visibility_of(shared),
             )

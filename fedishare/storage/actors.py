@@ -186,6 +186,12 @@ async def profile_fields(db: Database | Transaction, actor_id: int) -> list[JSON
     return [f for f in found if isinstance(f, dict)] if isinstance(found, list) else []
 
 
+async def set_header(tx: Transaction, actor_id: int, media_id: int | None) -> None:
+    await tx.execute(
+        "UPDATE local_actors SET header_media_id = ? WHERE id = ?", (media_id, actor_id)
+    )
+
+
 async def set_account_settings(
     tx: Transaction,
     actor_id: int,

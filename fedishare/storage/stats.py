@@ -31,3 +31,9 @@ async def _local_listing_count(db: Database) -> int:
     return int(
         await db.fetch_value("SELECT count(*) FROM listings WHERE remote = 0 AND deleted = 0")
     )
+
+
+async def known_hosts(db: Database) -> list[str]:
+    """The hosts of the accounts this instance knows (it has fetched their actors), sorted."""
+    rows = await db.fetch_all("SELECT DISTINCT host FROM remote_actors ORDER BY host")
+    return [str(row["host"]) for row in rows]

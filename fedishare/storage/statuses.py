@@ -13,16 +13,15 @@ The timeline queries themselves are in `fedishare.storage.timelines`.
 from __future__ import annotations
 
 import random
-import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from fedishare.core.activitystreams import PUBLIC_FORMS, iso
+from fedishare.core.activitystreams import iso
 from fedishare.core.listing import Listing
 from fedishare.core.paging import Page
+from fedishare.core.posts import has_media, hashtags_of, listing_tags, mentions_in, visibility_of
 from fedishare.core.snowflake import bounds, snowflake
 from fedishare.core.types import JSON
 from fedishare.storage.database import Database, Row, Transaction
@@ -32,8 +31,6 @@ from fedishare.storage.rows import from_row
 KINDS = ("note", "listing", "reblog")
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 _LISTING_VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private"}
-_ADDRESS_KEYS = ("to", "cc", "bto", "bcc")
-_WORD = re.compile(r"\w+", re.UNICODE)
 _TRIES = 8
 COLUMNS = (
     "id, uri, kind, author, local_actor_id, visibility, in_reply_to, reblog_of, has_media,"
@@ -100,85 +97,6 @@ async def mentions_of(db: Database | Transaction, status_id: int) -> list[str]:
         "SELECT actor FROM status_mentions WHERE status_id = ? ORDER BY actor", (status_id,)
     )
     return [row["actor"] for row in rows]
-
-
-# -- what a document says -----------------------------------------------------------------
-
-
-def _entries(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _addresses(document: JSON, keys: Sequence[str]) -> list[str]:
-    found: list[str] = []
-    for key in keys:
-        for entry in _entries(document.get(key)):
-            address = entry.get("id") if isinstance(entry, dict) else entry
-            if isinstance(address, str) and address:
-                found.append(address)
-    return found
-
-
-def _is_followers(address: str, followers: str | None) -> bool:
-    return address == followers or address.endswith("/followers")
-
-
-def visibility_of(document: JSON, followers: str | None = None) -> str:
-    """As Mastodon reads the addressing: Public in `to` is public, in `cc` unlisted; the
-    author's followers collection makes it followers-only (private); else direct."""
-    to, cc = _addresses(document, ("to",)), _addresses(document, ("cc",))
-    if any(a in PUBLIC_FORMS for a in to):
-        return "public"
-    if any(a in PUBLIC_FORMS for a in cc):
-        return "unlisted"
-    if any(_is_followers(a, followers) for a in to + cc):
-        return "private"
-    return "direct"
-
-
-def hashtags_of(document: JSON) -> set[str]:
-    """The names of the document's Hashtag tags, lowercased, without '#'."""
-    tags: set[str] = set()
-    for tag in _entries(document.get("tag")):
-        if isinstance(tag, dict) and tag.get("type") == "Hashtag":
-            name = tag.get("name")
-            if isinstance(name, str) and name.lstrip("#").strip():
-                tags.add(name.lstrip("#").strip().lower())
-    return tags
-
-
-def mentions_in(document: JSON, followers: str | None = None) -> set[str]:
-    """Actors a document mentions (its Mention tags) or addresses by name (not Public, not
-    a followers collection): who may see it when it is direct."""
-    found = {
-        tag["href"]
-        for tag in _entries(document.get("tag"))
-        if isinstance(tag, dict)
-        and tag.get("type") == "Mention"
-        and isinstance(tag.get("href"), str)
-    }
-    for address in _addresses(document, _ADDRESS_KEYS):
-        if address not in PUBLIC_FORMS and not _is_followers(address, followers):
-            found.add(address)
-    return found
-
-
-def has_media(document: JSON) -> bool:
-    return bool(_entries(document.get("attachment")))
-
-
-def listing_tags(listing: Listing, document: JSON) -> set[str]:
-    """A listing's hashtags as `fedishare.listings.content.hashtags` makes them (purpose,
-    `stay`, the place's name run together), and any its document carries."""
-    tags = {listing.purpose} | hashtags_of(document)
-    if listing.is_stay:
-        tags.add("stay")
-    place = "".join(_WORD.findall(listing.place.name)).lower()
-    if place:
-        tags.add(place)
-    return tags
 
 
 def _time(text: str) -> datetime:

@@ -215,9 +215,10 @@ async def authorize_with_pkce(
                 data = {**login.fields, "username": username, "password": password}
                 signed_in = True
             else:
-                assert forms, f"no form on {url}: {response.text[:800]}"
-                data = _approve(forms[0])
-                login = forms[0]
+                consent = [f for f in forms if "client_id" in f.fields and "switch" not in f.action]
+                assert consent, f"no consent form on {url}: {response.text[:800]}"
+                login = consent[0]
+                data = _approve(login)
             target = urljoin(str(response.url), login.action or str(response.url))
             posted = await browser.post(target, data=data)
             assert posted.is_redirect, (target, posted.status_code, posted.text[:800])

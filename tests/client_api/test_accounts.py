@@ -161,3 +161,24 @@ async def test_alice_finds_follows_and_blocks_bob_of_elm(api_pair: tuple[Api, Ap
         return any(json.loads(r["body"])["type"] == "Block" for r in rows)
 
     await eventually(block_arrived)
+
+
+async def test_avatar_and_header_are_removed_back_to_the_defaults(api: Api) -> None:
+    files = {
+        "avatar": ("me.jpg", phone_jpeg((400, 400)), "image/jpeg"),
+        "header": ("header.jpg", phone_jpeg((900, 300)), "image/jpeg"),
+    }
+    r = await api.patch("/api/v1/accounts/update_credentials", files=files)
+    changed = check(r, "PATCH", "/api/v1/accounts/update_credentials")
+    assert "/static/" not in changed["header"] and "/avatars/" not in changed["avatar"]
+    for which in ("avatar", "header"):
+        r = await api.delete(f"/api/v1/profile/{which}")
+        check(r, "DELETE", f"/api/v1/profile/{which}")
+    me = check(
+        await api.get("/api/v1/accounts/verify_credentials"),
+        "GET",
+        "/api/v1/accounts/verify_credentials",
+    )
+    assert me["header"].endswith("/static/header.png")
+    assert "/avatars/" in me["avatar"]
+    assert (await api.delete("/api/v1/profile/other")).status_code in (404, 405)

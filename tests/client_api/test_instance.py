@@ -95,6 +95,19 @@ async def test_rules_and_descriptions(net: Network) -> None:
 
 async def test_the_small_instance_endpoints_answer_empty(api: Api) -> None:
     for path in ("/api/v1/instance/peers", "/api/v1/instance/activity", "/api/v1/custom_emojis"):
+        # (peers: none met yet)
         assert check(await api.get(path), "GET", path) == []
     response = await api.get("/api/v1/instance/translation_languages")
     assert check(response, "GET", "/api/v1/instance/translation_languages") == {}
+
+
+async def test_peers_are_the_servers_met_and_not_blocked(api_pair: tuple[Api, Api]) -> None:
+    oak, _elm = api_pair
+    found = await oak.get("/api/v2/search", params={"q": "@bob@elm.test", "resolve": "true"})
+    assert check(found, "GET", "/api/v2/search")["accounts"]
+    peers = check(await oak.get("/api/v1/instance/peers"), "GET", "/api/v1/instance/peers")
+    assert peers == ["elm.test"]
+    v1 = check(await oak.get("/api/v1/instance"), "GET", "/api/v1/instance")
+    assert v1["stats"]["domain_count"] == 1
+    oak.node.instance.domains.replace_blocked(["elm.test"])
+    assert (await oak.get("/api/v1/instance/peers")).json() == []

@@ -4,14 +4,15 @@ a status, each linking to the tag's page here, as Mastodon links to its own."""
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 
-from fedishare.client_api.entities.emoji import tags_of
 from fedishare.context import Instance
+from fedishare.core.posts import hashtag_names
 from fedishare.core.types import JSON
 
 
 def tag_url(inst: Instance, name: str) -> str:
-    return f"{inst.urls.base}/tags/{name.lower()}"
+    return f"{inst.urls.base}/tags/{quote(name.lower(), safe='')}"
 
 
 def tag_id(name: str) -> str:
@@ -29,12 +30,4 @@ def render_tag(inst: Instance, name: str, *, following: bool | None = None) -> J
 
 def status_tags(inst: Instance, document: JSON) -> list[JSON]:
     """The Hashtag tags of a document, once each, as a status's `tags`."""
-    found: dict[str, JSON] = {}
-    for tag in tags_of(document, "Hashtag"):
-        name = tag.get("name")
-        if not isinstance(name, str):
-            continue
-        name = name.lstrip("#").strip()
-        if name and name.lower() not in found:
-            found[name.lower()] = {"name": name.lower(), "url": tag_url(inst, name)}
-    return list(found.values())
+    return [{"name": name, "url": tag_url(inst, name)} for name in hashtag_names(document)]

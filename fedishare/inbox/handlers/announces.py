@@ -15,6 +15,7 @@ from typing import Any
 
 from fedishare.context import Instance
 from fedishare.core.activitystreams import id_of
+from fedishare.core.posts import visibility_of
 from fedishare.inbox.handlers import reactions
 from fedishare.inbox.handlers._origin import author_of, trusted_object
 from fedishare.inbox.handlers.replies import KEPT_TYPES
@@ -87,7 +88,7 @@ async def _index_boost(inst: Instance, item: InboxItem, target: str) -> None:
             author=item.actor,
             reblog_of=original.id,
             published=published,
-            visibility=statuses.visibility_of(item.activity, followers),
+            visibility=visibility_of(item.activity, followers),
         )
 
 
