@@ -7,15 +7,17 @@ a 422 that says so, rather than accepted and silently not kept.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fedishare.client_api.auth import optional_member, require_member
+from fedishare.client_api.auth import caller, optional_member, require_member
 from fedishare.client_api.entities.status import render_status
 from fedishare.client_api.params import Params, read_params
 from fedishare.context import Instance
-from fedishare.core.errors import NotFound, Unprocessable
+from fedishare.core.errors import NotFound, Unauthenticated, Unprocessable
 from fedishare.core.types import JSON
 from fedishare.statuses import interactions, posting
 from fedishare.statuses.posting import Draft
@@ -66,12 +68,16 @@ async def _answer(inst: Instance, member: LocalActor | None, row: StatusRow) -> 
 
 
 async def create(request: Request) -> Response:
-    member = await require_member(request, "write:statuses")
+    who = await caller(request, "write:statuses")
+    member = who.member
+    if member is None:
+        raise Unauthenticated("This method requires an authenticated user")
     async with read_params(request) as p:
         _refuse_unsupported(p)
         # Without a visibility, the member's default (source[privacy]), as Mastodon does.
         default = member.preferences.get("posting:default:visibility")
         draft = _draft(request, p, visibility=default if isinstance(default, str) else "public")
+    draft = replace(draft, app_id=who.app_id)
     inst: Instance = request.state.instance
     return await _answer(inst, member, await posting.post_status(inst, member, draft))
 

@@ -27,6 +27,7 @@ from fedishare.listings import service
 from fedishare.listings.sanitize import html_to_text
 from fedishare.media.uploads import media_url
 from fedishare.notifications.record import record
+from fedishare.oauth import apps
 from fedishare.statuses import listing_text, notes
 from fedishare.statuses.composing import Composed, compose, resolve_all
 from fedishare.storage import attachments, idempotency
@@ -56,6 +57,7 @@ class Draft:
     sensitive: bool = False
     language: str | None = None
     idempotency_key: str | None = None
+    app_id: int | None = None  # the OAuth app that posted it, named as the note's generator
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,9 @@ async def _post_note(
 ) -> str:
     composed = compose(inst.urls.base, draft.text, await resolve_all(inst, draft.text))
     fields = _note_fields(inst, member, draft, composed, media, parent)
+    app = None if draft.app_id is None else await apps.of_id(inst, draft.app_id)
+    if app is not None:  # as AS2's generator; Mastodon shows it as the status's application
+        fields["generator"] = {"type": "Application", "name": app.name, "url": app.website}
 
     async def after(tx: Transaction, note: JSON) -> None:
         row = await status_index.by_uri(tx, note["id"])

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from fedishare.oauth import apps
 from fedishare.storage import actors as actor_store
 from fedishare.storage import listings as listing_store
+from fedishare.storage import objects as object_store
 from fedishare.storage import statuses as status_index
+from fedishare.storage import tokens
 from tests.client_api.conftest import Api
 from tests.client_api.schema import check
 from tests.waiting import eventually
@@ -221,3 +224,26 @@ async def test_a_post_without_visibility_takes_the_members_default(api: Api) -> 
     assert posted["visibility"] == "unlisted"
     chosen = await api.post("/api/v1/statuses", json={"status": "hi", "visibility": "public"})
     assert check(chosen, "POST", "/api/v1/statuses")["visibility"] == "public"
+
+
+async def test_a_status_names_the_app_it_was_posted_with(api: Api) -> None:
+    """Like Mastodon, a member's status shows the app it came from (sent to other servers as
+    the note's AS2 `generator`)."""
+    inst = api.node.instance
+    app = await apps.register(
+        inst,
+        name="Pocket Board",
+        redirect_uris_given=["urn:ietf:wg:oauth:2.0:oob"],
+        scopes_text="read write",
+        website="https://pocket.example",
+    )
+    async with inst.db.transaction() as tx:
+        token = await tokens.insert(
+            tx, actor_id=api.member.id, app_id=app.app.id, scopes=["write"], now=0.0
+        )
+    status = await post(api.as_(token), status="from my phone")
+    assert status["application"] == {"name": "Pocket Board", "website": "https://pocket.example"}
+    note = await object_store.get(inst.db, status["uri"])
+    assert note is not None and note.document["generator"]["name"] == "Pocket Board"
+    plain = await post(api, status="from the command line token")
+    assert plain["application"] is None

@@ -87,7 +87,7 @@ def _status(
         "sensitive": live and (doc.get("sensitive") is True or bool(spoiler)),
         "spoiler_text": spoiler,
         "media_attachments": _media(inst, loaded, row, doc) if live else [],
-        "application": None,
+        "application": _application(doc) if live and row.local_actor_id is not None else None,
         "mentions": _mentions(accounts, doc) if live else [],
         "tags": status_tags(inst, doc) if live else [],
         "emojis": emojis_of(doc) if live else [],
@@ -113,6 +113,15 @@ def _status(
         if row.author == me:
             entity["pinned"] = False
     return entity
+
+
+def _application(doc: JSON) -> JSON | None:
+    """The app a member posted with (the note's AS2 generator), as Mastodon names it."""
+    generator = doc.get("generator")
+    if not isinstance(generator, dict) or not isinstance(generator.get("name"), str):
+        return None
+    website = generator.get("url")
+    return {"name": generator["name"], "website": website if isinstance(website, str) else None}
 
 
 def _boost(
