@@ -65,7 +65,9 @@ def render_content(listing: Listing, base: str) -> str:
     parts.append(f"<p>{escape(_status_line(listing))}</p>")
     parts.append(f"<p>{escape(_how_to_respond(listing))}</p>")
     links = " ".join(
-        f'<a href="{escape(tag_url(base, t))}" rel="tag">#{escape(t)}</a>'
+        # Marked up as Mastodon marks hashtags, so that apps style them as hashtags.
+        f'<a href="{escape(tag_url(base, t))}" class="mention hashtag" rel="tag">'
+        f"#<span>{escape(t)}</span></a>"
         for t in hashtags(listing)
     )
     parts.append(f"<p>{links}</p>")

@@ -20,7 +20,8 @@ GROUP = f"{OAK}/users/community"
 
 
 def text_of(html: str) -> str:
-    return re.sub(r"<[^>]+>", " ", html)
+    """The text a reader sees: paragraphs and line breaks apart, inline markup run in."""
+    return re.sub(r"<[^>]+>", "", re.sub(r"</?(p|br)\b[^>]*>", " ", html))
 
 
 def test_an_offer_is_the_note_of_the_design() -> None:
@@ -46,8 +47,9 @@ def test_an_offer_is_the_note_of_the_design() -> None:
             "<p>15 years old, some rust, rides fine.</p>"
             "<p>Oakfield · until 30 Jul · open</p>"
             "<p>Interested? Reply privately (mentioned people only).</p>"
-            f'<p><a href="{OAK}/tags/offer" rel="tag">#offer</a>'
-            f' <a href="{OAK}/tags/oakfield" rel="tag">#Oakfield</a></p>'
+            f'<p><a href="{OAK}/tags/offer" class="mention hashtag" rel="tag">#<span>offer</span></a>'
+            f' <a href="{OAK}/tags/oakfield" class="mention hashtag" rel="tag">'
+            "#<span>Oakfield</span></a></p>"
         ),
         "listingDescription": "15 years old, some rust, rides fine.",
         "tag": [
