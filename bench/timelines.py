@@ -104,7 +104,7 @@ def author_ids(count: int) -> list[str]:
 
 def actor_document(uri: str) -> tuple[RemoteActor, dict[str, Any]]:
     host, _, name = uri.partition("/users/")
-    doc = {
+    doc: dict[str, Any] = {
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
         "id": uri,
         "type": "Person",
@@ -125,10 +125,10 @@ def actor_document(uri: str) -> tuple[RemoteActor, dict[str, Any]]:
         host=host.removeprefix("https://"),
         type="Person",
         preferred_username=name,
-        name=doc["name"],
-        inbox=doc["inbox"],
+        name=f"Neighbour {name}",
+        inbox=f"{uri}/inbox",
         shared_inbox=f"{host}/inbox",
-        followers=doc["followers"],
+        followers=f"{uri}/followers",
         key_id=f"{uri}#main-key",
         public_key_pem=PEM,
         fetched_at=NOW.timestamp(),
@@ -183,7 +183,11 @@ async def fill(inst: Any, count: int, authors: list[str], rng: random.Random) ->
             actor, doc = actor_document(uri)
             await remote_actors.upsert(tx, actor, doc)
     step = SPAN / count
-    objects, index, tagged, ids, uris = [], [], [], [], []
+    objects: list[tuple[str | None, ...]] = []
+    index: list[tuple[Any, ...]] = []
+    tagged: list[tuple[str, int]] = []
+    ids: list[int] = []
+    uris: list[str] = []
     for n in range(count):
         at = NOW - step * n
         published = at.strftime("%Y-%m-%dT%H:%M:%SZ")

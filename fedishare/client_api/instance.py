@@ -248,6 +248,9 @@ async def custom_emojis(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/api/v2/instance", instance_v2, methods=["GET"]),
     Route("/api/v1/instance", instance_v1, methods=["GET"]),
+    # Mastodon.py asks with a trailing slash, which Mastodon answers as it is.
+    Route("/api/v2/instance/", instance_v2, methods=["GET"]),
+    Route("/api/v1/instance/", instance_v1, methods=["GET"]),
     Route("/api/v1/instance/peers", peers, methods=["GET"]),
     Route("/api/v1/instance/activity", activity, methods=["GET"]),
     Route("/api/v1/instance/rules", rules, methods=["GET"]),

@@ -229,6 +229,7 @@ async def authorize_with_pkce(
             raise AssertionError(f"no redirect to {redirect_uri}; last at {url}")
     params = parse_qs(urlsplit(url).query)
     assert "code" in params, url
+    assert params.get("state") == [state], f"the app's state is not passed back: {url}"
     return Authorized(params["code"][0], params.get("state", [""])[0], url)
 
 

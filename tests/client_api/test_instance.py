@@ -111,3 +111,10 @@ async def test_peers_are_the_servers_met_and_not_blocked(api_pair: tuple[Api, Ap
     assert v1["stats"]["domain_count"] == 1
     oak.node.instance.domains.replace_blocked(["elm.test"])
     assert (await oak.get("/api/v1/instance/peers")).json() == []
+
+
+async def test_the_instance_answers_with_a_trailing_slash_too(api: Api) -> None:
+    """Mastodon.py asks for /api/v1/instance/: answered at once, not redirected."""
+    for version in ("v1", "v2"):
+        r = await api.get(f"/api/{version}/instance/")
+        assert r.status_code == 200 and "version" in r.json()

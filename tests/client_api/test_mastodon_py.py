@@ -85,6 +85,48 @@ def text_of(status: Any) -> str:
     return re.sub(r"<[^>]+>", " ", str(status["content"]))
 
 
+async def pkce_sign_in(site: Site, app: tuple[str, str], user: str, password: str) -> Any:
+    """An app's sign-in by the authorization code with PKCE (S256): the browser part by
+    `authorize_with_pkce`, then the exchange that Mastodon.py cannot make (its `log_in`
+    sends no `code_verifier`): a wrong verifier is refused, the right one gives a token
+    once. Returns the token answer."""
+    pkce = Pkce.new()
+
+    async def code() -> str:
+        granted = await authorize_with_pkce(
+            site.base,
+            client_id=app[0],
+            redirect_uri=APP_REDIRECT,
+            scopes=" ".join(SCOPES),
+            username=user,
+            password=password,
+            pkce=pkce,
+        )
+        return granted.code
+
+    async with httpx.AsyncClient(base_url=site.base, trust_env=False) as http:
+        exchange = {
+            "grant_type": "authorization_code",
+            "code": await code(),
+            "client_id": app[0],
+            "client_secret": app[1],
+            "redirect_uri": APP_REDIRECT,
+            "code_verifier": "not the verifier",
+        }
+        refused = await http.post("/oauth/token", data=exchange)
+        assert refused.status_code in (400, 401), refused.text
+        # Whether a refused verifier spends the code is left open (RFC 7636): sign in
+        # afresh for the next exchange.
+        exchange["code"], exchange["code_verifier"] = await code(), pkce.verifier
+        answer = await http.post("/oauth/token", data=exchange)
+        assert answer.status_code == 200, answer.text
+        token = check(answer, "POST", "/oauth/token")
+        assert token["token_type"] == "Bearer" and set(token["scope"].split()) >= set(SCOPES)
+        again = await http.post("/oauth/token", data=exchange)
+        assert again.status_code in (400, 401), "a code is good for one token only"
+    return token
+
+
 async def test_mastodon_py_signs_in_follows_posts_replies_and_is_refused_once_revoked(
     tmp_path: Path,
 ) -> None:
@@ -93,12 +135,14 @@ async def test_mastodon_py_signs_in_follows_posts_replies_and_is_refused_once_re
     oak, elm = Site(oak_dir, oak_port), Site(elm_dir, elm_port)
     alice_password = await oak.member("alice")
     bob_password = await elm.member("bob")
+    carol_password = await elm.member("carol")  # on elm; alice follows only its community
     watch = ValidatedSession()
 
     async with serving(oak_dir, oak_port), serving(elm_dir, elm_port):
         # Listings need a neighbourhood: each member sets theirs on the web board first.
         await set_neighbourhood(oak.base, "alice", alice_password, "Oakfield", 51.5, -0.12)
         await set_neighbourhood(elm.base, "bob", bob_password, "Elmside", 51.52, -0.1)
+        await set_neighbourhood(elm.base, "carol", carol_password, "Elmside", 51.52, -0.1)
         # An app registers itself and alice signs in by the password grant.
         oak_app = await call(app_on, oak, watch, "e2e on oak")
         alice = await call(password_login, oak, watch, oak_app, "alice", alice_password)
@@ -106,45 +150,7 @@ async def test_mastodon_py_signs_in_follows_posts_replies_and_is_refused_once_re
         assert me["username"] == "alice" and me["acct"] == "alice"
 
         # ... and again by the authorization code with PKCE, as a phone app does.
-        pkce = Pkce.new()
-        granted = await authorize_with_pkce(
-            oak.base,
-            client_id=oak_app[0],
-            redirect_uri=APP_REDIRECT,
-            scopes=" ".join(SCOPES),
-            username="alice",
-            password=alice_password,
-            pkce=pkce,
-        )
-        async with httpx.AsyncClient(base_url=oak.base, trust_env=False) as http:
-            exchange = {
-                "grant_type": "authorization_code",
-                "code": granted.code,
-                "client_id": oak_app[0],
-                "client_secret": oak_app[1],
-                "redirect_uri": APP_REDIRECT,
-                "code_verifier": "not the verifier",
-            }
-            refused = await http.post("/oauth/token", data=exchange)
-            assert refused.status_code in (400, 401), refused.text
-            # Whether a refused verifier spends the code is left open (RFC 7636): sign in
-            # afresh for the next exchange.
-            granted = await authorize_with_pkce(
-                oak.base,
-                client_id=oak_app[0],
-                redirect_uri=APP_REDIRECT,
-                scopes=" ".join(SCOPES),
-                username="alice",
-                password=alice_password,
-                pkce=pkce,
-            )
-            exchange["code"], exchange["code_verifier"] = granted.code, pkce.verifier
-            answer = await http.post("/oauth/token", data=exchange)
-            assert answer.status_code == 200, answer.text
-            token = check(answer, "POST", "/oauth/token")
-            assert token["token_type"] == "Bearer" and set(token["scope"].split()) >= set(SCOPES)
-            again = await http.post("/oauth/token", data=exchange)
-            assert again.status_code in (400, 401), "a code is good for one token only"
+        token = await pkce_sign_in(oak, oak_app, "alice", alice_password)
         phone = Mastodon(
             access_token=token["access_token"], api_base_url=oak.base, session=watch.session
         )
@@ -177,6 +183,12 @@ async def test_mastodon_py_signs_in_follows_posts_replies_and_is_refused_once_re
         )
         await eventually(lambda: following(bob, alice_there["id"]), within=FEDERATION)
 
+        async def follow_notified() -> bool:
+            notes = await call(alice.notifications, types=["follow"])
+            return any(n["account"]["acct"] == f"bob@{elm.host}" for n in notes)
+
+        await eventually(follow_notified, within=FEDERATION)
+
         # bob offers a ladder; alice sees it at home and under #offer.
         ladder = await call(
             bob.status_post, "#offer Aluminium ladder\nThree metres, collect from the park."
@@ -201,6 +213,22 @@ async def test_mastodon_py_signs_in_follows_posts_replies_and_is_refused_once_re
         )
         assert tagged["id"] == seen["id"]
         assert "offer" in [t["name"] for t in seen["tags"]]
+
+        # carol, whom alice does not follow, offers a tent: it reaches alice's home as the
+        # elm community's boost (a reblog), since alice follows the community.
+        carol = await call(password_login, elm, watch, elm_app, "carol", carol_password)
+        tent = await call(carol.status_post, "#offer Two-person tent\nDry and complete.")
+
+        async def boosted() -> Any:
+            for status in await call(alice.timeline_home):
+                if status["reblog"] and "Two-person tent" in text_of(status["reblog"]):
+                    return status
+            return None
+
+        boost = await eventually(boosted, within=FEDERATION)
+        assert boost["account"]["acct"] == f"community@{elm.host}"
+        assert boost["reblog"]["account"]["acct"] == f"carol@{elm.host}"
+        assert boost["reblog"]["uri"] == tent["uri"]
 
         # alice offers a bike: on oak's web board, and in elm's listing index.
         bike = await call(alice.status_post, "#offer Blue bike\nA child's bike, 16 inch wheels.")
@@ -246,6 +274,16 @@ async def test_mastodon_py_signs_in_follows_posts_replies_and_is_refused_once_re
 
         note = await eventually(notified, within=FEDERATION)
         assert note["account"]["acct"] == f"alice@{oak.host}"
+
+        # alice deletes her post: the listing leaves elm's index too.
+        await call(alice.status_delete, bike["id"])
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
+
+            async def gone_from_elm() -> bool:
+                listed = await http.get(elm.base + "/api/listings", params={"q": "bike"})
+                return all(i["title"] != "Blue bike" for i in listed.json()["items"])
+
+            await eventually(gone_from_elm, within=FEDERATION)
 
         # Revoked, the token is refused; the PKCE token of the same member still works.
         await call(alice.revoke_access_token, allow_http=True)

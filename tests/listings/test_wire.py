@@ -47,7 +47,8 @@ def test_an_offer_is_the_note_of_the_design() -> None:
             "<p>15 years old, some rust, rides fine.</p>"
             "<p>Oakfield · until 30 Jul · open</p>"
             "<p>Interested? Reply privately (mentioned people only).</p>"
-            f'<p><a href="{OAK}/tags/offer" class="mention hashtag" rel="tag">#<span>offer</span></a>'
+            f'<p><a href="{OAK}/tags/offer" class="mention hashtag" rel="tag">'
+            "#<span>offer</span></a>"
             f' <a href="{OAK}/tags/oakfield" class="mention hashtag" rel="tag">'
             "#<span>Oakfield</span></a></p>"
         ),

@@ -31,6 +31,9 @@ SETS = (
     "image_attachments",
     "image_description",
 )
+# Left out: a Mention of a real account on a real server (mastodon.social), which a server
+# that resolves mentions, as Mastodon does, would try to fetch; tests never leave loopback.
+LEFT_OUT = {("mentions", 4)}
 EMOJI_ICON = "http://pasture-one-actor/images/emoji_cow.png"
 UNSAFE = re.compile(
     r"<\s*(script|style|iframe|object|embed|form|input|button|meta|link|html|head|body)\b"
@@ -126,7 +129,7 @@ async def test_pasture_inputs_display_as_mastodon_shows_them(tmp_path: Path) -> 
             found = await public_timeline(client, wanted, [])
             return found if must <= set(found) else None
 
-        statuses = await eventually(shown, within=60, every=1.0)
+        await eventually(shown, within=60, every=1.0)
         # Stragglers, after the must-haves; this last read's pages are the ones validated.
         invalid: list[str] = []
         statuses = await public_timeline(client, wanted, invalid)
@@ -175,19 +178,21 @@ async def test_pasture_inputs_display_as_mastodon_shows_them(tmp_path: Path) -> 
         expect(len(s["mentions"]) <= 1, f"mentions[{index}] lists one actor twice", s)
 
     # Hashtags: in `tags`, named without '#', with their tag URL on this server.
-    for index, name in ((0, "test"), (2, "with-dash_under"), (5, "with123"), (7, "camelcase")):
+    for index, name in ((0, "test"), (5, "with123"), (7, "camelcase"), (12, "test")):
         s = status_of("hashtags", index)
         if s is None:
             problems.append(f"hashtags[{index}] not shown")
             continue
         names = [t["name"].lower() for t in s["tags"]]
-        expect(
-            name.replace("-", "") in [n.replace("-", "") for n in names],
-            f"hashtags[{index}] #{name} missing from tags",
-            s,
-        )
+        expect(names == [name], f"hashtags[{index}] should list #{name}", s)
         for tag in s["tags"]:
             expect(tag["url"].startswith(f"http://127.0.0.1:{port}/"), "tag url elsewhere", s)
+    # Names that are no hashtag as they stand: Mastodon strips what cannot be in one
+    # ("with-dash_under" becomes "withdash_under") or leaves the tag out; never shown as sent.
+    for index in (2, 3, 4):
+        s = status_of("hashtags", index)
+        for tag in [] if s is None else s["tags"]:
+            expect(re.fullmatch(r"\w+", tag["name"]) is not None, f"hashtags[{index}] as sent", s)
 
     # Content warnings: summary -> spoiler_text, and then sensitive.
     for index, spoiler, sensitive in ((0, "", True), (1, "summary", True), (2, "summary", True)):
@@ -252,7 +257,8 @@ async def test_pasture_inputs_display_as_mastodon_shows_them(tmp_path: Path) -> 
 
 
 async def _all_examples(pasture: OneActor) -> list[tuple[str, int]]:
-    """Every example of SETS, as many as the inputs installed beside pasture hold."""
+    """Every example of SETS (but LEFT_OUT), as many as the inputs beside pasture hold."""
     async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
         counts = (await client.get(f"{pasture.base_url}/_counts")).json()
-    return [(name, i) for name in SETS for i in range(int(counts[name]))]
+    every = [(name, i) for name in SETS for i in range(int(counts[name]))]
+    return [example for example in every if example not in LEFT_OUT]
