@@ -166,7 +166,7 @@ async def test_out_of_band_shows_the_code_to_copy(net: Network, node: Node) -> N
             "/oauth/authorize", {**_hidden(page.text), "decision": "authorize"}
         )
     assert shown.status_code == 200
-    found = re.search(r'id="code" value="([^"]+)" readonly', shown.text)
+    found = re.search(r'<textarea id="code"[^>]*>([^<]+)</textarea>', shown.text)
     assert found is not None, shown.text
     token = await _exchange(node, app, secret, code=found[1], redirect_uri=OOB)
     assert check(token, "POST", "/oauth/token")["scope"] == "read"
