@@ -2,7 +2,7 @@
 
 The apps fedishare wants to serve (Tusky, Ivory, Elk, Phanpy, Ice Cubes, Mastodon.py) are written
 against Mastodon; an answer that validates against the community OpenAPI description of
-Mastodon's API (``shared/fixtures/mastodon-openapi/schema.json``) is one they can parse. Every
+Mastodon's API (``tests/fixtures/mastodon-openapi/schema.json``) is one they can parse. Every
 client-API test passes its responses through :func:`check`, so a field the apps need cannot go
 missing, turn ``null`` or change type without a test saying which field and what was expected.
 
@@ -30,9 +30,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SCHEMA_FILE = (
-    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "mastodon-openapi" / "schema.json"
-)
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "mastodon-openapi" / "schema.json"
 
 # The registry's name for the document: every "#/..." pointer in it resolves against this.
 _BASE = "urn:fedishare:mastodon-openapi"

@@ -39,7 +39,7 @@ from fedishare.storage.statuses import StatusRow
 from tests.client_api.conftest import Api
 from tests.client_api.schema import check_entity
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "fediverse"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fediverse"
 JOHN = "https://mastodon.example/users/john"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
