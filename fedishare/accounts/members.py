@@ -144,9 +144,8 @@ async def local_actor_for(inst: Instance, url: str | None) -> LocalActor | None:
         return None
     if url == inst.urls.instance_actor:
         return await store.find_by_kind(inst.db, "application")
-    prefix = inst.urls.base + "/users/"
-    username = url[len(prefix) :] if url.startswith(prefix) else ""
-    if not username or "/" in username or "#" in username or "?" in username:
+    username = inst.urls.username_of(url)
+    if username is None:
         return None
     actor = await store.find_by_username(inst.db, username)
     if actor is None or actor.kind == "application" or username != actor.username.lower():

@@ -14,9 +14,9 @@ import json
 from datetime import timedelta
 
 from fedishare.context import Instance
-from fedishare.core.activitystreams import AS_CONTEXT, new_id
 from fedishare.core.errors import Unprocessable
 from fedishare.core.types import JSON
+from fedishare.federation import activities
 from fedishare.federation.activities import respond, undo
 from fedishare.federation.actor_document import actor_id
 from fedishare.federation.errors import FetchError
@@ -26,17 +26,6 @@ from fedishare.storage import account_relations as store
 from fedishare.storage import follows, outbox
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Transaction
-
-
-def block_activity(base: str, actor: str, target: str) -> JSON:
-    return {
-        "@context": AS_CONTEXT,
-        "id": new_id(base),
-        "type": "Block",
-        "actor": actor,
-        "object": target,
-        "to": [target],
-    }
 
 
 async def _inbox(inst: Instance, target: str) -> str | None:
@@ -88,7 +77,7 @@ async def block(inst: Instance, member: LocalActor, target: str) -> None:
     if await store.find_block(inst.db, member.id, target) is not None:
         return
     inbox = await _inbox(inst, target)
-    activity = block_activity(inst.urls.base, me, target)
+    activity = activities.block(inst.urls.base, me, target)
     async with inst.db.transaction() as tx:
         await _end_follows(tx, inst, member, me, target, inbox)
         await store.add_block(tx, member.id, target, activity["id"], inst.clock().timestamp())

@@ -14,7 +14,12 @@ from fedishare.accounts import credentials, relations
 from fedishare.accounts.credentials import CredentialChanges
 from fedishare.accounts.profiles import AvatarFile
 from fedishare.client_api.auth import optional_member, require_member
-from fedishare.client_api.entities.account import account_uri, render_account, render_accounts
+from fedishare.client_api.entities.account import (
+    account_uri,
+    account_uris,
+    render_account,
+    render_accounts,
+)
 from fedishare.client_api.entities.relationship import render_relationships
 from fedishare.client_api.entities.status import render_statuses
 from fedishare.client_api.pagination import link_header, page_of
@@ -25,16 +30,12 @@ from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
 from fedishare.federation.errors import FetchError
 from fedishare.follows.following import follow_actor, unfollow_actor
+from fedishare.http.requests import instance_of
 from fedishare.statuses import search, timelines
 from fedishare.storage import account_relations, follow_pages
 from fedishare.storage.actors import LocalActor
 
 _FIELD = re.compile(r"^fields_attributes\[(\d*)\]\[(name|value)\]$")
-
-
-def _inst(request: Request) -> Instance:
-    inst: Instance = request.state.instance
-    return inst
 
 
 async def _own(request: Request) -> LocalActor:
@@ -47,14 +48,14 @@ async def _own(request: Request) -> LocalActor:
 
 async def _target(request: Request) -> str:
     """The URI of the account named by the path's id; 404 as Mastodon answers."""
-    uri = await account_uri(_inst(request), request.path_params["id"])
+    uri = await account_uri(instance_of(request), request.path_params["id"])
     if uri is None:
         raise NotFound("Record not found")
     return uri
 
 
 async def verify_credentials(request: Request) -> Response:
-    inst, member = _inst(request), await _own(request)
+    inst, member = instance_of(request), await _own(request)
     return JSONResponse(await render_account(inst, actor_id(inst.urls, member), source=True))
 
 
@@ -91,7 +92,7 @@ def _flag(params: Params, name: str) -> bool | None:
 
 
 async def update_credentials(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "write:accounts")
     async with read_params(request) as p:
         changes = CredentialChanges(
@@ -113,7 +114,7 @@ async def update_credentials(request: Request) -> Response:
 
 async def remove_picture(request: Request) -> Response:
     """DELETE /api/v1/profile/avatar or /header: back to the default picture."""
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "write:accounts")
     which = request.url.path.rsplit("/", 1)[1]
     updated = await credentials.remove_picture(inst, member, which)
@@ -126,7 +127,7 @@ async def preferences(request: Request) -> Response:
 
 
 async def lookup(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     async with read_params(request) as p:
         acct = p.text("acct") or ""
     uri = await search.lookup(inst, acct)
@@ -136,7 +137,7 @@ async def lookup(request: Request) -> Response:
 
 
 async def account_search(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     await require_member(request, "read:accounts")
     async with read_params(request) as p:
         text = p.text("q") or ""
@@ -153,13 +154,13 @@ async def _accounts(inst: Instance, uris: list[str]) -> list[JSON]:
 
 
 async def show(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     await optional_member(request, "read:accounts")
     return JSONResponse(await render_account(inst, await _target(request)))
 
 
 async def statuses(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     viewer = await optional_member(request, "read:statuses")
     uri = await _target(request)
     async with read_params(request) as p:
@@ -178,7 +179,7 @@ async def statuses(request: Request) -> Response:
 
 
 async def _follow_list(request: Request, *, followers: bool) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     await optional_member(request, "read:accounts")
     uri = await _target(request)
     async with read_params(request) as p:
@@ -204,7 +205,7 @@ async def _relationship(inst: Instance, member: LocalActor, uri: str) -> Respons
 
 
 async def follow(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "write:follows")
     uri = await _target(request)
     async with read_params(request) as p:
@@ -220,7 +221,7 @@ async def follow(request: Request) -> Response:
 
 
 async def unfollow(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "write:follows")
     uri = await _target(request)
     await unfollow_actor(inst, member, uri)
@@ -228,7 +229,7 @@ async def unfollow(request: Request) -> Response:
 
 
 async def block(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "write:blocks")
     uri = await _target(request)
     await relations.block(inst, member, uri)
@@ -236,7 +237,7 @@ async def block(request: Request) -> Response:
 
 
 async def unblock(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "write:blocks")
     uri = await _target(request)
     await relations.unblock(inst, member, uri)
@@ -244,7 +245,7 @@ async def unblock(request: Request) -> Response:
 
 
 async def mute(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "write:mutes")
     uri = await _target(request)
     async with read_params(request) as p:
@@ -255,7 +256,7 @@ async def mute(request: Request) -> Response:
 
 
 async def unmute(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "write:mutes")
     uri = await _target(request)
     await relations.unmute(inst, member, uri)
@@ -263,16 +264,16 @@ async def unmute(request: Request) -> Response:
 
 
 async def relationships(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "read:follows")
     async with read_params(request) as p:
-        ids = p.texts("id")
-    uris = [u for u in [await account_uri(inst, i) for i in ids] if u is not None]
+        ids = p.ids("id")
+    uris = await account_uris(inst, ids)
     return JSONResponse(await render_relationships(inst, member, uris))
 
 
 async def blocks(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "read:blocks")
     async with read_params(request) as p:
         page = page_of(p, default=40, most=80)
@@ -282,7 +283,7 @@ async def blocks(request: Request) -> Response:
 
 
 async def mutes(request: Request) -> Response:
-    inst = _inst(request)
+    inst = instance_of(request)
     member = await require_member(request, "read:mutes")
     async with read_params(request) as p:
         page = page_of(p, default=40, most=80)

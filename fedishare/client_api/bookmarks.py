@@ -11,13 +11,13 @@ from fedishare.client_api.auth import require_member
 from fedishare.client_api.entities.status import render_statuses
 from fedishare.client_api.pagination import link_header, page_of
 from fedishare.client_api.params import read_params
-from fedishare.context import Instance
+from fedishare.http.requests import instance_of
 from fedishare.statuses import saved
 
 
 async def bookmarks(request: Request) -> Response:
     member = await require_member(request, "read:bookmarks")
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     async with read_params(request) as p:
         page = page_of(p)
     entries = await saved.bookmarked(inst, member, page)
@@ -27,7 +27,7 @@ async def bookmarks(request: Request) -> Response:
 
 async def favourites(request: Request) -> Response:
     member = await require_member(request, "read:favourites")
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     async with read_params(request) as p:
         page = page_of(p)
     entries = await saved.favourited(inst, member, page)

@@ -1,7 +1,7 @@
 """Conversations (the apps' direct messages): a member's private conversations about
-listings, theirs or ones they answered, each with the other party and the latest status.
-Writing in one is `POST /api/v1/statuses` with visibility direct, in reply to its last
-status."""
+listings, theirs or ones they answered, and their threads of direct statuses, each with
+the other parties and the latest status. Writing in one is `POST /api/v1/statuses` with
+visibility direct, in reply to its last status."""
 
 from __future__ import annotations
 
@@ -37,16 +37,16 @@ def _id(request: Request) -> int:
 async def render_conversations(
     inst: Instance, member: LocalActor, entries: list[Entry]
 ) -> list[JSON]:
-    accounts = await render_accounts(inst, [e.side.other for e in entries])
+    accounts = await render_accounts(inst, sorted({uri for e in entries for uri in e.others}))
     rows = [e.last_status for e in entries if e.last_status is not None]
     rendered = dict(
         zip([r.id for r in rows], await render_statuses(inst, member, rows), strict=True)
     )
     return [
         {
-            "id": str(e.side.id),
+            "id": str(e.id),
             "unread": e.unread,
-            "accounts": [accounts[e.side.other]] if e.side.other in accounts else [],
+            "accounts": [accounts[uri] for uri in e.others if uri in accounts],
             "last_status": None if e.last_status is None else rendered[e.last_status.id],
         }
         for e in entries

@@ -11,15 +11,15 @@ from fedishare.client_api.entities.account import account_uri, render_accounts
 from fedishare.client_api.entities.relationship import render_relationships
 from fedishare.client_api.pagination import link_header, page_of
 from fedishare.client_api.params import read_params
-from fedishare.context import Instance
 from fedishare.core.errors import NotFound
 from fedishare.federation.actor_document import actor_id
 from fedishare.follows.followers import approve_follow, reject_follow
+from fedishare.http.requests import instance_of
 from fedishare.storage import follow_pages
 
 
 async def follow_requests(request: Request) -> Response:
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     member = await require_member(request, "read:follows")
     async with read_params(request) as p:
         page = page_of(p, default=40, most=80)
@@ -32,7 +32,7 @@ async def follow_requests(request: Request) -> Response:
 
 
 async def _answer(request: Request, *, accept: bool) -> Response:
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     member = await require_member(request, "write:follows")
     uri = await account_uri(inst, request.path_params["id"])
     if uri is None:

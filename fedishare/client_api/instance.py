@@ -25,8 +25,10 @@ from fedishare.accounts.profiles import MAX_BIO, MAX_DISPLAY_NAME
 from fedishare.client_api.entities.account import render_account
 from fedishare.client_api.entities.times import mastodon_time
 from fedishare.context import Instance
+from fedishare.core.listing import MAX_IMAGES
 from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
+from fedishare.http.requests import instance_of
 from fedishare.listings.validation import MAX_ALT
 from fedishare.media.processing import FORMATS, MAX_PIXELS
 from fedishare.storage import actors, stats
@@ -36,8 +38,6 @@ MASTODON_VERSION = "4.3.0"
 API_VERSIONS = {"mastodon": 2}  # Mastodon 4.3's: v2 filters, v2 media, grouped notifications
 LANGUAGES = ["en"]
 
-# A listing or post carries at most this many photos (the web board's limit too).
-MAX_MEDIA_ATTACHMENTS = 4
 # Mastodon counts every link as this many characters, whatever its length.
 CHARACTERS_RESERVED_PER_URL = 23
 # The photo formats media.processing decodes, as the MIME types apps filter their pickers by.
@@ -70,7 +70,7 @@ def _statuses(inst: Instance) -> JSON:
     # this long; posting applies the same limit to every status.
     return {
         "max_characters": inst.config.limits.max_listing_chars,
-        "max_media_attachments": MAX_MEDIA_ATTACHMENTS,
+        "max_media_attachments": MAX_IMAGES,  # a listing's photos, a post's too
         "characters_reserved_per_url": CHARACTERS_RESERVED_PER_URL,
     }
 
@@ -105,7 +105,7 @@ async def _contact(inst: Instance) -> JSON | None:
 
 
 async def instance_v2(request: Request) -> Response:
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     config = inst.config
     usage = await stats.usage(inst.db, inst.clock())
     policy = config.registration
@@ -161,7 +161,7 @@ async def instance_v2(request: Request) -> Response:
 
 
 async def instance_v1(request: Request) -> Response:
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     config = inst.config
     usage = await stats.usage(inst.db, inst.clock())
     policy = config.registration
@@ -202,7 +202,7 @@ async def _peers(inst: Instance) -> list[str]:
 
 
 async def peers(request: Request) -> Response:
-    return JSONResponse(await _peers(request.state.instance))
+    return JSONResponse(await _peers(instance_of(request)))
 
 
 async def activity(request: Request) -> Response:
@@ -211,7 +211,7 @@ async def activity(request: Request) -> Response:
 
 
 async def rules(request: Request) -> Response:
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     return JSONResponse(_rules(inst))
 
 
@@ -225,7 +225,7 @@ async def _description_updated(inst: Instance) -> datetime:
 
 
 async def extended_description(request: Request) -> Response:
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     community = inst.config.community
     content = f"<p>{html.escape(community.description)}</p>"
     if community.rules:

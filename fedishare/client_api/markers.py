@@ -11,8 +11,8 @@ from starlette.routing import BaseRoute, Route
 from fedishare.client_api.auth import require_member
 from fedishare.client_api.entities.times import mastodon_time
 from fedishare.client_api.params import read_params
-from fedishare.context import Instance
 from fedishare.core.types import JSON
+from fedishare.http.requests import instance_of
 from fedishare.notifications.markers import markers_of, set_markers
 from fedishare.storage.markers import TIMELINES, Marker
 
@@ -30,7 +30,7 @@ def _render(found: list[Marker]) -> JSON:
 
 async def get_markers(request: Request) -> Response:
     member = await require_member(request, "read:statuses")
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     async with read_params(request) as params:
         timelines = params.texts("timeline")
     return JSONResponse(_render(await markers_of(inst, member, timelines)))
@@ -38,7 +38,7 @@ async def get_markers(request: Request) -> Response:
 
 async def post_markers(request: Request) -> Response:
     member = await require_member(request, "write:statuses")
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     async with read_params(request) as params:
         positions = {
             timeline: text

@@ -15,8 +15,8 @@ from starlette.routing import BaseRoute, Route
 from fedishare.client_api.auth import require_member
 from fedishare.client_api.entities.media import render_media
 from fedishare.client_api.params import read_params
-from fedishare.context import Instance
 from fedishare.core.errors import NotFound, Unprocessable
+from fedishare.http.requests import instance_of
 from fedishare.media.uploads import check_size
 from fedishare.statuses import uploads
 
@@ -30,7 +30,7 @@ def _media_id(request: Request) -> int:
 
 async def create(request: Request) -> Response:
     member = await require_member(request, "write:media")
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     async with read_params(request) as p:
         file = p.file("file")
         if file is None:
@@ -52,14 +52,14 @@ async def create(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     member = await require_member(request, "write:media")
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     media = await uploads.own_upload(inst, member, _media_id(request))
     return JSONResponse(render_media(inst, media))
 
 
 async def update(request: Request) -> Response:
     member = await require_member(request, "write:media")
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     media_id = _media_id(request)
     async with read_params(request) as p:
         description = p.text("description")

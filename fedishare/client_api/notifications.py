@@ -15,13 +15,9 @@ from fedishare.client_api.pagination import link_header, page_of
 from fedishare.client_api.params import Params, read_params
 from fedishare.context import Instance
 from fedishare.core.errors import NotFound
+from fedishare.http.requests import instance_of
 from fedishare.notifications import reading
 from fedishare.storage.notifications import Filter
-
-
-def _inst(request: Request) -> Instance:
-    inst: Instance = request.state.instance
-    return inst
 
 
 def _id(request: Request) -> int:
@@ -43,7 +39,7 @@ async def _filter(inst: Instance, params: Params) -> Filter:
 
 async def list_notifications(request: Request) -> Response:
     member = await require_member(request, "read:notifications")
-    inst = _inst(request)
+    inst = instance_of(request)
     async with read_params(request) as params:
         page = page_of(params, default=40, most=80)
         which = await _filter(inst, params)
@@ -54,7 +50,7 @@ async def list_notifications(request: Request) -> Response:
 
 async def grouped_notifications(request: Request) -> Response:
     member = await require_member(request, "read:notifications")
-    inst = _inst(request)
+    inst = instance_of(request)
     async with read_params(request) as params:
         page = page_of(params, default=40, most=80)
         which = await _filter(inst, params)
@@ -65,7 +61,7 @@ async def grouped_notifications(request: Request) -> Response:
 
 async def one_notification(request: Request) -> Response:
     member = await require_member(request, "read:notifications")
-    inst = _inst(request)
+    inst = instance_of(request)
     found = await reading.one(inst, member, _id(request))
     rendered = await render_notifications(inst, member, [found])
     if not rendered:
@@ -75,19 +71,19 @@ async def one_notification(request: Request) -> Response:
 
 async def dismiss(request: Request) -> Response:
     member = await require_member(request, "write:notifications")
-    await reading.dismiss(_inst(request), member, _id(request))
+    await reading.dismiss(instance_of(request), member, _id(request))
     return JSONResponse({})
 
 
 async def clear(request: Request) -> Response:
     member = await require_member(request, "write:notifications")
-    await reading.clear(_inst(request), member)
+    await reading.clear(instance_of(request), member)
     return JSONResponse({})
 
 
 async def unread_count(request: Request) -> Response:
     member = await require_member(request, "read:notifications")
-    inst = _inst(request)
+    inst = instance_of(request)
     async with read_params(request) as params:
         most = params.integer("limit", 100, lowest=1, highest=1000) or 100
         which = await _filter(inst, params)

@@ -19,10 +19,12 @@ from starlette.routing import BaseRoute, Route
 
 from fedishare.accounts import passwords
 from fedishare.client_api.auth import bearer_token, require_member
+from fedishare.client_api.entities.application import application_json, command_line_application
 from fedishare.client_api.params import Params, read_params
-from fedishare.context import Instance
 from fedishare.core.errors import Unauthenticated
 from fedishare.core.types import JSON
+from fedishare.federation.actor_document import actor_id
+from fedishare.http.requests import instance_of
 from fedishare.oauth import apps, grants, scopes, tokens
 from fedishare.oauth.errors import OAuthError, invalid_grant, invalid_request
 from fedishare.oauth.tokens import IssuedToken
@@ -30,34 +32,6 @@ from fedishare.storage.oauth_apps import OAuthApp
 
 GRANT_TYPES = ("authorization_code", "client_credentials", "password")
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-# What verify_credentials names a token made by `fedishare account token`, which has no app.
-COMMAND_LINE_APP = "fedishare command line"
-
-
-def _instance(request: Request) -> Instance:
-    inst: Instance = request.state.instance
-    return inst
-
-
-def application_json(app: OAuthApp, client_secret: str | None = None) -> JSON:
-    """Mastodon's Application; with the secret, its CredentialApplication."""
-    uris = app.redirect_uri_list
-    found: JSON = {
-        "id": str(app.id),
-        "name": app.name,
-        "website": app.website,
-        "scopes": app.scope_list,
-        "redirect_uri": "\n".join(uris),
-        "redirect_uris": uris,
-        "vapid_key": "",  # no Web Push here; Mastodon deprecated this field in 4.3
-    }
-    if client_secret is not None:
-        found |= {
-            "client_id": app.client_id,
-            "client_secret": client_secret,
-            "client_secret_expires_at": 0,
-        }
-    return found
 
 
 def _oauth_error(e: OAuthError, *, basic: bool = False) -> JSONResponse:
@@ -89,7 +63,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 async def _client(request: Request, p: Params) -> OAuthApp:
     basic = _basic_credentials(request)
     client_id, secret = basic or (p.text("client_id"), p.text("client_secret"))
-    return await apps.authenticate(_instance(request), client_id, secret)
+    return await apps.authenticate(instance_of(request), client_id, secret)
 
 
 def token_json(issued: IssuedToken) -> JSON:
@@ -107,7 +81,7 @@ def token_json(issued: IssuedToken) -> JSON:
 async def create_app(request: Request) -> Response:
     async with read_params(request) as p:
         registered = await apps.register(
-            _instance(request),
+            instance_of(request),
             name=p.text("client_name"),
             redirect_uris_given=p.texts("redirect_uris"),
             scopes_text=p.text("scopes"),
@@ -118,24 +92,14 @@ async def create_app(request: Request) -> Response:
 
 async def verify_app(request: Request) -> Response:
     """Any working token of an app (since Mastodon 4.3 whatever its scopes)."""
-    inst = _instance(request)
+    inst = instance_of(request)
     text = bearer_token(request)
     found = None if text is None else await tokens.lookup(inst, text)
     if found is None:
         raise Unauthenticated("The access token is invalid")
     app = None if found.app_id is None else await apps.of_id(inst, found.app_id)
     if app is None:
-        return JSONResponse(
-            {
-                "id": "0",
-                "name": COMMAND_LINE_APP,
-                "website": None,
-                "scopes": found.scopes.split(),
-                "redirect_uri": apps.OOB,
-                "redirect_uris": [apps.OOB],
-                "vapid_key": "",
-            }
-        )
+        return JSONResponse(command_line_application(found.scopes.split()))
     return JSONResponse(application_json(app))
 
 
@@ -143,7 +107,7 @@ async def verify_app(request: Request) -> Response:
 
 
 async def _grant(request: Request, p: Params, app: OAuthApp, grant_type: str) -> IssuedToken:
-    inst = _instance(request)
+    inst = instance_of(request)
     if grant_type == "authorization_code":
         return await grants.exchange_code(
             inst,
@@ -197,7 +161,7 @@ async def revoke(request: Request) -> Response:
             text = p.text("token")
             if not text:
                 raise invalid_request("the token parameter is missing")
-            await tokens.revoke_for_app(_instance(request), app, text)
+            await tokens.revoke_for_app(instance_of(request), app, text)
     except OAuthError as e:
         return _oauth_error(e)
     return JSONResponse({})
@@ -207,7 +171,7 @@ async def revoke(request: Request) -> Response:
 
 
 async def server_metadata(request: Request) -> Response:
-    base = _instance(request).urls.base
+    base = instance_of(request).urls.base
     return JSONResponse(
         {
             "issuer": f"{base}/",
@@ -229,9 +193,9 @@ async def server_metadata(request: Request) -> Response:
 
 async def userinfo(request: Request) -> Response:
     """The member behind a token with the `profile` scope, as OpenID Connect claims."""
-    inst = _instance(request)
+    inst = instance_of(request)
     member = await require_member(request, "profile")
-    uri = inst.urls.actor(member.username)
+    uri = actor_id(inst.urls, member)
     return JSONResponse(
         {
             "iss": f"{inst.urls.base}/",

@@ -9,7 +9,6 @@ JSON list of objects `fields_attributes: [{"name": ...}]` is `fields_attributes[
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,12 +17,15 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from fedishare.context import Instance
 from fedishare.core.errors import Invalid, TooLarge
-from fedishare.http.bodies import bounded_form, read_limited
+from fedishare.http.bodies import bounded_form, json_object, read_limited
+from fedishare.http.requests import instance_of
 
 MAX_FILES = 2  # an avatar and a header at once
 MAX_FIELDS = 256
+# Ids one call asks about (`id[]` of relationships, familiar_followers): Mastodon documents
+# no cap; 40 is its longest page of accounts, and more than a screen of them is not needed.
+MOST_IDS = 40
 _TRUE = frozenset({"true", "1", "on", "yes", "t"})
 _FALSE = frozenset({"false", "0", "off", "no", "f", ""})
 
@@ -53,6 +55,10 @@ class Params:
     def texts(self, name: str) -> list[str]:
         """An array parameter (`name[]=a&name[]=b`, or a JSON list); empty when absent."""
         return [str(v) for v in self.values.get(name, []) if v is not None and v != ""]
+
+    def ids(self, name: str, most: int = MOST_IDS) -> list[str]:
+        """An array of ids: the first `most` distinct ones, the rest not answered for."""
+        return list(dict.fromkeys(self.texts(name)))[:most]
 
     def flag(self, name: str, default: bool = False) -> bool:
         found = self.values.get(name)
@@ -116,7 +122,7 @@ def _content_type(request: Request) -> str:
 async def read_params(request: Request) -> AsyncIterator[Params]:
     """The call's parameters; uploaded files are closed when the block ends. The query string
     comes first and the body's values after it, so the body wins for single values."""
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     params = Params()
     for name, value in request.query_params.multi_items():
         params.add(name, value)
@@ -139,11 +145,5 @@ async def read_params(request: Request) -> AsyncIterator[Params]:
         return
     body = await read_limited(request, inst.config.limits.max_body_bytes)
     if body.strip():
-        try:
-            posted = json.loads(body)
-        except ValueError:
-            raise Invalid("the body is not JSON") from None
-        if not isinstance(posted, dict):
-            raise Invalid("the body must be a JSON object")
-        _flatten(params, "", posted)
+        _flatten(params, "", json_object(body))
     yield params

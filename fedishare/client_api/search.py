@@ -13,13 +13,13 @@ from fedishare.client_api.entities.account import render_accounts
 from fedishare.client_api.entities.status import render_statuses
 from fedishare.client_api.entities.tag import render_tag
 from fedishare.client_api.params import read_params
-from fedishare.context import Instance
 from fedishare.core.errors import Invalid
+from fedishare.http.requests import instance_of
 from fedishare.statuses import search as searching
 
 
 async def search(request: Request) -> Response:
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     viewer = await optional_member(request, "read:search")
     async with read_params(request) as p:
         text = p.text("q") or ""

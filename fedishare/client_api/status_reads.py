@@ -14,14 +14,16 @@ from fedishare.client_api.pagination import link_header, page_of
 from fedishare.client_api.params import read_params
 from fedishare.context import Instance
 from fedishare.core.errors import NotFound
+from fedishare.http.requests import instance_of
 from fedishare.statuses import timelines
+from fedishare.storage import reactions
 from fedishare.storage import statuses as index
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.statuses import StatusRow
 
 
 async def _visible(request: Request) -> tuple[Instance, LocalActor | None, StatusRow]:
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     viewer = await optional_member(request, "read:statuses")
     text = str(request.path_params["id"])
     if not text.isdigit() or len(text) > 19:
@@ -52,7 +54,7 @@ async def _reactors(request: Request, reaction_type: str) -> Response:
         row = original if original is not None else row
     async with read_params(request) as p:
         page = page_of(p, default=40, most=80)
-    found = await index.reactors(inst.db, reaction_type, row.uri, page)
+    found = await reactions.reactors(inst.db, reaction_type, row.uri, page)
     accounts = await render_accounts(inst, [actor for _, actor in found])
     body = [accounts[actor] for _, actor in found if actor in accounts]
     return JSONResponse(body, headers=link_header(request, [i for i, _ in found]))

@@ -19,6 +19,7 @@ from fedishare.client_api.params import Params, read_params
 from fedishare.context import Instance
 from fedishare.core.errors import NotFound, Unauthenticated, Unprocessable
 from fedishare.core.types import JSON
+from fedishare.http.requests import instance_of
 from fedishare.statuses import interactions, posting
 from fedishare.statuses.posting import Draft
 from fedishare.storage import statuses as status_index
@@ -78,7 +79,7 @@ async def create(request: Request) -> Response:
         default = member.preferences.get("posting:default:visibility")
         draft = _draft(request, p, visibility=default if isinstance(default, str) else "public")
     draft = replace(draft, app_id=who.app_id)
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     return await _answer(inst, member, await posting.post_status(inst, member, draft))
 
 
@@ -88,7 +89,7 @@ async def edit(request: Request) -> Response:
     async with read_params(request) as p:
         _refuse_unsupported(p)
         draft = _draft(request, p)
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     return await _answer(inst, member, await posting.edit_status(inst, member, status_id, draft))
 
 
@@ -96,7 +97,7 @@ async def delete(request: Request) -> Response:
     """The deleted status, with the `text` it was written as (apps offer "delete and
     redraft" from it)."""
     member = await require_member(request, "write:statuses")
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     status_id = _status_id(request)
     source = await posting.status_source(inst, member, status_id)
     row = await status_index.get(inst.db, status_id)
@@ -110,7 +111,7 @@ async def delete(request: Request) -> Response:
 
 async def source(request: Request) -> Response:
     member = await require_member(request, "read:statuses")
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     status_id = _status_id(request)
     found = await posting.status_source(inst, member, status_id)
     return JSONResponse(
@@ -127,7 +128,7 @@ def _visible(row: StatusRow, viewer: LocalActor | None) -> bool:
 async def history(request: Request) -> Response:
     """Earlier versions are not kept: the history is the status as it is now."""
     viewer = await optional_member(request, "read:statuses")
-    inst: Instance = request.state.instance
+    inst = instance_of(request)
     row = await status_index.get(inst.db, _status_id(request))
     if row is None or row.deleted or not _visible(row, viewer):
         raise NotFound("Record not found")
@@ -146,7 +147,7 @@ async def history(request: Request) -> Response:
 
 async def _act(request: Request, scope: str) -> tuple[Instance, LocalActor, int]:
     member = await require_member(request, scope)
-    return request.state.instance, member, _status_id(request)
+    return instance_of(request), member, _status_id(request)
 
 
 async def favourite(request: Request) -> Response:

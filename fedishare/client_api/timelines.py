@@ -1,7 +1,7 @@
 """The timelines apps read: home (who the member follows, communities' announces as
 boosts), public (`local`, `remote`, `only_media`; readable without a token, as Mastodon
-allows by default) and a hashtag's (`any[]`, `all[]`, `none[]`). Each page carries a
-`Link` header built from the ids it holds."""
+allows by default), a hashtag's (`any[]`, `all[]`, `none[]`) and direct (the member's
+direct statuses). Each page carries a `Link` header built from the ids it holds."""
 
 from __future__ import annotations
 
@@ -47,6 +47,15 @@ async def home(request: Request) -> Response:
     return await answer(request, member, rows)
 
 
+async def direct(request: Request) -> Response:
+    """Removed from Mastodon in 3.0 (conversations replaced it); some apps still call it."""
+    member = await require_member(request, "read:statuses")
+    async with read_params(request) as p:
+        page = page_of(p)
+    rows = await timelines.direct(request.state.instance, member, page)
+    return await answer(request, member, rows)
+
+
 async def public(request: Request) -> Response:
     viewer = await optional_member(request, "read:statuses")
     async with read_params(request) as p:
@@ -79,5 +88,6 @@ async def hashtag(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/api/v1/timelines/home", home, methods=["GET"]),
     Route("/api/v1/timelines/public", public, methods=["GET"]),
+    Route("/api/v1/timelines/direct", direct, methods=["GET"]),
     Route("/api/v1/timelines/tag/{hashtag}", hashtag, methods=["GET"]),
 ]

@@ -64,7 +64,7 @@ async def familiar_followers(request: Request) -> Response:
     id asked about (Mastodon answers one entry per `id[]`)."""
     await require_member(request, "read:follows")
     async with read_params(request) as params:
-        ids = params.texts("id")
+        ids = params.ids("id")
     return JSONResponse([{"id": account_id, "accounts": []} for account_id in ids])
 
 

@@ -29,6 +29,19 @@ def iso(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_iso(text: Any) -> datetime | None:
+    """An ISO 8601 time with its zone (`Z` or an offset), as documents and our rows carry
+    them; None for anything else: not text, not a time, or a time without a zone, which
+    names no moment (and could not be compared with one that does)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)  # `Z` included, since Python 3.11
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
 def new_id(base: str, kind: str = "activities") -> str:
     """A fresh id for one of our objects: `base/kind/uuid`."""
     return f"{base}/{kind}/{uuid.uuid4()}"

@@ -20,6 +20,15 @@ class Urls:
     def actor(self, username: str, *, application: bool = False) -> str:
         return self.instance_actor if application else f"{self.base}/users/{username.lower()}"
 
+    def username_of(self, url: str) -> str | None:
+        """The username in `url` when it is one of our actors' ids (BASE/users/NAME, as
+        `actor` builds them, spelled as `url` spells it); None otherwise, a /users/NAME of
+        another host included. The instance actor (`instance_actor`) has no username here."""
+        name = url.removeprefix(f"{self.base}/users/")
+        if name == url or not name or any(c in name for c in "/#?"):
+            return None
+        return name
+
     def is_ours(self, url: str) -> bool:
         """Whether `url` names something of this instance."""
         return url.startswith(self.base + "/")

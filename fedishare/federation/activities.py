@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from fedishare.core.activitystreams import AS_CONTEXT, iso, new_id
@@ -15,6 +16,52 @@ def follow(base: str, actor: str, target: str) -> JSON:
         "type": "Follow",
         "actor": actor,
         "object": target,
+    }
+
+
+def block(base: str, actor: str, target: str) -> JSON:
+    """A Block, addressed to the blocked actor alone (its server hides `actor` from them)."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": new_id(base),
+        "type": "Block",
+        "actor": actor,
+        "object": target,
+        "to": [target],
+    }
+
+
+def like(base: str, actor: str, object_id: str, author: str) -> JSON:
+    """A Like (a favourite) of `object_id`, addressed to its author."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": new_id(base),
+        "type": "Like",
+        "actor": actor,
+        "object": object_id,
+        "to": [author],
+    }
+
+
+def announce(
+    base: str,
+    actor: str,
+    object_id: str,
+    published: datetime,
+    *,
+    to: Sequence[str],
+    cc: Sequence[str],
+) -> JSON:
+    """An Announce (a boost) of `object_id`; whom it goes to says how visible the boost is."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": new_id(base),
+        "type": "Announce",
+        "actor": actor,
+        "published": iso(published),
+        "to": list(to),
+        "cc": list(cc),
+        "object": object_id,
     }
 
 

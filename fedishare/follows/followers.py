@@ -15,6 +15,7 @@ from fedishare.core.types import JSON
 from fedishare.federation.activities import respond
 from fedishare.federation.actor_document import actor_id
 from fedishare.follows.referenced import now_text, referenced_follow
+from fedishare.notifications.follow_requests import request_settled
 from fedishare.remote.actors import get_remote_actor
 from fedishare.remote.publish import publish
 from fedishare.storage import account_relations, follows, outbox
@@ -82,6 +83,7 @@ async def approve_follow(inst: Instance, local: LocalActor, follower_id: str) ->
         return None
     async with inst.db.transaction() as tx:
         await follows.set_state(tx, follower_id, followee, "accepted", now_text(inst))
+        await request_settled(tx, local.id, follower_id)
     return await _answer(inst, local, _follow_of(stored), "Accept")
 
 
@@ -94,6 +96,7 @@ async def reject_follow(inst: Instance, local: LocalActor, follower_id: str) -> 
         return None
     async with inst.db.transaction() as tx:
         await follows.set_state(tx, follower_id, followee, "rejected", now_text(inst))
+        await request_settled(tx, local.id, follower_id)
     return await _answer(inst, local, _follow_of(stored), "Reject")
 
 
@@ -102,6 +105,9 @@ async def undo_follow(inst: Instance, follower: str, original: Any) -> bool:
     stored = await referenced_follow(inst, original)
     if stored is None or stored.follower != follower:
         return False
+    local = await local_actor_for(inst, stored.followee)
     async with inst.db.transaction() as tx:
         await follows.remove(tx, stored.follower, stored.followee)
+        if local is not None and stored.state == "pending":
+            await request_settled(tx, local.id, stored.follower)
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,9 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from fedishare.core.bounded_read import read_bounded
-from fedishare.core.errors import TooLarge
+from fedishare.core.errors import Invalid, TooLarge
+from fedishare.core.types import JSON
+from fedishare.http.requests import instance_of
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -20,6 +23,23 @@ async def read_limited(request: Request, limit: int) -> bytes:
         limit,
         lambda: TooLarge(f"the body is larger than {limit} bytes"),
     )
+
+
+def json_object(body: bytes) -> JSON:
+    """A body that must be a JSON object (what every JSON endpoint of ours takes)."""
+    try:
+        posted = json.loads(body)
+    except ValueError:
+        raise Invalid("the body is not JSON") from None
+    if not isinstance(posted, dict):
+        raise Invalid("the body must be a JSON object")
+    return posted
+
+
+async def posted_json(request: Request) -> JSON:
+    """The request's body as a JSON object, within the instance's limit on bodies."""
+    limit = instance_of(request).config.limits.max_body_bytes
+    return json_object(await read_limited(request, limit))
 
 
 @asynccontextmanager

@@ -9,14 +9,14 @@ from starlette.routing import Route
 
 from fedishare.context import Instance
 from fedishare.federation.actor_document import actor_id
-from fedishare.http.auth import bearer_member
+from fedishare.http.auth import require_member
 from fedishare.storage import follows
 
 
 async def follow_requests(request: Request) -> Response:
     """The token holder's pending follow requests."""
     inst: Instance = request.state.instance
-    member = await bearer_member(request)
+    member = await require_member(request, "read:follows")
     pending = await follows.followers(
         inst.db, actor_id(inst.urls, member), limit=500, state="pending"
     )

@@ -15,7 +15,8 @@ from starlette.routing import Route
 from fedishare.context import Instance
 from fedishare.core.errors import Invalid
 from fedishare.core.types import JSON
-from fedishare.http.auth import bearer_member, json_object
+from fedishare.http.auth import require_member
+from fedishare.http.bodies import posted_json
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.listings import conversations as responses
 from fedishare.storage.conversations import Comment, Message
@@ -50,7 +51,7 @@ def _field(body: JSON, key: str) -> str:
 
 async def listing_responses(request: Request) -> Response:
     inst: Instance = request.state.instance
-    author = await bearer_member(request)
+    author = await require_member(request, "read:statuses")
     listing_id = request.query_params.get("id", "")
     conversations = []
     for c in await responses.list_conversations(inst, author, listing_id):
@@ -72,8 +73,8 @@ async def listing_responses(request: Request) -> Response:
 
 async def send_message(request: Request) -> Response:
     inst: Instance = request.state.instance
-    author = await bearer_member(request)
-    body = await json_object(request)
+    author = await require_member(request, "write:statuses")
+    body = await posted_json(request)
     activity = await responses.send_message(
         inst, author, _field(body, "listing"), _field(body, "responder"), _field(body, "content")
     )
@@ -82,8 +83,8 @@ async def send_message(request: Request) -> Response:
 
 async def answer(request: Request) -> Response:
     inst: Instance = request.state.instance
-    author = await bearer_member(request)
-    body = await json_object(request)
+    author = await require_member(request, "write:statuses")
+    body = await posted_json(request)
     decision = _field(body, "decision")
     if decision not in responses.DECISIONS:
         raise Invalid("decision: " + ", ".join(responses.DECISIONS))

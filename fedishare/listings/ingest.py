@@ -19,7 +19,7 @@ from enum import Enum
 from typing import Any
 
 from fedishare.context import Instance
-from fedishare.core.activitystreams import host_or_none, iso
+from fedishare.core.activitystreams import host_or_none, iso, parse_iso
 from fedishare.core.config import Config
 from fedishare.core.listing import Listing, Place, whole_seconds
 from fedishare.core.types import JSON
@@ -59,15 +59,8 @@ def _id(value: Any) -> str | None:
 
 
 def _deleted_at(doc: JSON | None, now: datetime) -> datetime:
-    value = None if doc is None else doc.get("deleted")
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return whole_seconds(parsed)
-    return whole_seconds(now)
+    parsed = None if doc is None else parse_iso(doc.get("deleted"))
+    return whole_seconds(now if parsed is None else parsed)
 
 
 async def is_kept(inst: Instance, listing_id: str) -> bool:

@@ -20,10 +20,11 @@ import uuid
 from datetime import datetime
 
 from fedishare.context import Instance
-from fedishare.core.activitystreams import PUBLIC, iso
+from fedishare.core.activitystreams import PUBLIC, iso, parse_iso
 from fedishare.core.listing import Listing
 from fedishare.core.posts import visibility_of
 from fedishare.core.types import JSON
+from fedishare.federation.actor_document import actor_id
 from fedishare.listings.vocabulary import LISTING_CONTEXT
 from fedishare.remote.publish import queue_publication
 from fedishare.storage import actors, follows, statuses
@@ -42,7 +43,8 @@ def change_time(listing: Listing, activity: JSON) -> datetime:
     if activity["type"] == "Create":
         return listing.published
     if activity["type"] == "Delete":
-        return datetime.fromisoformat(activity["object"]["deleted"].replace("Z", "+00:00"))
+        deleted = parse_iso(activity["object"]["deleted"])
+        return listing.updated if deleted is None else deleted
     return listing.updated
 
 
@@ -95,7 +97,7 @@ async def queue_change(
     group = await actors.find_by_kind(tx, "group")
     if group is None or group.disabled:
         return
-    group_id = inst.urls.actor(group.username)
+    group_id = actor_id(inst.urls, group)
     shared = announce(inst.urls.base, group_id, listing, activity)
     if shared is None or await _published(tx, shared["id"]):
         return

@@ -23,12 +23,12 @@ Every step is idempotent: an inbox item may be processed more than once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from fedishare.accounts.members import local_actor_for
 from fedishare.context import Instance
-from fedishare.core.activitystreams import id_of, ids_of, iso
+from fedishare.core.activitystreams import id_of, ids_of, iso, parse_iso
 from fedishare.core.listing import Listing
 from fedishare.core.types import JSON
 from fedishare.listings import outgoing
@@ -63,14 +63,8 @@ def _published(inst: Instance, doc: JSON) -> str:
     """When the responder sent it, as our times are written; never later than now (their
     clock is theirs), and now when they do not say."""
     now = inst.clock()
-    value = doc.get("published")
-    sent = None
-    if isinstance(value, str):
-        try:
-            sent = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-    if sent is None or sent.tzinfo is None or sent > now:
+    sent = parse_iso(doc.get("published"))
+    if sent is None or sent > now:
         sent = now
     return iso(sent.astimezone(UTC))
 

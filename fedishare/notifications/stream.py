@@ -8,7 +8,9 @@ for each subscribed stream, for the statuses its timeline shows above a floor (L
 before now: status ids are times of publication, and another server's post may arrive a
 little after it was written), leaving out those the subscriber has had. Statuses it had
 and that are since deleted come as deletions. Notifications have ids that only grow, so a
-cursor finds the new ones.
+cursor finds the new ones; so do edits (the index numbers each edit, `edit_seq`): an edited
+status goes out as `status.update` on each stream that shows it (asked of the stream's own
+timeline query, narrowed to that one id, so the same visibility rules apply), however old.
 """
 
 from __future__ import annotations
@@ -57,9 +59,9 @@ class Stream:
 @dataclass(frozen=True)
 class Happening:
     """Something for one subscriber: a status (event `update`; `conversation` on the direct
-    stream), a notification, or the id of a status deleted."""
+    stream; `status.update` once edited), a notification, or the id of a status deleted."""
 
-    event: str  # update | conversation | notification | delete
+    event: str  # update | status.update | conversation | notification | delete
     stream: Stream
     status: StatusRow | None = None
     notification: Notification | None = None
@@ -85,6 +87,7 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._signature: tuple[int, int, int] | None = None
         self._notifications = 0
+        self._edits = 0
 
     @contextlib.asynccontextmanager
     async def subscription(self, member: LocalActor | None) -> AsyncIterator[Subscriber]:
@@ -93,6 +96,7 @@ class Hub:
         self.subscribers.add(sub)
         if self._task is None:
             self._notifications = sub.notification_floor
+            self._edits = await statuses.last_edit(self.inst.db)
             self._task = asyncio.create_task(self._run(), name="streaming poller")
         try:
             yield sub
@@ -108,7 +112,8 @@ class Hub:
         """Add a stream; what it already shows counts as sent (only what comes next is)."""
         if stream in sub.streams:
             return
-        sub.sent[stream] = {row.id for row in await self._rows(sub, stream, self._floor())}
+        shown = await self._rows(sub, stream, Page(limit=BATCH, since_id=self._floor()))
+        sub.sent[stream] = {row.id for row in shown}
         sub.streams.add(stream)
 
     def unsubscribe(self, sub: Subscriber, stream: Stream) -> None:
@@ -133,8 +138,9 @@ class Hub:
             await asyncio.sleep(self.every)
 
     async def poll(self) -> None:
-        """One turn: hand out new notifications, then new and deleted statuses."""
+        """One turn: hand out new notifications and edits, then new and deleted statuses."""
         await self._poll_notifications()
+        await self._poll_edits()
         floor = self._floor()
         signature = await status_feed.signature(self.inst.db, floor)
         if signature == self._signature:
@@ -157,9 +163,25 @@ class Hub:
                 if wanted and n.recipient_id == sub.member.id and n.id > sub.notification_floor:
                     sub.queue.put_nowait(Happening("notification", wanted[0], notification=n))
 
+    async def _poll_edits(self) -> None:
+        edited = await statuses.edits_since(self.inst.db, self._edits)
+        if not edited:
+            return
+        self._edits = edited[-1][0]
+        for _, row in edited:
+            if row.deleted:
+                continue
+            just_this = Page(limit=1, max_id=row.id + 1, since_id=row.id - 1)
+            for sub in list(self.subscribers):
+                for stream in list(sub.streams):
+                    if stream.name in ("direct", "user:notification"):
+                        continue  # conversations and notifications have no edit event
+                    if await self._rows(sub, stream, just_this):
+                        sub.queue.put_nowait(Happening("status.update", stream, status=row))
+
     async def _poll_stream(self, sub: Subscriber, stream: Stream, floor: int) -> None:
         sent = sub.sent.setdefault(stream, set())
-        rows = await self._rows(sub, stream, floor)
+        rows = await self._rows(sub, stream, Page(limit=BATCH, since_id=floor))
         event = "conversation" if stream.name == "direct" else "update"
         for row in reversed(rows):  # oldest first
             if row.id not in sent:
@@ -175,9 +197,9 @@ class Hub:
         for old in [i for i in sent if i <= floor]:
             sent.discard(old)  # out of the window: never asked for again
 
-    async def _rows(self, sub: Subscriber, stream: Stream, floor: int) -> list[StatusRow]:
-        """What `stream` shows above `floor` (newest first), for the subscriber."""
-        db, page = self.inst.db, Page(limit=BATCH, since_id=floor)
+    async def _rows(self, sub: Subscriber, stream: Stream, page: Page) -> list[StatusRow]:
+        """What `stream` shows within `page` (newest first), for the subscriber."""
+        db = self.inst.db
         hidden: set[str] = set()
         if sub.member is not None:
             hidden = await hidden_authors(db, sub.member.id, self.inst.clock().timestamp())

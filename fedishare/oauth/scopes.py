@@ -1,43 +1,16 @@
 """Mastodon's scopes: `read`, `write`, `follow`, `push`, `profile`, and sub-scopes such as
 `read:statuses`. A granted top-level scope covers its sub-scopes; `follow` (deprecated by
-Mastodon) covers the follow and block sub-scopes of `read` and `write`."""
+Mastodon) covers the follow and block sub-scopes of `read` and `write`. The names themselves
+are `fedishare.core.scopes`'s (re-exported here)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-TOP = ("read", "write", "follow", "push", "profile")
-SUB: dict[str, tuple[str, ...]] = {
-    "read": (
-        "accounts",
-        "blocks",
-        "bookmarks",
-        "favourites",
-        "filters",
-        "follows",
-        "lists",
-        "mutes",
-        "notifications",
-        "search",
-        "statuses",
-    ),
-    "write": (
-        "accounts",
-        "blocks",
-        "bookmarks",
-        "conversations",
-        "favourites",
-        "filters",
-        "follows",
-        "lists",
-        "media",
-        "mutes",
-        "notifications",
-        "reports",
-        "statuses",
-    ),
-}
-ALL: tuple[str, ...] = TOP + tuple(f"{top}:{sub}" for top, subs in SUB.items() for sub in subs)
+from fedishare.core.scopes import ALL, SUB, TOP
+
+__all__ = ["ALL", "SUB", "TOP", "ScopeError", "allows", "parse"]
+
 _FOLLOW_COVERS = frozenset(
     {"read:blocks", "read:follows", "read:mutes", "write:blocks", "write:follows", "write:mutes"}
 )

@@ -12,8 +12,10 @@ from starlette.routing import Route
 from fedishare.context import Instance
 from fedishare.core.activitystreams import is_public
 from fedishare.core.errors import Forbidden, Gone, Invalid, NotFound
+from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
-from fedishare.http.auth import bearer_member, json_object
+from fedishare.http.auth import authenticated, granted, member_of
+from fedishare.http.bodies import posted_json
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.outbox import collections
 from fedishare.outbox.client_posts import post_to_outbox
@@ -75,11 +77,23 @@ async def following(request: Request) -> Response:
     )
 
 
+# What a posted activity does to the member's follows, not their posts; Undo undoes a Follow.
+_FOLLOW_TYPES = frozenset({"Follow", "Undo", "Accept", "Reject"})
+
+
+def _scope(posted: JSON) -> str:
+    """The scope a token needs to post this, as for Mastodon's equivalent: follows (and
+    answers to follow requests) or statuses (notes, listings)."""
+    return "write:follows" if posted.get("type") in _FOLLOW_TYPES else "write:statuses"
+
+
 async def _client_post(request: Request, inst: Instance, actor: LocalActor) -> Response:
-    member = await bearer_member(request)
+    found = await authenticated(request)  # 401 before the body is read
+    posted = await posted_json(request)
+    member = member_of(granted(found, _scope(posted)))
     if member.id != actor.id:
         raise Forbidden("the token belongs to another account")
-    activity = await post_to_outbox(inst, actor, await json_object(request))
+    activity = await post_to_outbox(inst, actor, posted)
     return ActivityJSONResponse(activity, status_code=201, headers={"Location": activity["id"]})
 
 

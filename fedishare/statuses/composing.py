@@ -15,6 +15,7 @@ from html import escape
 from fedishare.context import Instance
 from fedishare.core.activitystreams import host_of
 from fedishare.core.types import JSON
+from fedishare.federation.actor_document import actor_id
 from fedishare.federation.errors import FetchError
 from fedishare.listings.content import tag_url
 from fedishare.remote.actors import get_remote_actor
@@ -73,11 +74,11 @@ async def resolve(inst: Instance, user: str, host: str | None) -> Mentioned | No
         member = await actor_store.find_by_username(inst.db, user)
         if member is None or member.kind == "application" or member.disabled:
             return None
-        actor = inst.urls.actor(member.username)
+        actor = actor_id(inst.urls, member)
         return Mentioned(actor, f"@{member.username}@{ours}", actor, member.id)
     try:
-        actor_id = await resolve_handle(inst, f"{user}@{host}")
-        remote = await get_remote_actor(inst, actor_id)
+        remote_id = await resolve_handle(inst, f"{user}@{host}")
+        remote = await get_remote_actor(inst, remote_id)
     except FetchError:
         return None
     return Mentioned(remote.id, f"@{remote.preferred_username}@{remote.host}", remote.id)

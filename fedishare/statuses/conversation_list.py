@@ -1,7 +1,9 @@
-"""A member's private listing conversations as Mastodon's conversations (the direct
-messages list of the apps): each with its other party, its latest status and whether the
-member has read it since the other party last wrote. Removing one hides it until the next
-message, as Mastodon does.
+"""A member's private conversations as Mastodon's conversations (the direct messages list
+of the apps): those about listings (`fedishare.listings.member_conversations`) and the
+threads of direct statuses outside listings (`direct_threads`, ids apart from the
+listings' ones), each with its other parties, its latest status and whether the member has
+read it since someone else last wrote. Removing one hides it until the next message, as
+Mastodon does.
 
 Conversations are ordered and paged by their latest status id (Mastodon pages them by
 `last_status_id` too), so `max_id`/`min_id` from a Link header walk them.
@@ -17,6 +19,8 @@ from fedishare.core.paging import Page
 from fedishare.listings import member_conversations
 from fedishare.listings.member_conversations import Side
 from fedishare.listings.outgoing import now_iso
+from fedishare.statuses import direct_threads
+from fedishare.statuses.direct_threads import Thread, is_thread_id
 from fedishare.storage import conversation_marks, statuses
 from fedishare.storage import conversations as store
 from fedishare.storage.actors import LocalActor
@@ -28,14 +32,15 @@ MOST = 200  # the most recent conversations looked at for one page
 
 @dataclass(frozen=True)
 class Entry:
-    side: Side
+    id: int
+    others: tuple[str, ...]  # the accounts, the member left out
     last_status: StatusRow | None
     unread: bool
 
     @property
     def position(self) -> int:
         """What pages go by: the latest status id, else the conversation's own id."""
-        return self.last_status.id if self.last_status is not None else self.side.id
+        return self.last_status.id if self.last_status is not None else self.id
 
 
 async def _last_status(inst: Instance, side: Side) -> tuple[StatusRow | None, str | None]:
@@ -68,7 +73,30 @@ def _unread(theirs: str | None, mark: Mark | None) -> bool:
 
 async def _entry(inst: Instance, side: Side, mark: Mark | None) -> Entry:
     last, theirs = await _last_status(inst, side)
-    return Entry(side, last, _unread(theirs, mark))
+    return Entry(side.id, (side.other,), last, _unread(theirs, mark))
+
+
+def _thread_shown(thread: Thread, mark: Mark | None) -> bool:
+    hidden = None if mark is None else mark.hidden_status_id
+    return hidden is None or thread.newest.id > hidden
+
+
+def _thread_entry(member: LocalActor, thread: Thread, mark: Mark | None) -> Entry:
+    """Unread when the newest status is someone else's and came after the last reading."""
+    newest = thread.newest
+    read = None if mark is None else mark.read_status_id
+    unread = newest.local_actor_id != member.id and (read is None or newest.id > read)
+    return Entry(thread.root, thread.others, newest, unread)
+
+
+async def _thread_entries(inst: Instance, member: LocalActor) -> list[Entry]:
+    found = await direct_threads.threads(inst, member)
+    marks = await conversation_marks.of_conversations(inst.db, member.id, [t.root for t in found])
+    return [
+        _thread_entry(member, t, marks.get(t.root))
+        for t in found
+        if _thread_shown(t, marks.get(t.root))
+    ]
 
 
 async def page_of(inst: Instance, member: LocalActor, page: Page) -> list[Entry]:
@@ -85,6 +113,7 @@ async def page_of(inst: Instance, member: LocalActor, page: Page) -> list[Entry]
         for side in sides
         if _shown(side, marks.get(side.id))
     ]
+    entries += await _thread_entries(inst, member)
     entries.sort(key=lambda e: e.position, reverse=True)
     if page.max_id is not None:
         entries = [e for e in entries if e.position < page.max_id]
@@ -98,12 +127,21 @@ async def page_of(inst: Instance, member: LocalActor, page: Page) -> list[Entry]
 
 async def one(inst: Instance, member: LocalActor, conversation_id: int) -> Entry:
     """One of the member's conversations (NotFound for anyone else's)."""
+    if is_thread_id(conversation_id):
+        thread = await direct_threads.thread(inst, member, conversation_id)
+        marks = await conversation_marks.of_conversations(inst.db, member.id, [thread.root])
+        return _thread_entry(member, thread, marks.get(thread.root))
     side = await member_conversations.conversation(inst, member, conversation_id)
     marks = await conversation_marks.of_conversations(inst.db, member.id, [side.id])
     return await _entry(inst, side, marks.get(side.id))
 
 
 async def mark_read(inst: Instance, member: LocalActor, conversation_id: int) -> Entry:
+    if is_thread_id(conversation_id):
+        thread = await direct_threads.thread(inst, member, conversation_id)
+        async with inst.db.transaction() as tx:
+            await conversation_marks.thread_read(tx, member.id, thread.root, thread.newest.id)
+        return await one(inst, member, thread.root)
     side = await member_conversations.conversation(inst, member, conversation_id)
     async with inst.db.transaction() as tx:
         await conversation_marks.mark_read(tx, member.id, side.id, _now(inst))
@@ -112,6 +150,11 @@ async def mark_read(inst: Instance, member: LocalActor, conversation_id: int) ->
 
 async def remove(inst: Instance, member: LocalActor, conversation_id: int) -> None:
     """Take it off the member's list (until the next message); the messages stay."""
+    if is_thread_id(conversation_id):
+        thread = await direct_threads.thread(inst, member, conversation_id)
+        async with inst.db.transaction() as tx:
+            await conversation_marks.thread_hidden(tx, member.id, thread.root, thread.newest.id)
+        return
     side = await member_conversations.conversation(inst, member, conversation_id)
     async with inst.db.transaction() as tx:
         await conversation_marks.hide(tx, member.id, side.id, _now(inst))
@@ -126,6 +169,9 @@ async def of_status(inst: Instance, member: LocalActor, uri: str) -> Entry | Non
     """The member's conversation a status (by its URI) is a message of, if any."""
     found = await store.find_message(inst.db, uri)
     if found is None:
+        for entry in await _thread_entries(inst, member):
+            if entry.last_status is not None and entry.last_status.uri == uri:
+                return entry
         return None
     try:
         return await one(inst, member, found[1])

@@ -11,7 +11,7 @@ and notification are written here. Bookmarks stay on this server.
 from __future__ import annotations
 
 from fedishare.context import Instance
-from fedishare.core.activitystreams import AS_CONTEXT, PUBLIC, iso, new_id
+from fedishare.core.activitystreams import PUBLIC, iso
 from fedishare.core.errors import Forbidden, NotFound, Unprocessable
 from fedishare.core.types import JSON
 from fedishare.federation import activities
@@ -84,14 +84,7 @@ async def favourite(inst: Instance, member: LocalActor, status_id: int) -> Statu
     me = actor_id(inst.urls, member)
     if await reactions.find(inst.db, "Like", me, row.uri) is not None:
         return row
-    like: JSON = {
-        "@context": AS_CONTEXT,
-        "id": new_id(inst.urls.base),
-        "type": "Like",
-        "actor": me,
-        "object": row.uri,
-        "to": [row.author],
-    }
+    like = activities.like(inst.urls.base, me, row.uri, row.author)
     inboxes = await _author_inbox(inst, row)
     async with inst.db.transaction() as tx:
         now = iso(inst.clock())
@@ -146,16 +139,7 @@ async def reblog(
             return existing
     now = inst.clock()
     to, cc = _announce_addressing(me, row.author, visibility)
-    announce: JSON = {
-        "@context": AS_CONTEXT,
-        "id": new_id(inst.urls.base),
-        "type": "Announce",
-        "actor": me,
-        "published": iso(now),
-        "to": to,
-        "cc": cc,
-        "object": row.uri,
-    }
+    announce = activities.announce(inst.urls.base, me, row.uri, now, to=to, cc=cc)
     inboxes = set(await follows.follower_inboxes(inst.db, me)) | set(await _author_inbox(inst, row))
     async with inst.db.transaction() as tx:
         if await reactions.add(tx, announce["id"], "Announce", me, row.uri, iso(now)):

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from fedishare.context import Instance
-from fedishare.core.activitystreams import AS_CONTEXT, PUBLIC, iso, new_id
+from fedishare.core.activitystreams import AS_CONTEXT, PUBLIC, iso, new_id, parse_iso
 from fedishare.core.types import JSON
 from fedishare.federation import activities
 from fedishare.federation.actor_document import actor_id
@@ -84,8 +84,9 @@ async def publish_note(
 def next_updated(previous: str, now: datetime) -> str:
     """An edit's `updated`: now, but at least a second after the last change, since peers
     apply an Update only when `updated` is newer."""
-    last = datetime.fromisoformat(previous.replace("Z", "+00:00"))
-    return iso(max(now.replace(microsecond=0), last + timedelta(seconds=1)))
+    now = now.replace(microsecond=0)
+    last = parse_iso(previous)
+    return iso(now if last is None else max(now, last + timedelta(seconds=1)))
 
 
 async def update_note(inst: Instance, member: LocalActor, note: JSON) -> JSON | None:

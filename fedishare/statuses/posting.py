@@ -21,6 +21,7 @@ from datetime import timedelta
 from fedishare.context import Instance
 from fedishare.core.activitystreams import PUBLIC
 from fedishare.core.errors import Forbidden, Invalid, NotFound, Unprocessable
+from fedishare.core.listing import MAX_IMAGES
 from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
 from fedishare.listings import service
@@ -40,7 +41,6 @@ from fedishare.storage.database import Transaction
 from fedishare.storage.media import Media
 from fedishare.storage.statuses import StatusRow
 
-MAX_MEDIA = 4
 IDEMPOTENCY_WINDOW = timedelta(hours=1)
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
@@ -79,8 +79,8 @@ def _check(inst: Instance, member: LocalActor, draft: Draft) -> None:
         raise Unprocessable(f"Validation failed: Text character limit of {most} exceeded")
     if draft.visibility not in VISIBILITIES:
         raise Unprocessable(f"visibility: one of {', '.join(VISIBILITIES)}")
-    if len(draft.media_ids) > MAX_MEDIA:
-        raise Unprocessable(f"Validation failed: at most {MAX_MEDIA} media attachments")
+    if len(draft.media_ids) > MAX_IMAGES:  # a listing's photos and a post's alike
+        raise Unprocessable(f"Validation failed: at most {MAX_IMAGES} media attachments")
 
 
 async def _own_media(

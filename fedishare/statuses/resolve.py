@@ -19,7 +19,8 @@ from fedishare.listings.reading import clean_document, listing_from_object
 from fedishare.remote.actors import get_remote_actor
 from fedishare.remote.fetch import signed_get
 from fedishare.remote.webfinger import resolve_handle, split_handle
-from fedishare.storage import account_search, objects
+from fedishare.statuses.keeping import keep_post
+from fedishare.storage import account_search
 from fedishare.storage import statuses as status_index
 from fedishare.storage.statuses import StatusRow
 
@@ -96,17 +97,7 @@ async def _post(
     if listing is not None and listing.id == object_id:
         await ingest.keep(inst, listing, doc)
     elif doc.get("type") in POST_TYPES:
-        published = doc.get("published")
-        async with inst.db.transaction() as tx:
-            await objects.insert(
-                tx,
-                clean_document(dict(doc)),
-                attributed_to=author,
-                published=published
-                if isinstance(published, str)
-                else inst.clock().isoformat(timespec="seconds"),
-                in_reply_to=id_of(doc.get("inReplyTo")),
-            )
+        await keep_post(inst, clean_document(dict(doc)), author)
     else:
         return None
     return await status_index.by_uri(inst.db, object_id)

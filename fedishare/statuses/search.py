@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from fedishare.context import Instance
 from fedishare.core.activitystreams import host_or_none
+from fedishare.federation.actor_document import actor_id
 from fedishare.statuses import resolve
 from fedishare.storage import account_search, actors
 from fedishare.storage import statuses as status_index
@@ -86,8 +87,9 @@ async def search(
         hits = await search_listings(
             inst.db, Query(words=text.removeprefix("#"), statuses=(), limit=limit, offset=offset)
         )
+        rows = await status_index.by_uris(inst.db, [hit.listing.id for hit in hits])
         for hit in hits:
-            row = await status_index.by_uri(inst.db, hit.listing.id)
+            row = rows.get(hit.listing.id)
             if row is not None and not row.deleted:
                 found.statuses.append(row)
     return found
@@ -104,4 +106,4 @@ async def lookup(inst: Instance, acct: str) -> str | None:
     member = await actors.find_by_username(inst.db, user)
     if member is None or member.kind == "application" or member.disabled:
         return None
-    return inst.urls.actor(member.username)
+    return actor_id(inst.urls, member)

@@ -39,6 +39,13 @@ async def home(inst: Instance, member: LocalActor, page: Page) -> list[StatusRow
     return await walks.home(inst.db, me, page, await _hidden(inst, member))
 
 
+async def direct(inst: Instance, member: LocalActor, page: Page) -> list[StatusRow]:
+    """Direct statuses the member wrote or is mentioned in (Mastodon's former direct
+    timeline, which some apps still read), private listing conversations included."""
+    me = actor_id(inst.urls, member)
+    return await walks.direct(inst.db, me, page, await _hidden(inst, member))
+
+
 async def public(
     inst: Instance,
     page: Page,

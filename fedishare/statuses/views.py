@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from fedishare.context import Instance
 from fedishare.core.types import JSON
+from fedishare.federation.actor_document import actor_id
 from fedishare.storage import bookmarks, status_reads
 from fedishare.storage import statuses as status_index
 from fedishare.storage.actors import LocalActor
@@ -103,7 +104,7 @@ async def _viewed(
 ) -> Viewed:
     if viewer is None:
         return Viewed()
-    me = inst.urls.actor(viewer.username, application=viewer.kind == "application")
+    me = actor_id(inst.urls, viewer)
     reacted = await status_reads.reactions_of(inst.db, me, [r.uri for r in shown])
     ids = list(dict.fromkeys([r.id for r in shown] + [r.id for r in rows]))
     return Viewed(

@@ -6,21 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fedishare.storage.database import Database, Transaction
-
-_MOST_PARAMS = 500  # SQLite allows 32766 variables; stay well below per statement
-
-
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[i : i + _MOST_PARAMS] for i in range(0, len(items), _MOST_PARAMS)]
+from fedishare.storage.rows import chunks, marks
 
 
 async def known(db: Database | Transaction, uris: Sequence[str]) -> dict[str, int]:
     """The ids already given to those of `uris` that have one."""
     found: dict[str, int] = {}
-    for chunk in _chunks(list(dict.fromkeys(uris))):
-        marks = ", ".join("?" for _ in chunk)
+    for chunk in chunks(uris):
         rows = await db.fetch_all(
-            f"SELECT id, uri FROM account_ids WHERE uri IN ({marks})", tuple(chunk)
+            f"SELECT id, uri FROM account_ids WHERE uri IN ({marks(chunk)})", tuple(chunk)
         )
         found |= {row["uri"]: int(row["id"]) for row in rows}
     return found
@@ -42,3 +36,14 @@ async def give(db: Database, uris: Sequence[str]) -> dict[str, int]:
 async def uri_of(db: Database | Transaction, account_id: int) -> str | None:
     row = await db.fetch_one("SELECT uri FROM account_ids WHERE id = ?", (account_id,))
     return None if row is None else str(row["uri"])
+
+
+async def uris_of(db: Database | Transaction, ids: Sequence[int]) -> dict[int, str]:
+    """The URI of each of `ids` that was given (absent: an id never given)."""
+    found: dict[int, str] = {}
+    for chunk in chunks(ids):
+        rows = await db.fetch_all(
+            f"SELECT id, uri FROM account_ids WHERE id IN ({marks(chunk)})", tuple(chunk)
+        )
+        found |= {int(row["id"]): str(row["uri"]) for row in rows}
+    return found

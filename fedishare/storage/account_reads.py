@@ -12,18 +12,7 @@ from fedishare.core.types import JSON
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Database
 from fedishare.storage.remote_actors import RemoteActor
-from fedishare.storage.rows import from_row
-
-CHUNK = 500  # values per IN (...), well below SQLite's limit on parameters
-
-
-def chunks(items: Sequence[str]) -> list[list[str]]:
-    unique = list(dict.fromkeys(items))
-    return [unique[i : i + CHUNK] for i in range(0, len(unique), CHUNK)]
-
-
-def marks(chunk: Sequence[object]) -> str:
-    return ", ".join("?" for _ in chunk)
+from fedishare.storage.rows import chunks, from_row, marks
 
 
 async def remote_actors(db: Database, uris: Sequence[str]) -> dict[str, tuple[RemoteActor, JSON]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fedishare.core.paging import Page
 from fedishare.storage.database import Database, Transaction
 from fedishare.storage.paging import in_order, window
-from fedishare.storage.rows import from_row
+from fedishare.storage.rows import chunks, from_row, marks
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,6 @@ class Mute:
     notifications: bool
     expires_at: float | None
     created_at: float
-
-
-def _marks(values: Sequence[str]) -> str:
-    return ", ".join("?" for _ in values)
 
 
 async def add_block(
@@ -70,13 +66,14 @@ async def find_block(db: Database | Transaction, actor_id: int, target: str) -> 
 
 async def blocked(db: Database | Transaction, actor_id: int, targets: Sequence[str]) -> set[str]:
     """Which of `targets` the member blocks."""
-    if not targets:
-        return set()
-    rows = await db.fetch_all(
-        f"SELECT target FROM account_blocks WHERE actor_id = ? AND target IN ({_marks(targets)})",
-        (actor_id, *targets),
-    )
-    return {r[0] for r in rows}
+    found: set[str] = set()
+    for chunk in chunks(targets):
+        rows = await db.fetch_all(
+            f"SELECT target FROM account_blocks WHERE actor_id = ? AND target IN ({marks(chunk)})",
+            (actor_id, *chunk),
+        )
+        found |= {r[0] for r in rows}
+    return found
 
 
 async def blockers(db: Database | Transaction, target: str) -> set[int]:
@@ -127,14 +124,15 @@ async def muted(
     db: Database | Transaction, actor_id: int, targets: Sequence[str], now: float
 ) -> dict[str, Mute]:
     """The member's live mutes of any of `targets`, by target."""
-    if not targets:
-        return {}
-    rows = await db.fetch_all(
-        f"SELECT * FROM account_mutes WHERE actor_id = ? AND {_LIVE}"
-        f" AND target IN ({_marks(targets)})",
-        (actor_id, now, *targets),
-    )
-    return {r["target"]: from_row(Mute, r) for r in rows}
+    found: dict[str, Mute] = {}
+    for chunk in chunks(targets):
+        rows = await db.fetch_all(
+            f"SELECT * FROM account_mutes WHERE actor_id = ? AND {_LIVE}"
+            f" AND target IN ({marks(chunk)})",
+            (actor_id, now, *chunk),
+        )
+        found |= {r["target"]: from_row(Mute, r) for r in rows}
+    return found
 
 
 async def mutes_page(db: Database, actor_id: int, page: Page, now: float) -> list[Mute]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from fedishare.core.paging import Page
 from fedishare.storage.database import Database, Transaction
 from fedishare.storage.paging import in_order, window
+from fedishare.storage.rows import chunks, marks
 
 
 async def add(tx: Transaction, actor_id: int, status_id: int, now: float) -> bool:
@@ -32,12 +33,14 @@ async def bookmarked(
     """Which of `status_ids` the member bookmarked."""
     if not status_ids:
         return set()
-    marks = ",".join("?" * len(status_ids))
-    rows = await db.fetch_all(
-        f"SELECT status_id FROM bookmarks WHERE actor_id = ? AND status_id IN ({marks})",
-        (actor_id, *status_ids),
-    )
-    return {int(row["status_id"]) for row in rows}
+    found: set[int] = set()
+    for chunk in chunks(status_ids):
+        rows = await db.fetch_all(
+            f"SELECT status_id FROM bookmarks WHERE actor_id = ? AND status_id IN ({marks(chunk)})",
+            (actor_id, *chunk),
+        )
+        found |= {int(row["status_id"]) for row in rows}
+    return found
 
 
 async def page_of(db: Database, actor_id: int, page: Page) -> list[tuple[int, int]]:

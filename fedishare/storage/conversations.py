@@ -14,13 +14,14 @@ serves both sides, and a conversation between two of our members too.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
 from fedishare.core.json_text import compact_json
 from fedishare.core.types import JSON
 from fedishare.storage.database import Database, Transaction
-from fedishare.storage.rows import from_row
+from fedishare.storage.rows import chunks, from_row, marks
 
 Direction = Literal["in", "out"]
 MessageKind = Literal["note", "offer", "join", "accept", "tentative", "reject", "gone"]
@@ -236,7 +237,7 @@ async def last_message(
         sql += " AND m.direction = ?"
         params.append(direction)
     if kinds:
-        sql += f" AND m.kind IN ({', '.join('?' for _ in kinds)})"
+        sql += f" AND m.kind IN ({marks(kinds)})"
         params += kinds
     row = await db.fetch_one(sql + " ORDER BY m.id DESC LIMIT 1", params)
     return None if row is None else str(row["object_id"])
@@ -332,7 +333,7 @@ async def comments(
     rows = await db.fetch_all(
         "SELECT c.*, o.document FROM listing_comments c JOIN objects o ON o.id = c.object_id"
         f" WHERE c.listing_id = ? AND o.deleted = 0"
-        f" AND c.visibility IN ({', '.join('?' for _ in visibilities)})"
+        f" AND c.visibility IN ({marks(visibilities)})"
         " ORDER BY c.published, c.rowid",
         (listing_id, *visibilities),
     )
@@ -381,3 +382,19 @@ async def listing_origin(db: Database | Transaction, listing_id: str) -> tuple[s
     """(author, another server's?) of any listing we keep, deleted ones included."""
     row = await db.fetch_one("SELECT author, remote FROM listings WHERE id = ?", (listing_id,))
     return None if row is None else (str(row["author"]), bool(row["remote"]))
+
+
+async def private_messages(db: Database | Transaction, object_ids: Sequence[str]) -> set[str]:
+    """Those of `object_ids` that belong to a listing's private conversations: its
+    messages, and the notes telling a responder how to respond or that it has gone."""
+    found: set[str] = set()
+    for chunk in chunks(object_ids):
+        some = marks(chunk)
+        rows = await db.fetch_all(
+            f"SELECT object_id FROM listing_messages WHERE object_id IN ({some})"
+            f" UNION SELECT howto_note FROM listing_responders WHERE howto_note IN ({some})"
+            f" UNION SELECT gone_note FROM listing_responders WHERE gone_note IN ({some})",
+            [*chunk, *chunk, *chunk],
+        )
+        found |= {str(r[0]) for r in rows}
+    return found

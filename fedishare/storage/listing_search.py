@@ -28,6 +28,7 @@ from fedishare.core.listing import (
 )
 from fedishare.storage.database import Database, Transaction
 from fedishare.storage.listings import SELECT_COLUMNS, from_row
+from fedishare.storage.rows import marks
 
 Order = Literal["newest", "nearest", "relevance"]
 EARTH_RADIUS_KM = 6371.0088
@@ -217,7 +218,7 @@ def _walks_newest(q: Query) -> bool:
 
 def _in(column: str, values: tuple[str, ...], where: list[str], params: list[Any]) -> None:
     if values:
-        where.append(f"{column} IN ({', '.join('?' for _ in values)})")
+        where.append(f"{column} IN ({marks(values)})")
         params.extend(values)
 
 

@@ -31,6 +31,7 @@ from fedishare.core.listing import (
 from fedishare.core.types import JSON
 from fedishare.storage import statuses
 from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.rows import marks
 
 # Every column but `num` and `deleted`, in insert order.
 COLUMNS = (
@@ -40,7 +41,7 @@ COLUMNS = (
     "reserved_for", "audience", "extra", "published", "updated",
 )  # fmt: skip
 SELECT_COLUMNS = ", ".join(f"l.{c}" for c in COLUMNS)
-_INSERT = f"INSERT INTO listings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+_INSERT = f"INSERT INTO listings ({', '.join(COLUMNS)}) VALUES ({marks(COLUMNS)})"
 _UPDATE = f"UPDATE listings SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])} WHERE num = ?"
 _DOCUMENT = "INSERT OR REPLACE INTO listing_documents (num, document) VALUES (?, ?)"
 _INDEX_ADD = "INSERT INTO listings_fts (rowid, title, description, place_name) VALUES (?, ?, ?, ?)"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fedishare.storage.database import Database, Transaction
-from fedishare.storage.rows import from_row
+from fedishare.storage.rows import from_row, marks
 
 TIMELINES = ("home", "notifications")
 
@@ -29,7 +29,7 @@ async def of_actor(
         return []
     rows = await db.fetch_all(
         "SELECT timeline, last_read_id, version, updated_at FROM markers"
-        f" WHERE actor_id = ? AND timeline IN ({', '.join('?' * len(wanted))})"
+        f" WHERE actor_id = ? AND timeline IN ({marks(wanted)})"
         " ORDER BY timeline",
         (actor_id, *wanted),
     )

@@ -375,7 +375,8 @@ MIGRATIONS: list[str] = [
     # `listings`. Existing rows are back-filled here: low bits from the rowid (objects in
     # the lower half, listings in the upper; boosts a millisecond later), listings before
     # objects so that a listing kept in both is a listing; the community's Announces of
-    # listings are its boosts.
+    # listings are its boosts. Reactions get an index by object, which a page of statuses
+    # counts and lists its likes and boosts by.
     """
     CREATE TABLE statuses (
         id INTEGER PRIMARY KEY,
@@ -399,6 +400,7 @@ MIGRATIONS: list[str] = [
         AND local_actor_id IS NOT NULL;
     CREATE INDEX statuses_in_reply_to ON statuses(in_reply_to) WHERE in_reply_to IS NOT NULL;
     CREATE INDEX statuses_reblog_of ON statuses(reblog_of) WHERE reblog_of IS NOT NULL;
+    CREATE INDEX reactions_object ON reactions(object_id, type);
     CREATE TABLE status_tags (
         tag TEXT NOT NULL,
         status_id INTEGER NOT NULL,
@@ -591,6 +593,20 @@ MIGRATIONS: list[str] = [
         hidden_at TEXT,
         PRIMARY KEY (actor_id, conversation_id)
     );
+    """,
+    # 15: edits of statuses, seen. `edit_seq` is the number of a status's latest edit, from
+    # one sequence over the whole index (the next is max + 1: writes are serialised), so the
+    # streaming poller finds what was edited since its last turn by a cursor, as it finds
+    # new notifications by their ids (status ids are publication times: an edit keeps its
+    # id). NULL for a status never edited.
+    # Direct threads outside listings are conversations too: their marks keep the newest
+    # status id read, and seen when hidden (times of a second would miss a reply made in
+    # the same second as the reading).
+    """
+    ALTER TABLE statuses ADD COLUMN edit_seq INTEGER;
+    CREATE INDEX statuses_edits ON statuses(edit_seq) WHERE edit_seq IS NOT NULL;
+    ALTER TABLE conversation_marks ADD COLUMN read_status_id INTEGER;
+    ALTER TABLE conversation_marks ADD COLUMN hidden_status_id INTEGER;
     """,
 ]
 

@@ -13,7 +13,7 @@ from fedishare.core.paging import Page
 from fedishare.core.snowflake import snowflake
 from fedishare.storage.database import Database, Transaction
 from fedishare.storage.paging import in_order, window
-from fedishare.storage.rows import from_row
+from fedishare.storage.rows import from_row, marks
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,10 @@ def _filtered(recipient_id: int, which: Filter) -> tuple[str, list[Any]]:
     where = ["recipient_id = ?", "dismissed = 0"]
     params: list[Any] = [recipient_id]
     if which.types:
-        where.append(f"type IN ({', '.join('?' * len(which.types))})")
+        where.append(f"type IN ({marks(which.types)})")
         params += list(which.types)
     if which.exclude_types:
-        where.append(f"type NOT IN ({', '.join('?' * len(which.exclude_types))})")
+        where.append(f"type NOT IN ({marks(which.exclude_types)})")
         params += list(which.exclude_types)
     if which.from_actor is not None:
         where.append("from_actor = ?")
@@ -138,3 +138,32 @@ async def newer_than(db: Database, after_id: int, *, limit: int = 200) -> list[N
 
 async def newest_id(db: Database) -> int:
     return int(await db.fetch_value("SELECT coalesce(max(id), 0) FROM notifications") or 0)
+
+
+async def remove(
+    tx: Transaction, recipient_id: int, type: str, from_actor: str, status_id: int | None = None
+) -> int:
+    """Delete a member's notifications of one event (whether dismissed or not), as Mastodon
+    deletes a notification whose cause is gone; how many there were."""
+    return await tx.execute(
+        "DELETE FROM notifications WHERE recipient_id = ? AND type = ? AND from_actor = ?"
+        " AND coalesce(status_id, 0) = ?",
+        (recipient_id, type, from_actor, status_id or 0),
+    )
+
+
+async def renew(
+    tx: Transaction,
+    *,
+    recipient_id: int,
+    type: str,
+    from_actor: str,
+    status_id: int | None,
+    at: datetime,
+) -> int | None:
+    """Record an event that may happen again (another edit of a status): the earlier
+    notification of it gives way to a new one, on top of the list, even if dismissed."""
+    await remove(tx, recipient_id, type, from_actor, status_id)
+    return await insert(
+        tx, recipient_id=recipient_id, type=type, from_actor=from_actor, status_id=status_id, at=at
+    )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fedishare.core.paging import Page
 from fedishare.storage import objects
 from fedishare.storage.database import Database, Transaction
+from fedishare.storage.paging import in_order, window
 from fedishare.storage.rows import from_row
 
 TYPES = ("Like", "Announce")
@@ -73,3 +75,15 @@ async def count(db: Database | Transaction, reaction_type: str, object_id: str) 
         (reaction_type, object_id),
     )
     return 0 if row is None else int(row[0])
+
+
+async def reactors(
+    db: Database, reaction_type: str, object_id: str, page: Page
+) -> list[tuple[int, str]]:
+    """(reaction row id, actor) of who liked or announced `object_id`, newest first."""
+    where, params, order = window("rowid", page)
+    rows = await db.fetch_all(
+        f"SELECT rowid, actor FROM reactions WHERE type = ? AND object_id = ? AND {where} {order}",
+        (reaction_type, object_id, *params),
+    )
+    return [(int(r[0]), str(r[1])) for r in in_order(page, rows)]

@@ -9,10 +9,9 @@ import json
 from collections.abc import Sequence
 
 from fedishare.core.types import JSON
-from fedishare.storage.account_reads import chunks, marks
 from fedishare.storage.database import Database
 from fedishare.storage.media import Media
-from fedishare.storage.rows import from_row
+from fedishare.storage.rows import chunks, from_row, marks
 
 
 async def object_documents(db: Database, ids: Sequence[str]) -> dict[str, JSON]:

@@ -18,15 +18,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from fedishare.core.activitystreams import iso
+from fedishare.core.activitystreams import iso, parse_iso
 from fedishare.core.listing import Listing
-from fedishare.core.paging import Page
 from fedishare.core.posts import has_media, hashtags_of, listing_tags, mentions_in, visibility_of
 from fedishare.core.snowflake import bounds, snowflake
 from fedishare.core.types import JSON
+from fedishare.core.urls import Urls
+from fedishare.storage import notifications
+from fedishare.storage.account_relations import hidden_authors
 from fedishare.storage.database import Database, Row, Transaction
-from fedishare.storage.paging import in_order, window
-from fedishare.storage.rows import from_row
+from fedishare.storage.rows import chunks, from_row, marks
 
 KINDS = ("note", "listing", "reblog")
 VISIBILITIES = ("public", "unlisted", "private", "direct")
@@ -63,12 +64,13 @@ async def get(db: Database | Transaction, status_id: int) -> StatusRow | None:
 
 
 async def get_many(db: Database | Transaction, ids: Sequence[int]) -> dict[int, StatusRow]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    marks = ", ".join("?" for _ in wanted)
-    rows = await db.fetch_all(f"SELECT {COLUMNS} FROM statuses WHERE id IN ({marks})", wanted)
-    return {r.id: r for r in rows_of(rows)}
+    found: dict[int, StatusRow] = {}
+    for chunk in chunks(ids):
+        rows = await db.fetch_all(
+            f"SELECT {COLUMNS} FROM statuses WHERE id IN ({marks(chunk)})", chunk
+        )
+        found |= {r.id: r for r in rows_of(rows)}
+    return found
 
 
 async def by_uri(db: Database | Transaction, uri: str) -> StatusRow | None:
@@ -77,12 +79,13 @@ async def by_uri(db: Database | Transaction, uri: str) -> StatusRow | None:
 
 
 async def by_uris(db: Database | Transaction, uris: Sequence[str]) -> dict[str, StatusRow]:
-    wanted = sorted(set(uris))
-    if not wanted:
-        return {}
-    marks = ", ".join("?" for _ in wanted)
-    rows = await db.fetch_all(f"SELECT {COLUMNS} FROM statuses WHERE uri IN ({marks})", wanted)
-    return {r.uri: r for r in rows_of(rows)}
+    found: dict[str, StatusRow] = {}
+    for chunk in chunks(uris):
+        rows = await db.fetch_all(
+            f"SELECT {COLUMNS} FROM statuses WHERE uri IN ({marks(chunk)})", chunk
+        )
+        found |= {r.uri: r for r in rows_of(rows)}
+    return found
 
 
 async def tags_of(db: Database | Transaction, status_id: int) -> list[str]:
@@ -100,11 +103,8 @@ async def mentions_of(db: Database | Transaction, status_id: int) -> list[str]:
 
 
 def _time(text: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.now(UTC)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    """When a status was published, for its id; now when its text names no moment."""
+    return parse_iso(text) or datetime.now(UTC)
 
 
 async def _followers_of(tx: Transaction, author: str) -> str | None:
@@ -112,10 +112,13 @@ async def _followers_of(tx: Transaction, author: str) -> str | None:
     return None if row is None else row["followers"]
 
 
-async def _local_actor_id(tx: Transaction, author: str) -> int | None:
-    """The local actor whose id `author` is (ours are BASE/users/NAME)."""
-    _, sep, name = author.rpartition("/users/")
-    if not sep or not name:
+async def _local_actor_id(tx: Transaction, listing: Listing) -> int | None:
+    """The local actor who wrote one of our listings. Our ids are made under one base
+    (BASE/listings/…, BASE/users/NAME), so the author is ours only on the base of the
+    listing's own id: another host's /users/NAME is not our NAME."""
+    base, sep, _ = listing.id.rpartition("/listings/")
+    name = Urls(base).username_of(listing.author) if sep else None
+    if name is None:
         return None
     row = await tx.fetch_one("SELECT id FROM local_actors WHERE username = ?", (name,))
     return None if row is None else int(row["id"])
@@ -235,6 +238,57 @@ async def update_object(tx: Transaction, object_id: str, document: JSON) -> None
         "UPDATE statuses SET has_media = ? WHERE id = ?", (int(has_media(document)), row.id)
     )
     await _set_tags(tx, row.id, hashtags_of(document), mentions_in(document, followers))
+    updated = document.get("updated")
+    await _edited(tx, row, _time(updated) if isinstance(updated, str) else datetime.now(UTC))
+
+
+async def _edited(tx: Transaction, row: StatusRow, at: datetime) -> None:
+    """What an edit brings along, whoever made it (a member here, an Update from another
+    server, the web board): the next edit number (for the streaming API's `status.update`)
+    and an `update` notification for each member here who boosted the status, as Mastodon
+    sends (done here, where every edit passes, in the edit's own transaction)."""
+    await tx.execute(
+        "UPDATE statuses SET edit_seq = (SELECT coalesce(max(edit_seq), 0) + 1 FROM statuses"
+        " WHERE edit_seq IS NOT NULL) WHERE id = ?",
+        (row.id,),
+    )
+    boosters = await tx.fetch_all(
+        "SELECT DISTINCT a.id FROM statuses s JOIN local_actors a ON a.id = s.local_actor_id"
+        " WHERE s.reblog_of = ? AND s.deleted = 0 AND s.author != ? AND a.kind = 'person'"
+        " AND a.disabled = 0",
+        (row.id, row.author),
+    )
+    for booster in boosters:
+        member = int(booster["id"])
+        if row.author not in await hidden_authors(tx, member, at.timestamp()):
+            await notifications.renew(
+                tx,
+                recipient_id=member,
+                type="update",
+                from_actor=row.author,
+                status_id=row.id,
+                at=at,
+            )
+
+
+async def edits_since(
+    db: Database | Transaction, after: int, *, limit: int = 100
+) -> list[tuple[int, StatusRow]]:
+    """(edit number, status) of the statuses edited after edit number `after`, in order."""
+    rows = await db.fetch_all(
+        f"SELECT edit_seq, {COLUMNS} FROM statuses WHERE edit_seq > ? ORDER BY edit_seq"
+        f" LIMIT {limit:d}",
+        (after,),
+    )
+    return [(int(r["edit_seq"]), from_row(StatusRow, r)) for r in rows]
+
+
+async def last_edit(db: Database | Transaction) -> int:
+    """The number of the latest edit (0 before any)."""
+    row = await db.fetch_one(
+        "SELECT coalesce(max(edit_seq), 0) FROM statuses WHERE edit_seq IS NOT NULL"
+    )
+    return 0 if row is None else int(row[0])
 
 
 async def index_listing(tx: Transaction, listing: Listing, document: JSON) -> int | None:
@@ -246,7 +300,7 @@ async def index_listing(tx: Transaction, listing: Listing, document: JSON) -> in
     media = bool(listing.images) or has_media(document)
     row = await by_uri(tx, listing.id)
     if row is None:
-        local_id = None if listing.origin == "remote" else await _local_actor_id(tx, listing.author)
+        local_id = None if listing.origin == "remote" else await _local_actor_id(tx, listing)
         return await _insert(
             tx,
             uri=listing.id,
@@ -268,6 +322,8 @@ async def index_listing(tx: Transaction, listing: Listing, document: JSON) -> in
         (visibility, int(media), row.id),
     )
     await _set_tags(tx, row.id, tags, mentions)
+    if row.kind == "listing":  # a new version (not a note becoming the listing it was)
+        await _edited(tx, row, listing.updated)
     return row.id
 
 
@@ -336,18 +392,6 @@ async def reblog_by(db: Database | Transaction, author: str, reblog_of: int) -> 
         (reblog_of, author),
     )
     return None if row is None else from_row(StatusRow, row)
-
-
-async def reactors(
-    db: Database, reaction_type: str, object_id: str, page: Page
-) -> list[tuple[int, str]]:
-    """(reaction row id, actor) of who liked or announced `object_id`, newest first."""
-    where, params, order = window("rowid", page)
-    rows = await db.fetch_all(
-        f"SELECT rowid, actor FROM reactions WHERE type = ? AND object_id = ? AND {where} {order}",
-        (reaction_type, object_id, *params),
-    )
-    return [(int(r[0]), str(r[1])) for r in in_order(page, rows)]
 
 
 async def undo_reblog(tx: Transaction, uri: str, author: str) -> bool:

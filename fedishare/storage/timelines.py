@@ -72,6 +72,34 @@ async def home(
     return in_order(page, rows_of(await db.fetch_all(sql, params)))
 
 
+def direct_sql(member: str, page: Page, hidden: Collection[str] = ()) -> tuple[str, list[Any]]:
+    """The SQL of a page of the member's direct statuses: those they wrote (through
+    `statuses_author`, by id) and those that mention them (through `status_mentions`' key,
+    by id, which is why that arm names its id `m.status_id`: so that it comes sorted); the
+    two walks are merged, so a page reads about its own length of each index."""
+    where, params, order = window("s.id", page)
+    mention_where, mention_params, _ = window("m.status_id", page)
+    unhidden, hidden_params = _not_in("s.author", hidden)
+    sql = (
+        f"SELECT {_S_COLUMNS} FROM statuses s WHERE s.author = ? AND {where}"
+        " AND s.visibility = 'direct' AND s.deleted = 0"
+        f" UNION ALL SELECT {_S_COLUMNS.replace('s.id', 'm.status_id', 1)}"
+        " FROM status_mentions m JOIN statuses s"
+        f" ON s.id = m.status_id WHERE m.actor = ? AND {mention_where}"
+        f" AND s.visibility = 'direct' AND s.deleted = 0 AND s.author != ? AND {unhidden}"
+        f" {order.replace('s.id', 'id')}"
+    )
+    return sql, [member, *params, member, *mention_params, member, *hidden_params]
+
+
+async def direct(
+    db: Database, member: str, page: Page, hidden: Collection[str] = ()
+) -> list[StatusRow]:
+    """The direct statuses the member wrote or is mentioned in, newest first."""
+    sql, params = direct_sql(member, page, hidden)
+    return in_order(page, rows_of(await db.fetch_all(sql, params)))
+
+
 def public_sql(
     page: Page, *, local: bool | None, only_media: bool, hidden: Collection[str] = ()
 ) -> tuple[str, list[Any]]:

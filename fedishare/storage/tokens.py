@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from fedishare.core.scopes import TOP
 from fedishare.storage.database import Database, Transaction
 from fedishare.storage.rows import from_row
 
@@ -89,16 +90,10 @@ async def revoke_all(tx: Transaction, actor_id: int) -> int:
     return await tx.execute("DELETE FROM oauth_tokens WHERE actor_id = ?", (actor_id,))
 
 
-# Kept for the command line and the tests: a token with every scope, made for a member.
-ALL_SCOPES = ("read", "write", "follow", "push", "profile")
-
-
 async def issue(db: Database, actor_id: int, now: datetime) -> str:
     """A token with every scope for a member (`fedishare account token`)."""
     async with db.transaction() as tx:
-        return await insert(
-            tx, actor_id=actor_id, app_id=None, scopes=ALL_SCOPES, now=now.timestamp()
-        )
+        return await insert(tx, actor_id=actor_id, app_id=None, scopes=TOP, now=now.timestamp())
 
 
 async def actor_for(db: Database, token: str) -> int | None:

@@ -10,9 +10,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fedishare.accounts import passwords, registration, sessions
-from fedishare.context import Instance
 from fedishare.core.errors import Invalid, RateLimited, Unauthenticated
 from fedishare.http.errors import headers_of
+from fedishare.http.requests import instance_of
 from fedishare.storage.actors import LocalActor
 from fedishare.web import settings_pages
 from fedishare.web.form_fields import field_errors, text
@@ -39,15 +39,10 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _instance(request: Request) -> Instance:
-    inst: Instance = request.state.instance
-    return inst
-
-
 async def _signed_in(request: Request, member: LocalActor, to: str) -> Response:
     """Start a session for `member` in this browser (ending the one it had) and send it on
     to `to`."""
-    inst = _instance(request)
+    inst = instance_of(request)
     previous = await current_session(request)
     if previous is not None:
         await sessions.end(inst, previous)
@@ -78,7 +73,7 @@ async def _login_form(
         retry_minutes=retry_minutes,
         next=next_url or local_path(request.query_params.get("next", "")),
         notice=request.query_params.get("notice", ""),
-        registration=_instance(request).config.registration,
+        registration=instance_of(request).config.registration,
     )
 
 
@@ -89,7 +84,7 @@ async def login_page(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    inst = _instance(request)
+    inst = instance_of(request)
     form = await request.form()
     await check_csrf(request, form)
     username, next_url = text(form, "username"), local_path(text(form, "next"))
@@ -121,7 +116,7 @@ async def logout(request: Request) -> Response:
     await check_csrf(request, form)
     session = await current_session(request)
     if session is not None:
-        await sessions.end(_instance(request), session)
+        await sessions.end(instance_of(request), session)
     response = see_other("/")
     clear_session_cookie(request, response)
     return response
@@ -141,7 +136,7 @@ async def _signup_form(
     values: dict[str, str] | None = None,
     **context: object,
 ) -> Response:
-    inst = _instance(request)
+    inst = instance_of(request)
     return await render(
         request,
         template,
@@ -159,12 +154,12 @@ async def _signup_form(
 async def signup_page(request: Request) -> Response:
     if await current_member(request) is not None:
         return see_other("/board")
-    policy = _instance(request).config.registration
+    policy = instance_of(request).config.registration
     return await _signup_form(request, "signup.html", action="/signup", policy=policy)
 
 
 async def signup(request: Request) -> Response:
-    inst = _instance(request)
+    inst = instance_of(request)
     form = await request.form()
     await check_csrf(request, form)
     values = {"username": text(form, "username"), "reason": text(form, "reason")}
@@ -189,14 +184,14 @@ async def signup(request: Request) -> Response:
 
 async def invite_page(request: Request) -> Response:
     code = request.path_params["code"]
-    invite = await registration.usable_invite(_instance(request), code)
+    invite = await registration.usable_invite(instance_of(request), code)
     return await _signup_form(
         request, "invite.html", action=f"/invite/{code}", policy="invite", role=invite.role
     )
 
 
 async def accept_invite(request: Request) -> Response:
-    inst = _instance(request)
+    inst = instance_of(request)
     code = request.path_params["code"]
     form = await request.form()
     await check_csrf(request, form)
@@ -223,7 +218,7 @@ async def accept_invite(request: Request) -> Response:
 async def _reset_form(
     request: Request, member: LocalActor, *, status: int = 200, errors: dict[str, str] | None = None
 ) -> Response:
-    inst = _instance(request)
+    inst = instance_of(request)
     return await render(
         request,
         "reset.html",
@@ -235,12 +230,12 @@ async def _reset_form(
 
 
 async def reset_page(request: Request) -> Response:
-    member = await registration.reset_member(_instance(request), request.path_params["code"])
+    member = await registration.reset_member(instance_of(request), request.path_params["code"])
     return await _reset_form(request, member)
 
 
 async def reset(request: Request) -> Response:
-    inst = _instance(request)
+    inst = instance_of(request)
     code = request.path_params["code"]
     form = await request.form()
     await check_csrf(request, form)

@@ -11,9 +11,9 @@ from starlette.routing import BaseRoute, Route
 
 from fedishare.accounts import registration
 from fedishare.accounts.members import AccountError, set_member_disabled
-from fedishare.context import Instance
 from fedishare.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fedishare.core.listing import VISIBILITIES
+from fedishare.http.requests import instance_of
 from fedishare.listings.service import remove_listing
 from fedishare.moderation import domain_blocks
 from fedishare.storage import actors as actor_store
@@ -27,14 +27,9 @@ from fedishare.web.times import when
 LISTINGS_PAGE = 30
 
 
-def _instance(request: Request) -> Instance:
-    inst: Instance = request.state.instance
-    return inst
-
-
 async def overview(request: Request) -> Response:
     await require_admin(request)
-    inst = _instance(request)
+    inst = instance_of(request)
     counts = await stats.usage(inst.db, inst.clock())
     return await render(
         request,
@@ -52,7 +47,7 @@ async def overview(request: Request) -> Response:
 
 async def requests_page(request: Request) -> Response:
     await require_admin(request)
-    inst = _instance(request)
+    inst = instance_of(request)
     waiting = [
         {
             "id": r.id,
@@ -74,7 +69,7 @@ async def requests_page(request: Request) -> Response:
 async def decide_request(request: Request) -> Response:
     await require_admin(request)
     await check_csrf(request, await request.form())
-    inst = _instance(request)
+    inst = instance_of(request)
     request_id: int = request.path_params["id"]
     decision = request.path_params["decision"]
     if decision == "approve":
@@ -91,7 +86,7 @@ async def decide_request(request: Request) -> Response:
 
 async def members_page(request: Request) -> Response:
     admin = await require_admin(request)
-    inst = _instance(request)
+    inst = instance_of(request)
     people = [
         {
             "username": m.username,
@@ -119,7 +114,7 @@ async def set_member_state(request: Request) -> Response:
     if disable and username.lower() == admin.username.lower():
         raise Forbidden("you cannot disable your own account")
     try:
-        await set_member_disabled(_instance(request).db, username, disable)
+        await set_member_disabled(instance_of(request).db, username, disable)
     except AccountError as e:
         raise Conflict(str(e)) from None
     return see_other(f"/admin/members?notice={change}d")
@@ -130,7 +125,7 @@ async def set_member_state(request: Request) -> Response:
 
 async def listings_page(request: Request) -> Response:
     await require_admin(request)
-    inst = _instance(request)
+    inst = instance_of(request)
     words = request.query_params.get("q", "")[:200]
     try:
         offset = max(0, int(request.query_params.get("offset", "0")))
@@ -176,7 +171,7 @@ async def remove(request: Request) -> Response:
     admin = await require_admin(request)
     form = await request.form()
     await check_csrf(request, form)
-    await remove_listing(_instance(request), admin, text(form, "id"))
+    await remove_listing(instance_of(request), admin, text(form, "id"))
     return see_other("/admin/listings?notice=removed")
 
 
@@ -184,7 +179,7 @@ async def remove(request: Request) -> Response:
 
 
 async def _invites(request: Request, link: str = "") -> Response:
-    inst = _instance(request)
+    inst = instance_of(request)
     by_id = {m.id: m.username for m in await actor_store.list_members(inst.db)}
     invites = [
         {
@@ -213,7 +208,7 @@ async def make_invite(request: Request) -> Response:
     admin = await require_admin(request)
     form = await request.form()
     await check_csrf(request, form)
-    inst = _instance(request)
+    inst = instance_of(request)
     code = await registration.make_invite(inst, admin, text(form, "role") or "member")
     # Answered with the page itself rather than a redirect: only a hash of the code is
     # kept, so this is the one response that can show the link.
@@ -230,7 +225,7 @@ async def _domains(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> Response:
-    inst = _instance(request)
+    inst = instance_of(request)
     by_id = {m.id: m.username for m in await actor_store.list_members(inst.db)}
     blocks = [
         {
@@ -266,7 +261,7 @@ async def block_domain(request: Request) -> Response:
     await check_csrf(request, form)
     values = {"domain": text(form, "domain"), "reason": text(form, "reason")}
     try:
-        await domain_blocks.block(_instance(request), values["domain"], values["reason"], admin)
+        await domain_blocks.block(instance_of(request), values["domain"], values["reason"], admin)
     except Invalid as e:
         return await _domains(request, status=400, errors=field_errors(e), values=values)
     return see_other("/admin/domains?notice=blocked")
@@ -276,7 +271,7 @@ async def unblock_domain(request: Request) -> Response:
     await require_admin(request)
     form = await request.form()
     await check_csrf(request, form)
-    await domain_blocks.unblock(_instance(request), text(form, "domain"))
+    await domain_blocks.unblock(instance_of(request), text(form, "domain"))
     return see_other("/admin/domains?notice=unblocked")
 
 

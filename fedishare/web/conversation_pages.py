@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 from fedishare.context import Instance
 from fedishare.core.errors import Invalid, NotFound
 from fedishare.core.listing import Listing
+from fedishare.federation.actor_document import actor_id
 from fedishare.listings import answering, member_conversations
 from fedishare.listings.content import text_html
 from fedishare.listings.member_conversations import Side
@@ -110,7 +111,7 @@ async def _show(
     errors: dict[str, str] | None = None,
 ) -> Response:
     inst: Instance = request.state.instance
-    me = await describe(inst, inst.urls.actor(member.username))
+    me = await describe(inst, actor_id(inst.urls, member))
     other = await describe(inst, side.other)
     messages = await member_conversations.messages(inst, side)
     return await render(

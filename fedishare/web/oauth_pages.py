@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fedishare.accounts import sessions
-from fedishare.context import Instance
+from fedishare.http.requests import instance_of
 from fedishare.oauth import apps, grants
 from fedishare.oauth.errors import OAuthError
 from fedishare.storage.oauth_apps import OAuthApp
@@ -42,11 +42,6 @@ REQUEST_FIELDS = (
 AUTHORIZE = "/oauth/authorize"
 
 
-def _instance(request: Request) -> Instance:
-    inst: Instance = request.state.instance
-    return inst
-
-
 async def _refused(request: Request, e: OAuthError) -> Response:
     """A request that cannot go back to its app, explained on a page."""
     return await render(
@@ -59,7 +54,7 @@ async def _refused(request: Request, e: OAuthError) -> Response:
 
 
 async def _app_and_redirect(request: Request, given: Mapping[str, str]) -> tuple[OAuthApp, str]:
-    app = await apps.find(_instance(request), given.get("client_id"))
+    app = await apps.find(instance_of(request), given.get("client_id"))
     if app is None:
         raise OAuthError("invalid_client", "No app with this client_id is registered here.")
     return app, grants.redirect_uri_for(app, given.get("redirect_uri"))
@@ -109,7 +104,7 @@ async def authorize_page(request: Request) -> Response:
         app=checked.app,
         scopes=checked.scopes,
         fields={name: given.get(name, "") for name in REQUEST_FIELDS},
-        handle=f"{member.username}@{_instance(request).config.instance.domain}",
+        handle=f"{member.username}@{instance_of(request).config.instance.domain}",
         force_login=given.get("force_login", "").lower() in ("true", "1", "yes"),
         here=here,
     )
@@ -134,7 +129,7 @@ async def authorize(request: Request) -> Response:
                 "state": checked.state,
             },
         )
-    code = await grants.authorize(_instance(request), checked, member)
+    code = await grants.authorize(instance_of(request), checked, member)
     if checked.out_of_band:
         return await render(request, "oauth_code.html", app=checked.app, code=code)
     return _send_back(checked.redirect_uri, {"code": code, "state": checked.state})
@@ -150,7 +145,7 @@ async def switch_account(request: Request) -> Response:
         back = AUTHORIZE
     session = await current_session(request)
     if session is not None:
-        await sessions.end(_instance(request), session)
+        await sessions.end(instance_of(request), session)
     response = see_other(login_url(back))
     clear_session_cookie(request, response)
     return response

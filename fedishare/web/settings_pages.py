@@ -13,11 +13,12 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Message
 
 from fedishare.accounts import passwords, profiles, sessions
 from fedishare.context import Instance
 from fedishare.core.errors import Invalid, NotFound, TooLarge
+from fedishare.http.bodies import bounded_form
+from fedishare.http.requests import instance_of
 from fedishare.listings.leaving import leave
 from fedishare.media import files, uploads
 from fedishare.media.processing import MEDIA_TYPE
@@ -34,11 +35,6 @@ from fedishare.web.session import (
 from fedishare.web.times import when
 
 PROFILE_TEXT_BYTES = 65_536  # room for the profile form's text beside the avatar
-
-
-def _instance(request: Request) -> Instance:
-    inst: Instance = request.state.instance
-    return inst
 
 
 def _profile_values(member: LocalActor) -> dict[str, str]:
@@ -60,7 +56,7 @@ async def _settings(
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
 ) -> Response:
-    inst = _instance(request)
+    inst = instance_of(request)
     current = await current_session(request)
     browsers = [
         {
@@ -109,24 +105,8 @@ async def _profile_form(request: Request, inst: Instance) -> AsyncIterator[FormD
     larger than a photo and the text can be."""
     limit = inst.config.limits.max_upload_bytes + PROFILE_TEXT_BYTES
     refusal = TooLarge(f"avatar: larger than {uploads.size_text(limit)}")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise refusal
-    received = 0
-
-    async def bounded() -> Message:
-        nonlocal received
-        message = await request.receive()
-        received += len(message.get("body", b""))
-        if received > limit:
-            raise refusal
-        return message
-
-    form = await Request(request.scope, bounded).form(max_files=1, max_fields=16)
-    try:
+    async with bounded_form(request, limit, refusal, max_files=1, max_fields=16) as form:
         yield form
-    finally:
-        await form.close()
 
 
 async def _avatar(form: FormData) -> profiles.AvatarFile | None:
@@ -138,7 +118,7 @@ async def _avatar(form: FormData) -> profiles.AvatarFile | None:
 
 async def save_profile(request: Request) -> Response:
     member = await require_member(request)
-    inst = _instance(request)
+    inst = instance_of(request)
     try:
         async with _profile_form(request, inst) as form:
             await check_csrf(request, form)
@@ -163,7 +143,7 @@ async def save_profile(request: Request) -> Response:
 
 async def avatar(request: Request) -> Response:
     """A member's avatar, at the URL their actor document gives."""
-    inst = _instance(request)
+    inst = instance_of(request)
     name = await profiles.avatar_file(
         inst, request.path_params["username"], request.path_params["media_id"]
     )
@@ -184,7 +164,7 @@ async def change_password(request: Request) -> Response:
     await check_csrf(request, form)
     try:
         await passwords.change_password(
-            _instance(request),
+            instance_of(request),
             member,
             text(form, "current_password"),
             text(form, "new_password"),
@@ -199,7 +179,7 @@ async def revoke_session(request: Request) -> Response:
     member = await require_member(request)
     form = await request.form()
     await check_csrf(request, form)
-    await sessions.revoke(_instance(request), member, text(form, "session"))
+    await sessions.revoke(instance_of(request), member, text(form, "session"))
     return see_other("/settings?notice=session#sessions")
 
 
@@ -210,7 +190,7 @@ async def revoke_token(request: Request) -> Response:
     await check_csrf(request, form)
     token_id = text(form, "token")
     if not token_id.isdigit() or not await oauth_tokens.revoke(
-        _instance(request), member.id, int(token_id)
+        instance_of(request), member.id, int(token_id)
     ):
         raise NotFound("no such app access")
     return see_other("/settings?notice=app#apps")
@@ -221,7 +201,7 @@ async def delete_account(request: Request) -> Response:
     form = await request.form()
     await check_csrf(request, form)
     try:
-        await leave(_instance(request), member, text(form, "password"))
+        await leave(instance_of(request), member, text(form, "password"))
     except Invalid as e:
         return await _settings(request, member, status=400, errors=field_errors(e))
     response = see_other("/login?notice=deleted")

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_date, format_timedelta
 
+from fedishare.core.activitystreams import parse_iso
+
 LOCALE = "en"  # the pages' dates, until catalogs offer another language
 
 
@@ -20,9 +22,8 @@ def day(dt: datetime) -> str:
 
 def moment(text: str) -> str:
     """A stored ISO time as people read it: "2 May 2026, 09:00 UTC"."""
-    try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    at = parse_iso(text)
+    if at is None:
         return text
     return f"{day(at)}, {at:%H:%M} UTC"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from fedishare.federation.actor_document import actor_id
+from fedishare.storage import account_ids
 from tests.client_api.conftest import Api
 from tests.client_api.schema import check
 from tests.media.photos import phone_jpeg
@@ -104,6 +105,16 @@ async def test_an_account_its_follows_and_requests(api: Api) -> None:
     assert not check(left, "POST", "/api/v1/accounts/{id}/unfollow")["following"]
     statuses = await api.get(f"/api/v1/accounts/{carol_id}/statuses", params={"limit": 5})
     assert isinstance(check(statuses, "GET", "/api/v1/accounts/{id}/statuses"), list)
+
+
+async def test_relationships_answer_the_first_40_ids_in_their_order(api: Api) -> None:
+    uris = [f"https://elm.test/users/u{n}" for n in range(45)]
+    given = await account_ids.give(api.node.instance.db, uris)
+    ids = [str(given[uri]) for uri in uris]
+    asked = [("id[]", "999999"), *[("id[]", i) for i in ids], ("id[]", ids[0])]
+    response = await api.get("/api/v1/accounts/relationships", params=asked)
+    found = check(response, "GET", "/api/v1/accounts/relationships")
+    assert [r["id"] for r in found] == ids[:39]  # 999999 (never given) was one of the 40
 
 
 async def test_blocks_and_mutes_are_listed(api: Api) -> None:

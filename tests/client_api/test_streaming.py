@@ -19,6 +19,7 @@ from websockets.exceptions import InvalidStatus
 from tests.client_api.conftest import Api
 from tests.client_api.schema import check_entity
 from tests.harness import _WithState
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -47,6 +48,17 @@ async def event(ws: ClientConnection, kind: str) -> dict[str, Any]:
             message = json.loads(await ws.recv())
             if message.get("event") == kind:
                 return dict(message)
+
+
+async def subscribed(api: Api, count: int) -> None:
+    """Wait until the instance's streaming hub has `count` subscribers with their streams
+    (a socket is accepted just before its streams are taken)."""
+
+    async def ready() -> bool:
+        hub = getattr(api.node.app.state, "streaming_hub", None)
+        return hub is not None and sum(1 for s in hub.subscribers if s.streams) == count
+
+    await eventually(ready)
 
 
 async def test_health(served: str) -> None:
@@ -110,3 +122,29 @@ async def test_a_bad_token_or_no_token_for_the_user_stream_is_refused(served: st
         with pytest.raises(InvalidStatus):
             async with connect(f"ws://{served}/api/v1/streaming?{query}") as ws:
                 await ws.recv()
+
+
+async def test_an_edit_reaches_the_streams_that_show_the_status(api: Api, served: str) -> None:
+    posted = await api.post("/api/v1/statuses", json={"status": "Quinces #fruit"})
+    assert posted.status_code == 200, posted.text
+    status_id = posted.json()["id"]
+    _, carol_token = await api.new_member("carol")
+    public = f"ws://{served}/api/v1/streaming?stream=public&access_token={carol_token}"
+    tag = f"ws://{served}/api/v1/streaming?stream=hashtag&tag=fruit"
+    other = f"ws://{served}/api/v1/streaming?stream=hashtag&tag=veg"
+    async with connect(public) as ws, connect(tag) as tagged, connect(other) as untagged:
+        await subscribed(api, 3)
+        edited = await api.put(f"/api/v1/statuses/{status_id}", json={"status": "Medlars #fruit"})
+        assert edited.status_code == 200, edited.text
+        for stream, socket_ in ((["public"], ws), (["hashtag", "fruit"], tagged)):
+            update = await event(socket_, "status.update")
+            assert update["stream"] == stream
+            status = check_entity(json.loads(update["payload"]), "Status")
+            assert status["id"] == status_id and "Medlars" in status["content"]
+            assert status["edited_at"] is not None
+        # The #veg stream hears of a #veg post, and nothing of the #fruit edit before it.
+        veg = await api.post("/api/v1/statuses", json={"status": "Leeks #veg"})
+        assert veg.status_code == 200, veg.text
+        first = json.loads(await asyncio.wait_for(untagged.recv(), 10))
+        assert first["event"] == "update"
+        assert json.loads(first["payload"])["id"] == veg.json()["id"]

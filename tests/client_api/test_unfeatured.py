@@ -107,6 +107,13 @@ async def test_familiar_followers_answer_each_id(api: Api) -> None:
     ]
 
 
+async def test_familiar_followers_answer_the_first_40_ids(api: Api) -> None:
+    asked = [("id[]", str(n)) for n in range(1, 46)]
+    response = await api.get("/api/v1/accounts/familiar_followers", params=asked)
+    found = check(response, "GET", "/api/v1/accounts/familiar_followers")
+    assert [entry["id"] for entry in found] == [str(n) for n in range(1, 41)]
+
+
 async def test_scopes_are_checked_as_mastodon_checks_them(api: Api) -> None:
     inst = api.node.instance
     async with inst.db.transaction() as tx:

@@ -7,6 +7,7 @@ import pytest
 
 from fedishare.accounts.members import create_member
 from fedishare.core.activitystreams import PUBLIC
+from fedishare.storage import actors as actor_store
 from fedishare.storage import tokens
 from tests.harness import Network, Node
 from tests.waiting import eventually
@@ -131,6 +132,39 @@ async def test_refusals(pair: tuple[Node, Node]) -> None:
         assert r.json()["error"]
     assert await a.instance.db.fetch_value("SELECT count(*) FROM outbox_activities") == 0
     assert await a.instance.db.fetch_value("SELECT count(*) FROM objects") == 0
+
+
+async def _token(node: Node, name: str, scopes: list[str]) -> str:
+    inst = node.instance
+    found = await actor_store.find_by_username(inst.db, name)
+    assert found is not None
+    async with inst.db.transaction() as tx:
+        return await tokens.insert(
+            tx, actor_id=found.id, app_id=None, scopes=scopes, now=inst.clock().timestamp()
+        )
+
+
+async def test_a_token_posts_only_what_its_scopes_grant(pair: tuple[Node, Node]) -> None:
+    a, b = pair
+    every = await member(a, "alice")
+    await member(b, "bob")
+    read_only = await _token(a, "alice", ["read"])
+    follows_only = await _token(a, "alice", ["write:follows"])
+    note = {"type": "Note", "content": "hi", "to": [PUBLIC]}
+    follow = {"type": "Follow", "object": "@bob@elm.test"}
+    for token, body in [(read_only, note), (read_only, follow), (follows_only, note)]:
+        refused = await post(a, "alice", token, body)
+        assert refused.status_code == 403, (body, refused.text)
+        assert refused.json() == {"error": "This action is outside the authorized scopes"}
+    refused_message = await a.client.post(
+        "http://oak.test/api/listings/messages",
+        json={"listing": "x", "responder": "y", "content": "z"},
+        headers={"Authorization": f"Bearer {read_only}"},
+    )
+    assert refused_message.status_code == 403
+    assert await a.instance.db.fetch_value("SELECT count(*) FROM outbox_activities") == 0
+    assert (await post(a, "alice", follows_only, follow)).status_code == 201
+    assert (await post(a, "alice", every, note)).status_code == 201
 
 
 async def test_collections_page_through_many_followers(pair: tuple[Node, Node]) -> None:

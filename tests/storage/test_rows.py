@@ -8,7 +8,7 @@ from fedishare.core.types import JSON
 from fedishare.storage import actors, objects, remote_actors
 from fedishare.storage.database import Database
 from fedishare.storage.remote_actors import RemoteActor
-from fedishare.storage.rows import from_row
+from fedishare.storage.rows import chunks, from_row, marks
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,14 @@ async def test_remote_actor_documents_keep_non_ascii_text_as_is(db: Database) ->
     assert await remote_actors.get_by_key_id(db, actor.key_id) == actor
     text = await db.fetch_value("SELECT document FROM remote_actors WHERE id = ?", (actor.id,))
     assert text == '{"id":"https://b.test/users/zoë","name":"Zoë"}'
+
+
+def test_chunks_keep_the_first_of_each_value_in_order_and_split_at_the_size() -> None:
+    assert chunks(["b", "a", "b", "c", "d", "a"], 2) == [["b", "a"], ["c", "d"]]
+    assert chunks([], 2) == []
+    assert [len(c) for c in chunks(range(1001))] == [500, 500, 1]
+
+
+def test_marks_are_one_placeholder_per_value() -> None:
+    assert marks(["x", "y", "z"]) == "?, ?, ?"
+    assert marks([7]) == "?"

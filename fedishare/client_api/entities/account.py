@@ -41,11 +41,25 @@ async def account_ids_of(inst: Instance, uris: Sequence[str]) -> dict[str, str]:
     return {uri: str(number) for uri, number in given.items()}
 
 
-async def account_uri(inst: Instance, account_id: str) -> str | None:
-    """The actor URI of an id that apps send; None for anything not given out."""
+def _number(account_id: str) -> int | None:
+    """An id as apps send it, or None for text that cannot be one of ours."""
     if not account_id.isascii() or not account_id.isdigit() or len(account_id) > 18:
         return None
-    return await account_ids.uri_of(inst.db, int(account_id))
+    return int(account_id)
+
+
+async def account_uri(inst: Instance, account_id: str) -> str | None:
+    """The actor URI of an id that apps send; None for anything not given out."""
+    number = _number(account_id)
+    return None if number is None else await account_ids.uri_of(inst.db, number)
+
+
+async def account_uris(inst: Instance, ids: Sequence[str]) -> list[str]:
+    """The actor URIs of ids that apps send, in their order, in one read; ids not given
+    out are left out."""
+    numbers = [n for n in map(_number, ids) if n is not None]
+    found = await account_ids.uris_of(inst.db, numbers)
+    return list(dict.fromkeys(found[n] for n in numbers if n in found))
 
 
 async def render_account(inst: Instance, uri: str, *, source: bool = False) -> JSON:
@@ -101,11 +115,8 @@ def _local_name(inst: Instance, uri: str) -> str | None:
     """The username (lowercased) of our actor at `uri`, if `uri` is one of ours."""
     if uri == inst.urls.instance_actor:
         return APPLICATION_USERNAME.lower()
-    prefix = inst.urls.base + "/users/"
-    name = uri.removeprefix(prefix)
-    if name == uri or not name or any(c in name for c in "/#?"):
-        return None
-    return name.lower()
+    name = inst.urls.username_of(uri)
+    return None if name is None else name.lower()
 
 
 def _local(inst: Instance, uri: str, account: LocalAccount) -> JSON:

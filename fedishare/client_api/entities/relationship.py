@@ -63,7 +63,6 @@ async def _blocked_by(inst: Instance, me: str, uris: Sequence[str]) -> set[str]:
     blockers = await account_relations.blockers(inst.db, me)
     if not blockers:
         return set()
-    prefix = inst.urls.base + "/users/"
-    names = [u.removeprefix(prefix) for u in uris if u.startswith(prefix)]
+    names = [name for uri in uris if (name := inst.urls.username_of(uri)) is not None]
     found = await account_reads.local_actors(inst.db, names)
     return {actor_id(inst.urls, row.actor) for row in found if row.actor.id in blockers} & set(uris)

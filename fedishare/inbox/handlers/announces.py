@@ -14,14 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from fedishare.context import Instance
-from fedishare.core.activitystreams import id_of
+from fedishare.core.activitystreams import id_of, iso
 from fedishare.core.posts import visibility_of
 from fedishare.inbox.handlers import reactions
 from fedishare.inbox.handlers._origin import author_of, trusted_object
 from fedishare.inbox.handlers.replies import KEPT_TYPES
 from fedishare.inbox.item import InboxItem
 from fedishare.listings import ingest
-from fedishare.storage import objects, remote_actors, statuses
+from fedishare.statuses.keeping import keep_post
+from fedishare.storage import remote_actors, statuses
 from fedishare.storage.peers import followed_locally
 
 
@@ -58,17 +59,7 @@ async def _keep_post(inst: Instance, item: InboxItem, value: Any) -> None:
     author = None if doc is None else author_of(doc)
     if doc is None or author is None or doc.get("type") not in KEPT_TYPES:
         return
-    published = doc.get("published")
-    if not isinstance(published, str):
-        published = inst.clock().isoformat(timespec="seconds")
-    async with inst.db.transaction() as tx:
-        await objects.insert(
-            tx,
-            doc,
-            attributed_to=author,
-            published=published,
-            in_reply_to=id_of(doc.get("inReplyTo")),
-        )
+    await keep_post(inst, doc, author)
 
 
 async def _index_boost(inst: Instance, item: InboxItem, target: str) -> None:
@@ -78,7 +69,7 @@ async def _index_boost(inst: Instance, item: InboxItem, target: str) -> None:
         return
     published = item.activity.get("published")
     if not isinstance(published, str):
-        published = inst.clock().isoformat(timespec="seconds")
+        published = iso(inst.clock())
     booster = await remote_actors.get(inst.db, item.actor)
     followers = None if booster is None else booster.followers
     async with inst.db.transaction() as tx:

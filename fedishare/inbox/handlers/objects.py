@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fedishare.context import Instance
-from fedishare.core.activitystreams import id_of
+from fedishare.core.activitystreams import id_of, parse_iso
 from fedishare.inbox.handlers._origin import author_of, trusted_object
 from fedishare.inbox.item import InboxItem, Rejected
 from fedishare.storage import objects
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 async def _own(inst: Instance, item: InboxItem, object_id: str) -> objects.StoredObject | None:
@@ -40,8 +29,8 @@ async def update_object(inst: Instance, item: InboxItem, value: Any) -> bool:
     doc = await trusted_object(inst, item, value)
     if doc is None or author_of(doc) != stored.attributed_to:
         return False
-    updated = _time(doc.get("updated"))
-    current = _time(stored.updated) or _time(stored.published)
+    updated = parse_iso(doc.get("updated"))
+    current = parse_iso(stored.updated) or parse_iso(stored.published)
     if updated is None or (current is not None and updated <= current):
         return False
     async with inst.db.transaction() as tx:

@@ -13,6 +13,7 @@ from fedishare.inbox.handlers._origin import author_of, trusted_object
 from fedishare.inbox.item import InboxItem
 from fedishare.listings.reading import listing_from_object
 from fedishare.listings.responses import take_reply
+from fedishare.statuses.keeping import keep_post
 from fedishare.storage import objects
 from fedishare.storage.peers import followed_locally
 
@@ -69,15 +70,5 @@ async def on_create(inst: Instance, item: InboxItem) -> None:
         author == item.actor and followed and listing_from_object(doc, now=inst.clock()) is None
     ):
         return
-    published = doc.get("published")
-    if not isinstance(published, str):
-        published = inst.clock().isoformat(timespec="seconds")
-    async with inst.db.transaction() as tx:
-        await objects.insert(
-            tx,
-            doc,
-            attributed_to=author,
-            published=published,
-            in_reply_to=id_of(doc.get("inReplyTo")),
-        )
+    await keep_post(inst, doc, author)
     await take_reply(inst, doc, author)  # a response to one of our listings?
