@@ -99,6 +99,9 @@ async def unblock(inst: Instance, member: LocalActor, target: str) -> None:
     inst.wake_delivery.set()
 
 
+MAX_MUTE = timedelta(days=365)
+
+
 async def mute(
     inst: Instance,
     member: LocalActor,
@@ -108,12 +111,15 @@ async def mute(
     duration: int = 0,
 ) -> None:
     """Hide `target`'s statuses (and, with `notifications`, its notifications) from the
-    member, for `duration` seconds or, with 0, until unmuted. Nobody else is told."""
+    member, for `duration` seconds (at most a year: longer is taken as a year, where a
+    date far enough would not even be a date) or, with 0, until unmuted. Nobody else is
+    told."""
     _check(inst, member, target)
     if duration < 0:
         raise Unprocessable("duration: a number of seconds, or 0 for ever")
     now = inst.clock()
-    expires = (now + timedelta(seconds=duration)).timestamp() if duration else None
+    seconds = min(duration, int(MAX_MUTE.total_seconds()))
+    expires = (now + timedelta(seconds=seconds)).timestamp() if duration else None
     async with inst.db.transaction() as tx:
         await store.add_mute(
             tx,

@@ -32,6 +32,7 @@ from fedishare.federation.errors import FetchError
 from fedishare.follows.following import follow_actor, unfollow_actor
 from fedishare.http.requests import instance_of
 from fedishare.statuses import search, timelines
+from fedishare.statuses.visibility import visible_rows
 from fedishare.storage import account_relations, follow_pages
 from fedishare.storage.actors import LocalActor
 
@@ -122,7 +123,8 @@ async def remove_picture(request: Request) -> Response:
 
 
 async def preferences(request: Request) -> Response:
-    member = await _own(request)
+    """Mastodon asks for `read:accounts` here (`profile` is for verify_credentials only)."""
+    member = await require_member(request, "read:accounts")
     return JSONResponse(credentials.preferences(member))
 
 
@@ -174,7 +176,8 @@ async def statuses(request: Request) -> Response:
             only_media=p.flag("only_media"),
             pinned=p.flag("pinned"),
         )
-    rendered = await render_statuses(inst, viewer, rows)
+    shown = await visible_rows(inst, viewer, rows)
+    rendered = await render_statuses(inst, viewer, shown)
     return JSONResponse(rendered, headers=link_header(request, [r.id for r in rows]))
 
 

@@ -13,6 +13,7 @@ from fedishare.client_api.pagination import link_header, page_of
 from fedishare.client_api.params import read_params
 from fedishare.http.requests import instance_of
 from fedishare.statuses import saved
+from fedishare.statuses.visibility import visible_rows
 
 
 async def bookmarks(request: Request) -> Response:
@@ -21,7 +22,9 @@ async def bookmarks(request: Request) -> Response:
     async with read_params(request) as p:
         page = page_of(p)
     entries = await saved.bookmarked(inst, member, page)
-    body = await render_statuses(inst, member, [row for _, row in entries])
+    body = await render_statuses(
+        inst, member, await visible_rows(inst, member, [row for _, row in entries])
+    )
     return JSONResponse(body, headers=link_header(request, [e for e, _ in entries]))
 
 
@@ -31,7 +34,9 @@ async def favourites(request: Request) -> Response:
     async with read_params(request) as p:
         page = page_of(p)
     entries = await saved.favourited(inst, member, page)
-    body = await render_statuses(inst, member, [row for _, row in entries])
+    body = await render_statuses(
+        inst, member, await visible_rows(inst, member, [row for _, row in entries])
+    )
     return JSONResponse(body, headers=link_header(request, [e for e, _ in entries]))
 
 

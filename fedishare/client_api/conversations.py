@@ -16,6 +16,7 @@ from fedishare.client_api.pagination import link_header, page_of
 from fedishare.client_api.params import read_params
 from fedishare.context import Instance
 from fedishare.core.errors import NotFound
+from fedishare.core.ids import parse_id
 from fedishare.core.types import JSON
 from fedishare.statuses import conversation_list
 from fedishare.statuses.conversation_list import Entry
@@ -28,10 +29,10 @@ def _inst(request: Request) -> Instance:
 
 
 def _id(request: Request) -> int:
-    text = str(request.path_params["id"])
-    if not text.isdigit():
+    found = parse_id(str(request.path_params["id"]))
+    if found is None:
         raise NotFound("Record not found")
-    return int(text)
+    return found
 
 
 async def render_conversations(

@@ -16,16 +16,17 @@ from fedishare.client_api.auth import require_member
 from fedishare.client_api.entities.media import render_media
 from fedishare.client_api.params import read_params
 from fedishare.core.errors import NotFound, Unprocessable
+from fedishare.core.ids import parse_id
 from fedishare.http.requests import instance_of
 from fedishare.media.uploads import check_size
 from fedishare.statuses import uploads
 
 
 def _media_id(request: Request) -> int:
-    text = str(request.path_params["id"])
-    if not text.isdigit() or len(text) > 19:
+    found = parse_id(str(request.path_params["id"]))
+    if found is None:
         raise NotFound("Record not found")
-    return int(text)
+    return found
 
 
 async def create(request: Request) -> Response:

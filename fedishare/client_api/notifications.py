@@ -15,16 +15,17 @@ from fedishare.client_api.pagination import link_header, page_of
 from fedishare.client_api.params import Params, read_params
 from fedishare.context import Instance
 from fedishare.core.errors import NotFound
+from fedishare.core.ids import parse_id
 from fedishare.http.requests import instance_of
 from fedishare.notifications import reading
 from fedishare.storage.notifications import Filter
 
 
 def _id(request: Request) -> int:
-    text = str(request.path_params["id"])
-    if not text.isdigit():
+    found = parse_id(str(request.path_params["id"]))
+    if found is None:
         raise NotFound("Record not found")
-    return int(text)
+    return found
 
 
 async def _filter(inst: Instance, params: Params) -> Filter:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from fedishare.client_api.params import Params
 from fedishare.core.errors import Invalid
+from fedishare.core.ids import MAX_ID, parse_id
 from fedishare.core.paging import Page
 
 
@@ -17,9 +18,10 @@ def _id(params: Params, name: str) -> int | None:
     text = params.text(name)
     if text is None or text == "":
         return None
-    if not text.isdigit():
-        raise Invalid(f"{name}: expected an id")
-    return int(text)
+    found = 0 if text == "0" else parse_id(text)  # 0: from the start, as some apps send
+    if found is None:
+        raise Invalid(f"{name}: expected an id (digits, at most {MAX_ID})")
+    return found
 
 
 def page_of(params: Params, *, default: int = 20, most: int = 40) -> Page:

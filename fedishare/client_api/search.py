@@ -30,7 +30,13 @@ async def search(request: Request) -> Response:
     if kind is not None and kind not in searching.TYPES:
         raise Invalid(f"type: one of {', '.join(searching.TYPES)}")
     found = await searching.search(
-        inst, text, kind=kind, resolve_remote=resolve, limit=limit, offset=offset
+        inst,
+        text,
+        kind=kind,
+        resolve_remote=resolve,
+        limit=limit,
+        offset=offset,
+        viewer=viewer,
     )
     accounts = await render_accounts(inst, found.accounts)
     return JSONResponse(

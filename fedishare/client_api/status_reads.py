@@ -14,8 +14,10 @@ from fedishare.client_api.pagination import link_header, page_of
 from fedishare.client_api.params import read_params
 from fedishare.context import Instance
 from fedishare.core.errors import NotFound
+from fedishare.core.ids import parse_id
 from fedishare.http.requests import instance_of
 from fedishare.statuses import timelines
+from fedishare.statuses.visibility import visible
 from fedishare.storage import reactions
 from fedishare.storage import statuses as index
 from fedishare.storage.actors import LocalActor
@@ -25,10 +27,10 @@ from fedishare.storage.statuses import StatusRow
 async def _visible(request: Request) -> tuple[Instance, LocalActor | None, StatusRow]:
     inst = instance_of(request)
     viewer = await optional_member(request, "read:statuses")
-    text = str(request.path_params["id"])
-    if not text.isdigit() or len(text) > 19:
+    status_id = parse_id(str(request.path_params["id"]))
+    if status_id is None:
         raise NotFound("Record not found")
-    return inst, viewer, await timelines.visible(inst, viewer, int(text))
+    return inst, viewer, await visible(inst, viewer, status_id)
 
 
 async def show(request: Request) -> Response:

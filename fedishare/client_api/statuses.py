@@ -17,28 +17,30 @@ from fedishare.client_api.auth import caller, optional_member, require_member
 from fedishare.client_api.entities.status import render_status
 from fedishare.client_api.params import Params, read_params
 from fedishare.context import Instance
-from fedishare.core.errors import NotFound, Unauthenticated, Unprocessable
+from fedishare.core.errors import NotFound, Unprocessable
+from fedishare.core.ids import parse_id
 from fedishare.core.types import JSON
 from fedishare.http.requests import instance_of
 from fedishare.statuses import interactions, posting
 from fedishare.statuses.posting import Draft
+from fedishare.statuses.visibility import visible
 from fedishare.storage import statuses as status_index
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.statuses import StatusRow
 
 
 def _status_id(request: Request) -> int:
-    text = str(request.path_params["id"])
-    if not text.isdigit() or len(text) > 19:
+    status_id = parse_id(str(request.path_params["id"]))
+    if status_id is None:
         raise NotFound("Record not found")
-    return int(text)
+    return status_id
 
 
 def _media_ids(p: Params) -> tuple[int, ...]:
-    ids = p.texts("media_ids")
-    if not all(i.isdigit() and len(i) <= 19 for i in ids):
+    ids = [parse_id(i) for i in p.texts("media_ids")]
+    if None in ids:
         raise Unprocessable("media_ids: ids of your uploads")
-    return tuple(int(i) for i in ids)
+    return tuple(i for i in ids if i is not None)
 
 
 def _refuse_unsupported(p: Params) -> None:
@@ -50,12 +52,13 @@ def _refuse_unsupported(p: Params) -> None:
 
 def _draft(request: Request, p: Params, *, visibility: str = "public") -> Draft:
     reply = p.text("in_reply_to_id")
-    if reply and not reply.isdigit():
+    reply_id = parse_id(reply) if reply else None
+    if reply and reply_id is None:
         raise NotFound("Record not found")
     return Draft(
         text=p.text("status", "") or "",
         visibility=p.text("visibility") or visibility,
-        in_reply_to_id=int(reply) if reply else None,
+        in_reply_to_id=reply_id,
         media_ids=_media_ids(p),
         spoiler_text=p.text("spoiler_text", "") or "",
         sensitive=p.flag("sensitive"),
@@ -72,7 +75,7 @@ async def create(request: Request) -> Response:
     who = await caller(request, "write:statuses")
     member = who.member
     if member is None:
-        raise Unauthenticated("This method requires an authenticated user")
+        raise Unprocessable("This method requires an authenticated user")
     async with read_params(request) as p:
         _refuse_unsupported(p)
         # Without a visibility, the member's default (source[privacy]), as Mastodon does.
@@ -119,19 +122,11 @@ async def source(request: Request) -> Response:
     )
 
 
-def _visible(row: StatusRow, viewer: LocalActor | None) -> bool:
-    return row.visibility in ("public", "unlisted") or (
-        viewer is not None and row.local_actor_id == viewer.id
-    )
-
-
 async def history(request: Request) -> Response:
     """Earlier versions are not kept: the history is the status as it is now."""
     viewer = await optional_member(request, "read:statuses")
     inst = instance_of(request)
-    row = await status_index.get(inst.db, _status_id(request))
-    if row is None or row.deleted or not _visible(row, viewer):
-        raise NotFound("Record not found")
+    row = await visible(inst, viewer, _status_id(request))
     status = await render_status(inst, viewer, row)
     edit = {
         "content": status["content"],

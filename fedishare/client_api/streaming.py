@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -30,10 +31,12 @@ from fedishare.notifications.stream import (
 )
 from fedishare.oauth import scopes
 from fedishare.statuses import conversation_list
+from fedishare.statuses.visibility import can_see
 from fedishare.storage import actors, tokens
 from fedishare.storage.actors import LocalActor
 
 _HUB = "streaming_hub"
+_SCOPES = "Access token does not have the required scopes"
 
 
 def _hub(websocket: WebSocket, inst: Instance) -> Hub:
@@ -56,15 +59,34 @@ def _token(websocket: WebSocket) -> str | None:
     )
 
 
-async def _member(inst: Instance, token: str | None) -> LocalActor | bool | None:
-    """The member the token is for; None without a token; False for a bad one."""
+@dataclass(frozen=True)
+class _Viewer:
+    member: LocalActor | None  # None without a token
+    scopes: frozenset[str] = frozenset()
+
+
+async def _viewer(inst: Instance, token: str | None) -> _Viewer | None:
+    """Who is connecting: nobody without a token; None for a bad token (or an app's own,
+    which has no member to stream for)."""
     if token is None:
-        return None
+        return _Viewer(None)
     found = await tokens.find(inst.db, token)
-    if found is None or found.actor_id is None or not scopes.allows(found.scope_set, "read"):
-        return False
+    if found is None or found.actor_id is None:
+        return None
     member = await actors.find_by_id(inst.db, found.actor_id)
-    return False if member is None else member
+    return None if member is None else _Viewer(member, found.scope_set)
+
+
+def _allowed(viewer: _Viewer, stream: Stream) -> str | None:
+    """Why `viewer` may not take `stream` (None when they may). As Mastodon's streaming
+    server: public and hashtag streams need no scope; the notification stream needs `read`
+    or `read:notifications`, the other member streams `read` or `read:statuses`."""
+    if stream.name not in MEMBER_STREAMS:
+        return None
+    if viewer.member is None:
+        return "Missing access token"
+    needed = "read:notifications" if stream.name == "user:notification" else "read:statuses"
+    return None if scopes.allows(viewer.scopes, needed) else _SCOPES
 
 
 def _stream(name: object, tag: object) -> Stream | None:
@@ -91,6 +113,8 @@ async def _payload(inst: Instance, sub: Subscriber, happening: Happening) -> str
         if entry is None:
             return None
         return json.dumps((await render_conversations(inst, member, [entry]))[0])
+    if not await can_see(inst, member, happening.status):
+        return None  # the stream's query should not have found it: never sent regardless
     return json.dumps(await render_status(inst, member, happening.status))
 
 
@@ -105,7 +129,9 @@ async def _send_events(websocket: WebSocket, inst: Instance, sub: Subscriber) ->
             await websocket.send_text(json.dumps(event))
 
 
-async def _change(websocket: WebSocket, hub: Hub, sub: Subscriber, message: object) -> None:
+async def _change(
+    websocket: WebSocket, hub: Hub, sub: Subscriber, viewer: _Viewer, message: object
+) -> None:
     """A subscribe or unsubscribe message; an error message for anything else."""
     kind = message.get("type") if isinstance(message, dict) else None
     stream = (
@@ -113,8 +139,8 @@ async def _change(websocket: WebSocket, hub: Hub, sub: Subscriber, message: obje
     )
     if kind not in ("subscribe", "unsubscribe") or stream is None:
         await websocket.send_json({"error": "Unknown stream type", "status": 400})
-    elif stream.name in MEMBER_STREAMS and sub.member is None:
-        await websocket.send_json({"error": "Missing access token", "status": 401})
+    elif (refused := _allowed(viewer, stream)) is not None:
+        await websocket.send_json({"error": refused, "status": 401})
     elif kind == "subscribe":
         await hub.subscribe(sub, stream)
     else:
@@ -123,21 +149,23 @@ async def _change(websocket: WebSocket, hub: Hub, sub: Subscriber, message: obje
 
 async def streaming(websocket: WebSocket) -> None:
     inst: Instance = websocket.state.instance
-    member = await _member(inst, _token(websocket))
-    if member is False:
+    viewer = await _viewer(inst, _token(websocket))
+    if viewer is None:
         await websocket.close(code=4001, reason="The access token is invalid")
         return
-    viewer = member if isinstance(member, LocalActor) else None
     first = _stream(websocket.query_params.get("stream"), websocket.query_params.get("tag"))
-    if first is not None and first.name in MEMBER_STREAMS and viewer is None:
-        await websocket.close(code=4001, reason="Missing access token")
+    refused = None if first is None else _allowed(viewer, first)
+    if refused is not None:
+        await websocket.close(code=4001, reason=refused)
         return
     offered = websocket.headers.get("sec-websocket-protocol")
-    await websocket.accept(subprotocol=offered.strip() if offered else None)
     hub = _hub(websocket, inst)
-    async with hub.subscription(viewer) as sub:
+    async with hub.subscription(viewer.member) as sub:
+        # Subscribed before the socket is accepted: what is stored once the app is
+        # connected comes after the stream's starting point, so it is sent.
         if first is not None:
             await hub.subscribe(sub, first)
+        await websocket.accept(subprotocol=offered.strip() if offered else None)
         sender = asyncio.create_task(_send_events(websocket, inst, sub))
         try:
             while True:
@@ -146,7 +174,7 @@ async def streaming(websocket: WebSocket) -> None:
                     message = json.loads(text)
                 except ValueError:
                     message = None
-                await _change(websocket, hub, sub, message)
+                await _change(websocket, hub, sub, viewer, message)
         except WebSocketDisconnect:
             pass
         finally:

@@ -17,6 +17,7 @@ from fedishare.client_api.pagination import link_header, page_of
 from fedishare.client_api.params import Params, read_params
 from fedishare.context import Instance
 from fedishare.statuses import timelines
+from fedishare.statuses.visibility import visible_rows
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.statuses import StatusRow
 
@@ -26,7 +27,9 @@ async def answer(
 ) -> Response:
     """The statuses of a page, with the Link header of its ids."""
     inst: Instance = request.state.instance
-    body = await render_statuses(inst, viewer, rows)
+    body = await render_statuses(inst, viewer, await visible_rows(inst, viewer, rows))
+    # Paged by what the query walked, so that a page whose last rows are left out still
+    # leads on past them.
     return JSONResponse(body, headers=link_header(request, [row.id for row in rows]))
 
 

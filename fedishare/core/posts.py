@@ -54,6 +54,16 @@ def visibility_of(document: JSON, followers: str | None = None) -> str:
     return "direct"
 
 
+BOOSTABLE = frozenset({"public", "unlisted"})
+
+
+def may_boost(visibility: str, author: str, booster: str) -> bool:
+    """As Mastodon: anyone may boost a public or unlisted status; a followers-only one only
+    its author (the boost reaches the same followers); a direct one nobody. Here, below
+    the status index, so that the index itself refuses what no boost may carry."""
+    return visibility in BOOSTABLE or (visibility == "private" and author == booster)
+
+
 def hashtag_names(document: JSON) -> list[str]:
     """The names of the document's Hashtag tags in order, once each, lowercased, without
     '#'; as Mastodon, a name that is no hashtag ("with white space") is left out."""

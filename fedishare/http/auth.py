@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from fedishare.core.errors import Forbidden, Unauthenticated
+from fedishare.core.errors import Forbidden, Unauthenticated, Unprocessable
 from fedishare.http.requests import instance_of
 from fedishare.oauth import scopes
 from fedishare.storage import actors, tokens
@@ -71,9 +71,10 @@ def granted(found: Caller, scope: str) -> Caller:
 
 
 def member_of(found: Caller) -> LocalActor:
-    """The member behind the token; an app's own token is refused."""
+    """The member behind the token; an app's own token is refused with a 422, as Mastodon
+    answers it (the token is good, the request is not one it can make)."""
     if found.member is None:
-        raise Unauthenticated("This method requires an authenticated user")
+        raise Unprocessable("This method requires an authenticated user")
     return found.member
 
 

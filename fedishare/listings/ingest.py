@@ -123,7 +123,7 @@ async def keep(inst: Instance, listing: Listing, doc: JSON) -> Outcome:
     if not within_radius(inst.config, listing.place):
         return Outcome.DELETED if await forget(inst, listing.id) else Outcome.SKIPPED
     async with inst.db.transaction() as tx:
-        stored = await store.upsert(tx, listing, clean_document(doc))
+        stored = await store.upsert(tx, listing, clean_document(doc), now=inst.clock())
     return Outcome.STORED if stored else Outcome.UNCHANGED
 
 

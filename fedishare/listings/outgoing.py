@@ -123,6 +123,7 @@ async def send(
                 published=out.note["published"],
                 in_reply_to=in_reply_to if isinstance(in_reply_to, str) else None,
                 local_actor_id=sender.id,
+                now=inst.clock(),
             )
             if reader is not None:
                 await _notify_reader(tx, inst, reader, out.note)

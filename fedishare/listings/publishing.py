@@ -114,4 +114,5 @@ async def queue_change(
                 reblog_of=listed.id,
                 published=shared["published"],
                 visibility=visibility_of(shared),
+                now=inst.clock(),
             )

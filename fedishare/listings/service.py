@@ -102,7 +102,7 @@ async def create_listing(inst: Instance, author: LocalActor, data: Any) -> Chang
     note = to_note(listing, inst.urls.base)
     change = Change(author, listing, activities.create(note, now))
     async with inst.db.transaction() as tx:
-        await store.upsert(tx, listing, note)
+        await store.upsert(tx, listing, note, now=now)
         await _queue(tx, inst, change)
     inst.wake_delivery.set()
     return change
@@ -140,7 +140,7 @@ async def edit_listing(inst: Instance, author: LocalActor, listing_id: str, data
             audience=old.audience,
         )
         note = to_note(listing, inst.urls.base)
-        if not await store.upsert(tx, listing, note):
+        if not await store.upsert(tx, listing, note, now=now):
             raise Conflict("the listing changed meanwhile; try again")
         change = Change(author, listing, activities.update(inst.urls.base, note, listing.updated))
         await _queue(tx, inst, change)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from fedishare.context import Instance
 from fedishare.core.errors import Unprocessable
+from fedishare.core.ids import parse_id
 from fedishare.storage import markers as store
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.markers import TIMELINES, Marker
@@ -25,7 +26,7 @@ async def set_markers(
     for timeline, last_read_id in positions.items():
         if timeline not in TIMELINES:
             raise Unprocessable(f"{timeline}: not a timeline with a marker (home, notifications)")
-        if not last_read_id.isdigit():
+        if last_read_id != "0" and parse_id(last_read_id) is None:
             raise Unprocessable(f"{timeline}[last_read_id]: expected an id")
     now = inst.clock().isoformat(timespec="milliseconds")
     async with inst.db.transaction() as tx:
@@ -37,4 +38,4 @@ async def set_markers(
 async def read_position(inst: Instance, member: LocalActor, timeline: str) -> int:
     """The id the member last read in `timeline`; 0 when they never set one."""
     found = await store.of_actor(inst.db, member.id, [timeline])
-    return int(found[0].last_read_id) if found else 0
+    return (parse_id(found[0].last_read_id) or 0) if found else 0

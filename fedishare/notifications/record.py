@@ -2,9 +2,10 @@
 it, so that the event and its notification are stored together or not at all.
 
 Types are Mastodon's: mention, status, reblog, follow, follow_request, favourite, update.
-Nothing is recorded from an account the member blocks or mutes (as Mastodon drops those);
-the same event arriving again records nothing more. Callers leave out a member's own doings
-(only they know the member's actor URI).
+Nothing is recorded from an account the member blocks, or mutes with notifications (as
+Mastodon drops those; a mute without notifications lets them through); the same event
+arriving again records nothing more. Callers leave out a member's own doings (only they
+know the member's actor URI).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fedishare.storage import notifications
-from fedishare.storage.account_relations import hidden_authors
+from fedishare.storage.account_relations import silenced_for_notifications
 from fedishare.storage.database import Transaction
 
 TYPES = frozenset(
@@ -33,7 +34,7 @@ async def record(
     recorded."""
     if type not in TYPES:
         raise ValueError(f"not a notification type: {type}")
-    if from_actor in await hidden_authors(tx, recipient_id, at.timestamp()):
+    if from_actor in await silenced_for_notifications(tx, recipient_id, at.timestamp()):
         return None
     return await notifications.insert(
         tx,

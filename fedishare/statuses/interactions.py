@@ -5,7 +5,8 @@ A favourite is a row of `reactions` (actor = the member) and a `Like` to the aut
 a boost is a `reactions` row too, an `Announce` to the member's followers and the author,
 and a status of its own in the index (kind 'reblog'). The undos send an `Undo` embedding
 the original activity, as Mastodon requires. Our own authors get no delivery: their count
-and notification are written here. Bookmarks stay on this server.
+and notification are written here. Bookmarks stay on this server. Each acts only on a
+status the member can see (`fedishare.statuses.visibility`); any other is "not found".
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fedishare.federation.errors import FetchError
 from fedishare.notifications.record import record
 from fedishare.remote.actors import get_remote_actor
 from fedishare.remote.publish import queue_publication
+from fedishare.statuses.visibility import can_boost, visible
 from fedishare.storage import bookmarks, follows, reactions
 from fedishare.storage import statuses as status_index
 from fedishare.storage.actors import LocalActor
@@ -27,21 +29,21 @@ from fedishare.storage.database import Transaction
 from fedishare.storage.reactions import Reaction
 from fedishare.storage.statuses import StatusRow
 
-BOOSTABLE = frozenset({"public", "unlisted"})
-
 
 def _check(member: LocalActor) -> None:
     if member.kind != "person" or member.disabled:
         raise Forbidden("only an active member can do this")
 
 
-async def target(inst: Instance, status_id: int) -> StatusRow:
-    """The status acted on: a boost stands for the status it boosts, as in Mastodon."""
-    row = await status_index.get(inst.db, status_id)
-    if row is not None and row.reblog_of is not None:
-        row = await status_index.get(inst.db, row.reblog_of)
-    if row is None or row.deleted:
-        raise NotFound("Record not found")
+async def target(inst: Instance, member: LocalActor, status_id: int) -> StatusRow:
+    """The status acted on, which the member must be able to see (404 otherwise, as if it
+    did not exist): a boost stands for the status it boosts, as in Mastodon."""
+    row = await visible(inst, member, status_id)
+    if row.reblog_of is not None:
+        original = await status_index.get(inst.db, row.reblog_of)
+        if original is None:
+            raise NotFound("Record not found")
+        row = original
     return row
 
 
@@ -80,7 +82,7 @@ def _embedded(reaction: Reaction) -> JSON:
 
 async def favourite(inst: Instance, member: LocalActor, status_id: int) -> StatusRow:
     _check(member)
-    row = await target(inst, status_id)
+    row = await target(inst, member, status_id)
     me = actor_id(inst.urls, member)
     if await reactions.find(inst.db, "Like", me, row.uri) is not None:
         return row
@@ -98,7 +100,7 @@ async def favourite(inst: Instance, member: LocalActor, status_id: int) -> Statu
 
 async def unfavourite(inst: Instance, member: LocalActor, status_id: int) -> StatusRow:
     _check(member)
-    row = await target(inst, status_id)
+    row = await target(inst, member, status_id)
     me = actor_id(inst.urls, member)
     found = await reactions.find(inst.db, "Like", me, row.uri)
     if found is None:
@@ -124,13 +126,16 @@ def _announce_addressing(me: str, author: str, visibility: str) -> tuple[list[st
 async def reblog(
     inst: Instance, member: LocalActor, status_id: int, visibility: str = "public"
 ) -> StatusRow:
-    """Boost a public or unlisted status; return the boost (a status of the member's)."""
+    """Boost a public or unlisted status (or a private one of the member's own, as
+    Mastodon allows); return the boost (a status of the member's)."""
     _check(member)
-    row = await target(inst, status_id)
-    if row.visibility not in BOOSTABLE:
-        raise Unprocessable("This action is not allowed: only public posts can be boosted")
+    row = await target(inst, member, status_id)
+    if not can_boost(inst, member, row):
+        raise Forbidden("This action is not allowed")
     if visibility not in ("public", "unlisted", "private"):
         raise Unprocessable("visibility: public, unlisted or private")
+    if row.visibility == "private":
+        visibility = "private"  # a self-boost reaches the same followers, no one else
     me = actor_id(inst.urls, member)
     already = await reactions.find(inst.db, "Announce", me, row.uri)
     if already is not None:
@@ -151,6 +156,7 @@ async def reblog(
                 reblog_of=row.id,
                 visibility=visibility,
                 published=announce["published"],
+                now=now,
             )
             await _notify(tx, inst, member, row, "reblog")
             await queue_publication(tx, inst, member, announce, inboxes)
@@ -164,7 +170,7 @@ async def reblog(
 async def unreblog(inst: Instance, member: LocalActor, status_id: int) -> StatusRow:
     """Undo the member's boost of a status; return the status boosted."""
     _check(member)
-    row = await target(inst, status_id)
+    row = await target(inst, member, status_id)
     me = actor_id(inst.urls, member)
     found = await reactions.find(inst.db, "Announce", me, row.uri)
     if found is None:
@@ -181,14 +187,14 @@ async def unreblog(inst: Instance, member: LocalActor, status_id: int) -> Status
 
 
 async def bookmark(inst: Instance, member: LocalActor, status_id: int) -> StatusRow:
-    row = await target(inst, status_id)
+    row = await target(inst, member, status_id)
     async with inst.db.transaction() as tx:
         await bookmarks.add(tx, member.id, row.id, inst.clock().timestamp())
     return row
 
 
 async def unbookmark(inst: Instance, member: LocalActor, status_id: int) -> StatusRow:
-    row = await target(inst, status_id)
+    row = await target(inst, member, status_id)
     async with inst.db.transaction() as tx:
         await bookmarks.remove(tx, member.id, row.id)
     return row

@@ -24,4 +24,5 @@ async def keep_post(inst: Instance, doc: JSON, author: str) -> bool:
             attributed_to=author,
             published=published,
             in_reply_to=id_of(doc.get("inReplyTo")),
+            now=inst.clock(),
         )

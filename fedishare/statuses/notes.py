@@ -73,6 +73,7 @@ async def publish_note(
             published=note["published"],
             local_actor_id=member.id,
             in_reply_to=reply_to if isinstance(reply_to, str) else None,
+            now=now,
         )
         if after is not None:
             await after(tx, note)
@@ -104,7 +105,9 @@ async def update_note(inst: Instance, member: LocalActor, note: JSON) -> JSON | 
     }
     inboxes = await inboxes_for(inst, member, note)
     async with inst.db.transaction() as tx:
-        if not await object_store.replace_document(tx, note["id"], note, note["updated"]):
+        if not await object_store.replace_document(
+            tx, note["id"], note, note["updated"], now=inst.clock()
+        ):
             return None
         await queue_publication(tx, inst, member, activity, inboxes)
     inst.wake_delivery.set()

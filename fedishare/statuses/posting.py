@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from fedishare.context import Instance
 from fedishare.core.activitystreams import PUBLIC
-from fedishare.core.errors import Forbidden, Invalid, NotFound, Unprocessable
+from fedishare.core.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from fedishare.core.listing import MAX_IMAGES
 from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
@@ -31,6 +31,7 @@ from fedishare.notifications.record import record
 from fedishare.oauth import apps
 from fedishare.statuses import listing_text, notes
 from fedishare.statuses.composing import Composed, compose, resolve_all
+from fedishare.statuses.visibility import visible
 from fedishare.storage import attachments, idempotency
 from fedishare.storage import listings as listing_store
 from fedishare.storage import media as media_store
@@ -42,6 +43,8 @@ from fedishare.storage.media import Media
 from fedishare.storage.statuses import StatusRow
 
 IDEMPOTENCY_WINDOW = timedelta(hours=1)
+# A reserved key whose post has not finished after this long was abandoned (a crash).
+RESERVATION_TIMEOUT = timedelta(minutes=2)
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 
@@ -99,12 +102,13 @@ async def _own_media(
     return found
 
 
-async def _parent(inst: Instance, in_reply_to_id: int | None) -> StatusRow | None:
+async def _parent(
+    inst: Instance, member: LocalActor, in_reply_to_id: int | None
+) -> StatusRow | None:
+    """The status replied to, which the member must be able to see (404 otherwise)."""
     if in_reply_to_id is None:
         return None
-    row = await status_index.get(inst.db, in_reply_to_id)
-    if row is None or row.deleted:
-        raise NotFound("Record not found")
+    row = await visible(inst, member, in_reply_to_id)
     if row.kind == "reblog":
         raise Unprocessable("in_reply_to_id: reply to the status, not its boost")
     return row
@@ -189,12 +193,27 @@ async def _notify(
         )
 
 
-async def _remembered(inst: Instance, member: LocalActor, key: str | None) -> StatusRow | None:
-    if not key:
+async def _reserve(inst: Instance, member: LocalActor, key: str) -> StatusRow | None:
+    """Take the Idempotency-Key for this post (None), or the status an earlier try with it
+    made; 409 while that try is still at work (the app retried before it had an answer)."""
+    now = inst.clock()
+    async with inst.db.transaction() as tx:
+        held = await idempotency.reserve(
+            tx,
+            member.id,
+            key,
+            since=(now - IDEMPOTENCY_WINDOW).timestamp(),
+            stale=(now - RESERVATION_TIMEOUT).timestamp(),
+            now=now.timestamp(),
+        )
+    if held is None:
         return None
-    since = (inst.clock() - IDEMPOTENCY_WINDOW).timestamp()
-    uri = await idempotency.find(inst.db, member.id, key, since)
-    return None if uri is None else await status_index.by_uri(inst.db, uri)
+    if held == idempotency.PENDING:
+        raise Conflict("a post with this Idempotency-Key is in progress")
+    row = await status_index.by_uri(inst.db, held)
+    if row is None:
+        raise NotFound("Record not found")
+    return row
 
 
 async def _indexed(inst: Instance, uri: str) -> StatusRow:
@@ -206,13 +225,27 @@ async def _indexed(inst: Instance, uri: str) -> StatusRow:
 
 async def post_status(inst: Instance, member: LocalActor, draft: Draft) -> StatusRow:
     """Publish a member's status (a listing when it starts with a listing tag); a repeated
-    Idempotency-Key within an hour returns the status the first try made."""
+    Idempotency-Key within an hour returns the status the first try made. The key is
+    reserved before anything is published, so that two tries at once make one status."""
     _check(inst, member, draft)
-    again = await _remembered(inst, member, draft.idempotency_key)
-    if again is not None:
-        return again
+    key = draft.idempotency_key
+    if key:
+        again = await _reserve(inst, member, key)
+        if again is not None:
+            return again
+    try:
+        uri = await _publish(inst, member, draft)
+    except Exception:
+        if key:  # nothing was made: a retry may try again
+            async with inst.db.transaction() as tx:
+                await idempotency.release(tx, member.id, key)
+        raise
+    return await _indexed(inst, uri)
+
+
+async def _publish(inst: Instance, member: LocalActor, draft: Draft) -> str:
     media = await _own_media(inst, member, draft.media_ids)
-    parent = await _parent(inst, draft.in_reply_to_id)
+    parent = await _parent(inst, member, draft.in_reply_to_id)
     if parent is None and listing_text.is_listing_text(draft.text):
         uri = await _post_listing(inst, member, draft, media)
     else:
@@ -222,7 +255,7 @@ async def post_status(inst: Instance, member: LocalActor, draft: Draft) -> Statu
         if draft.idempotency_key:
             now = inst.clock().timestamp()
             await idempotency.remember(tx, member.id, draft.idempotency_key, uri, now)
-    return await _indexed(inst, uri)
+    return uri
 
 
 async def _post_listing(

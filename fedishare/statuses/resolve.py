@@ -61,7 +61,8 @@ async def account(inst: Instance, handle: str, *, resolve: bool) -> str | None:
 
 async def url(inst: Instance, address: str) -> Resolved:
     """What the URL `address` names: our own status, or another server's post, listing or
-    actor, fetched signed and stored. Empty when it is none of these or cannot be fetched."""
+    actor, fetched signed and stored. Empty when it is none of these or cannot be fetched.
+    Whoever asked may not see the status: the caller filters (`statuses.visibility`)."""
     if inst.urls.is_ours(address):
         return Resolved(status=await status_index.by_uri(inst.db, address))
     known = await status_index.by_uri(inst.db, address)

@@ -11,8 +11,10 @@ from fedishare.context import Instance
 from fedishare.core.activitystreams import host_or_none
 from fedishare.federation.actor_document import actor_id
 from fedishare.statuses import resolve
+from fedishare.statuses.visibility import visible_rows
 from fedishare.storage import account_search, actors
 from fedishare.storage import statuses as status_index
+from fedishare.storage.actors import LocalActor
 from fedishare.storage.listing_search import Query
 from fedishare.storage.listing_search import search as search_listings
 from fedishare.storage.statuses import StatusRow
@@ -63,6 +65,24 @@ async def search(
     resolve_remote: bool,
     limit: int,
     offset: int = 0,
+    viewer: LocalActor | None = None,
+) -> Found:
+    """What `text` finds for `viewer`: only the statuses they may see."""
+    found = await _search(
+        inst, text, kind=kind, resolve_remote=resolve_remote, limit=limit, offset=offset
+    )
+    found.statuses = await visible_rows(inst, viewer, found.statuses)
+    return found
+
+
+async def _search(
+    inst: Instance,
+    text: str,
+    *,
+    kind: str | None,
+    resolve_remote: bool,
+    limit: int,
+    offset: int,
 ) -> Found:
     found = Found()
     text = text.strip()

@@ -1,9 +1,7 @@
-"""Timelines and who may see a status, as Mastodon has them, over the status index.
-
-Visibility: public and unlisted statuses are anyone's; private (followers-only) ones are
-their author's, their accepted followers' and the people they mention; direct ones only
-their author's and the mentioned. Home shows the member's own statuses and those of the
-actors they follow (boosts included; direct ones only where the member is mentioned).
+"""Timelines as Mastodon has them, over the status index (who may see a status is
+`fedishare.statuses.visibility`'s to say; the queries here ask the same). Home shows the
+member's own statuses and those of the actors they follow (boosts included; direct ones
+only where the member is mentioned).
 The public and tag timelines show public statuses, replies included (fedishare shows the
 threads of listings there), boosts left out. A member never sees the accounts they block
 or mute.
@@ -14,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fedishare.context import Instance
-from fedishare.core.errors import NotFound
 from fedishare.core.paging import Page
 from fedishare.federation.actor_document import actor_id
+from fedishare.statuses.visibility import visible_rows
 from fedishare.storage import account_relations, follows
 from fedishare.storage import statuses as index
 from fedishare.storage import timelines as walks
@@ -126,31 +124,6 @@ async def of_account(
     )
 
 
-async def can_see(inst: Instance, viewer: LocalActor | None, row: StatusRow) -> bool:
-    if row.deleted:
-        return False
-    if row.reblog_of is not None:
-        original = await index.get(inst.db, row.reblog_of)
-        if original is None or not await can_see(inst, viewer, original):
-            return False
-    if row.visibility in ("public", "unlisted"):
-        return True
-    if viewer is None:
-        return False
-    me = actor_id(inst.urls, viewer)
-    if me == row.author or me in await index.mentions_of(inst.db, row.id):
-        return True
-    return row.visibility == "private" and await _follows(inst, me, row.author)
-
-
-async def visible(inst: Instance, viewer: LocalActor | None, status_id: int) -> StatusRow:
-    """The status if `viewer` may see it; NotFound otherwise (as if it did not exist)."""
-    row = await index.get(inst.db, status_id)
-    if row is None or not await can_see(inst, viewer, row):
-        raise NotFound("Record not found")
-    return row
-
-
 async def context(
     inst: Instance, viewer: LocalActor | None, row: StatusRow
 ) -> tuple[list[StatusRow], list[StatusRow]]:
@@ -183,6 +156,6 @@ async def context(
         descendants.append(current)
         stack.extend(reversed(children.get(current.uri, [])))
     return (
-        [a for a in ancestors if await can_see(inst, viewer, a)],
-        [d for d in descendants if await can_see(inst, viewer, d)],
+        await visible_rows(inst, viewer, ancestors),
+        await visible_rows(inst, viewer, descendants),
     )

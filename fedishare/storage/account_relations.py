@@ -145,6 +145,21 @@ async def mutes_page(db: Database, actor_id: int, page: Page, now: float) -> lis
     return [from_row(Mute, r) for r in in_order(page, rows)]
 
 
+async def silenced_for_notifications(
+    db: Database | Transaction, actor_id: int, now: float
+) -> set[str]:
+    """The accounts the member hears nothing from: those they block and those they mute
+    with `notifications` (live at `now`). A mute without it still lets notifications
+    through, as Mastodon's does."""
+    rows = await db.fetch_all(
+        "SELECT target FROM account_blocks WHERE actor_id = ?"
+        " UNION SELECT target FROM account_mutes WHERE actor_id = ? AND notifications = 1"
+        f" AND {_LIVE}",
+        (actor_id, actor_id, now),
+    )
+    return {r[0] for r in rows}
+
+
 async def hidden_authors(
     db: Database | Transaction, actor_id: int, now: float | None = None
 ) -> set[str]:

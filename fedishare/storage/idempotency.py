@@ -10,10 +10,41 @@ async def find(db: Database | Transaction, actor_id: int, key: str, since: float
     """The status URI the member's `key` made at or after `since`, if any."""
     value = await db.fetch_one(
         "SELECT status_uri FROM idempotency_keys WHERE actor_id = ? AND key = ?"
-        " AND created_at >= ?",
+        " AND created_at >= ? AND status_uri != ''",
         (actor_id, key, since),
     )
     return None if value is None else str(value["status_uri"])
+
+
+PENDING = ""  # the status_uri of a key whose post is being made
+
+
+async def reserve(
+    tx: Transaction, actor_id: int, key: str, *, since: float, stale: float, now: float
+) -> str | None:
+    """Take `key` for a post about to be made, in the transaction that looks it up (so two
+    tries at once cannot both take it). None when it is now ours to use; else what the key
+    holds: the status URI an earlier try made (at or after `since`), or PENDING while that
+    try is still at work. A reservation older than `stale` was abandoned (the process
+    stopped mid-post) and is taken over."""
+    found = await tx.fetch_one(
+        "SELECT status_uri, created_at FROM idempotency_keys WHERE actor_id = ? AND key = ?",
+        (actor_id, key),
+    )
+    if found is not None:
+        uri, at = str(found["status_uri"]), float(found["created_at"])
+        if (uri != PENDING and at >= since) or (uri == PENDING and at >= stale):
+            return uri
+    await remember(tx, actor_id, key, PENDING, now)
+    return None
+
+
+async def release(tx: Transaction, actor_id: int, key: str) -> None:
+    """Give back a reservation whose post failed, so that a retry may make it."""
+    await tx.execute(
+        "DELETE FROM idempotency_keys WHERE actor_id = ? AND key = ? AND status_uri = ?",
+        (actor_id, key, PENDING),
+    )
 
 
 async def remember(tx: Transaction, actor_id: int, key: str, status_uri: str, now: float) -> None:

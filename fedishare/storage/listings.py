@@ -157,8 +157,11 @@ async def get_document(db: Database | Transaction, listing_id: str) -> tuple[JSO
     return None if row is None else (json.loads(row["document"]), bool(row["deleted"]))
 
 
-async def upsert(tx: Transaction, listing: Listing, document: JSON) -> bool:
-    """Store a new listing, or replace a stored one when `listing.updated` is newer.
+async def upsert(
+    tx: Transaction, listing: Listing, document: JSON, *, now: datetime | None = None
+) -> bool:
+    """Store a new listing, or replace a stored one when `listing.updated` is newer
+    (`now`, the writer's clock, bounds the time its status is indexed at).
 
     False (nothing changed) when the stored version is as new or newer, when the id was
     deleted (ids are never reused), or when the origin differs (a remote object never
@@ -171,7 +174,7 @@ async def upsert(tx: Transaction, listing: Listing, document: JSON) -> bool:
         num = await tx.insert(_INSERT, values)
         await tx.execute(_DOCUMENT, (num, compact_json(document)))
         await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
-        await statuses.index_listing(tx, listing, document)
+        await statuses.index_listing(tx, listing, document, now=now)
         return True
     if row["deleted"] or row["remote"] != values[1] or row["updated"] >= iso(listing.updated):
         return False
@@ -180,11 +183,13 @@ async def upsert(tx: Transaction, listing: Listing, document: JSON) -> bool:
     await tx.execute(_UPDATE, (*values[1:], num))
     await tx.execute(_DOCUMENT, (num, compact_json(document)))
     await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
-    await statuses.index_listing(tx, listing, document)
+    await statuses.index_listing(tx, listing, document, now=now)
     return True
 
 
-async def insert_many(tx: Transaction, items: Iterable[tuple[Listing, JSON]]) -> None:
+async def insert_many(
+    tx: Transaction, items: Iterable[tuple[Listing, JSON]], *, now: datetime | None = None
+) -> None:
     """Bulk insert of new listings (ids not yet stored), indexed in one statement at the end."""
     start = await tx.fetch_one("SELECT coalesce(max(num), 0) FROM listings")
     first = 0 if start is None else int(start[0])
@@ -205,7 +210,7 @@ async def insert_many(tx: Transaction, items: Iterable[tuple[Listing, JSON]]) ->
         " SELECT num, title, description, place_name FROM listings WHERE num > ?",
         (first,),
     )
-    await statuses.index_listings(tx, kept)
+    await statuses.index_listings(tx, kept, now=now)
 
 
 async def set_status(

@@ -8,6 +8,7 @@ transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from fedishare.core.json_text import compact_json
 from fedishare.core.types import JSON
@@ -48,8 +49,10 @@ async def insert(
     published: str,
     in_reply_to: str | None = None,
     local_actor_id: int | None = None,
+    now: datetime | None = None,
 ) -> bool:
-    """Store an object once; False if its id is already taken (a live or a deleted one)."""
+    """Store an object once; False if its id is already taken (a live or a deleted one).
+    `now` (the writer's clock) bounds the time its status is indexed at."""
     changed = await tx.execute(
         "INSERT OR IGNORE INTO objects (id, type, attributed_to, local_actor_id, in_reply_to,"
         " document, published, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -72,18 +75,26 @@ async def insert(
             published=published,
             in_reply_to=in_reply_to,
             local_actor_id=local_actor_id,
+            now=now,
         )
     return changed > 0
 
 
-async def replace_document(tx: Transaction, object_id: str, document: JSON, updated: str) -> bool:
+async def replace_document(
+    tx: Transaction,
+    object_id: str,
+    document: JSON,
+    updated: str,
+    *,
+    now: datetime | None = None,
+) -> bool:
     """An edit: the new document and its `updated` time, unless the object is deleted."""
     changed = await tx.execute(
         "UPDATE objects SET document = ?, type = ?, updated = ? WHERE id = ? AND deleted = 0",
         (compact_json(document), document["type"], updated, object_id),
     )
     if changed:
-        await statuses.update_object(tx, object_id, document)
+        await statuses.update_object(tx, object_id, document, updated=updated, now=now)
     return changed > 0
 
 

@@ -14,18 +14,25 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fedishare.core.activitystreams import iso, parse_iso
 from fedishare.core.listing import Listing
-from fedishare.core.posts import has_media, hashtags_of, listing_tags, mentions_in, visibility_of
+from fedishare.core.posts import (
+    has_media,
+    hashtags_of,
+    listing_tags,
+    may_boost,
+    mentions_in,
+    visibility_of,
+)
 from fedishare.core.snowflake import bounds, snowflake
 from fedishare.core.types import JSON
 from fedishare.core.urls import Urls
 from fedishare.storage import notifications
-from fedishare.storage.account_relations import hidden_authors
+from fedishare.storage.account_relations import silenced_for_notifications
 from fedishare.storage.database import Database, Row, Transaction
 from fedishare.storage.rows import chunks, from_row, marks
 
@@ -102,9 +109,32 @@ async def mentions_of(db: Database | Transaction, status_id: int) -> list[str]:
     return [row["actor"] for row in rows]
 
 
-def _time(text: str) -> datetime:
-    """When a status was published, for its id; now when its text names no moment."""
-    return parse_iso(text) or datetime.now(UTC)
+async def mentioning(
+    db: Database | Transaction, actor: str, status_ids: Collection[int]
+) -> set[int]:
+    """Those of `status_ids` that mention `actor` (one read per few hundred, on the key)."""
+    found: set[int] = set()
+    for chunk in chunks(sorted(status_ids)):
+        rows = await db.fetch_all(
+            "SELECT status_id FROM status_mentions WHERE actor = ?"
+            f" AND status_id IN ({marks(chunk)})",
+            (actor, *chunk),
+        )
+        found |= {int(r[0]) for r in rows}
+    return found
+
+
+def _time(text: str, now: datetime | None) -> datetime:
+    """When a status was published, for its id: as its text says, but never after `now`
+    (the writer's clock), so that a post dated in the future does not stay atop every
+    timeline; `now` when the text names no moment. Without `now` the writer vouches for
+    the time (seeding, tests)."""
+    at = parse_iso(text)
+    if now is None:
+        if at is None:
+            raise ValueError(f"a status published at {text!r} needs the time it is stored")
+        return at
+    return now if at is None else min(at, now)
 
 
 async def _followers_of(tx: Transaction, author: str) -> str | None:
@@ -152,11 +182,12 @@ async def _insert(
     published: str,
     tags: Iterable[str] = (),
     mentions: Iterable[str] = (),
+    now: datetime | None = None,
 ) -> int | None:
     """Add a status; its id, or None when `uri` is indexed already."""
     if await by_uri(tx, uri) is not None:
         return None
-    at = _time(published)
+    at = _time(published, now)
     status_id = await _next_id(tx, at)
     for _ in range(_TRIES):
         try:
@@ -207,6 +238,7 @@ async def index_object(
     published: str,
     in_reply_to: str | None = None,
     local_actor_id: int | None = None,
+    now: datetime | None = None,
 ) -> int | None:
     """Index a newly stored object (a note, or any other kind apps show as a status)."""
     if document.get("type") == "Tombstone" or not isinstance(document.get("id"), str):
@@ -225,10 +257,18 @@ async def index_object(
         published=published,
         tags=hashtags_of(document),
         mentions=mentions_in(document, followers),
+        now=now,
     )
 
 
-async def update_object(tx: Transaction, object_id: str, document: JSON) -> None:
+async def update_object(
+    tx: Transaction,
+    object_id: str,
+    document: JSON,
+    *,
+    updated: str = "",
+    now: datetime | None = None,
+) -> None:
     """An edited note: its tags, mentions and media again (visibility stays, as Mastodon's)."""
     row = await by_uri(tx, object_id)
     if row is None or row.kind != "note" or row.deleted:
@@ -238,8 +278,8 @@ async def update_object(tx: Transaction, object_id: str, document: JSON) -> None
         "UPDATE statuses SET has_media = ? WHERE id = ?", (int(has_media(document)), row.id)
     )
     await _set_tags(tx, row.id, hashtags_of(document), mentions_in(document, followers))
-    updated = document.get("updated")
-    await _edited(tx, row, _time(updated) if isinstance(updated, str) else datetime.now(UTC))
+    said = document.get("updated")
+    await _edited(tx, row, _time(said if isinstance(said, str) else updated, now))
 
 
 async def _edited(tx: Transaction, row: StatusRow, at: datetime) -> None:
@@ -260,7 +300,7 @@ async def _edited(tx: Transaction, row: StatusRow, at: datetime) -> None:
     )
     for booster in boosters:
         member = int(booster["id"])
-        if row.author not in await hidden_authors(tx, member, at.timestamp()):
+        if row.author not in await silenced_for_notifications(tx, member, at.timestamp()):
             await notifications.renew(
                 tx,
                 recipient_id=member,
@@ -291,7 +331,9 @@ async def last_edit(db: Database | Transaction) -> int:
     return 0 if row is None else int(row[0])
 
 
-async def index_listing(tx: Transaction, listing: Listing, document: JSON) -> int | None:
+async def index_listing(
+    tx: Transaction, listing: Listing, document: JSON, *, now: datetime | None = None
+) -> int | None:
     """Index a stored (new or changed) listing; a note indexed before under the same id
     becomes the listing."""
     visibility = _LISTING_VISIBILITY[listing.visibility]
@@ -314,6 +356,7 @@ async def index_listing(tx: Transaction, listing: Listing, document: JSON) -> in
             published=iso(listing.published),
             tags=tags,
             mentions=mentions,
+            now=now,
         )
     if row.deleted or row.kind == "reblog":
         return None
@@ -327,9 +370,11 @@ async def index_listing(tx: Transaction, listing: Listing, document: JSON) -> in
     return row.id
 
 
-async def index_listings(tx: Transaction, items: Iterable[tuple[Listing, JSON]]) -> None:
+async def index_listings(
+    tx: Transaction, items: Iterable[tuple[Listing, JSON]], *, now: datetime | None = None
+) -> None:
     for listing, document in items:
-        await index_listing(tx, listing, document)
+        await index_listing(tx, listing, document, now=now)
 
 
 async def index_reblog(
@@ -341,11 +386,16 @@ async def index_reblog(
     published: str,
     visibility: str = "public",
     local_actor_id: int | None = None,
+    now: datetime | None = None,
 ) -> int | None:
     """Index a boost (`uri` is the Announce's id) of the status `reblog_of`; None if that
-    Announce is indexed already, or the status is gone or is itself a boost."""
+    Announce is indexed already, or the status is gone or is itself a boost, or may not be
+    boosted by `author` (a followers-only or direct status of someone else: timelines and
+    streams show a boost's original, which must not reach the booster's followers)."""
     original = await get(tx, reblog_of)
     if original is None or original.deleted or original.kind == "reblog":
+        return None
+    if not may_boost(original.visibility, original.author, author):
         return None
     return await _insert(
         tx,
@@ -358,6 +408,7 @@ async def index_reblog(
         reblog_of=reblog_of,
         media=original.has_media,
         published=published,
+        now=now,
     )
 
 

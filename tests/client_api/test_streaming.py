@@ -32,8 +32,14 @@ async def served(api: Api) -> AsyncIterator[str]:
     config = uvicorn.Config(app, lifespan="off", log_level="warning", ws="websockets-sansio")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
+
+    async def started() -> bool:
+        if task.done():  # it stopped before serving: show why
+            task.result()
+            raise AssertionError("uvicorn stopped before it started serving")
+        return bool(server.started)
+
+    await eventually(started, within=10)
     try:
         yield f"127.0.0.1:{port}"
     finally:
@@ -52,7 +58,8 @@ async def event(ws: ClientConnection, kind: str) -> dict[str, Any]:
 
 async def subscribed(api: Api, count: int) -> None:
     """Wait until the instance's streaming hub has `count` subscribers with their streams
-    (a socket is accepted just before its streams are taken)."""
+    (one named in the URL is taken before the socket is accepted, one asked for by a
+    message after)."""
 
     async def ready() -> bool:
         hub = getattr(api.node.app.state, "streaming_hub", None)

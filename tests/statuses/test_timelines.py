@@ -14,7 +14,7 @@ from fedishare.core.errors import NotFound
 from fedishare.core.paging import Page
 from fedishare.core.snowflake import time_of
 from fedishare.listings.service import create_listing, delete_listing
-from fedishare.statuses import timelines
+from fedishare.statuses import timelines, visibility
 from fedishare.storage import follows, objects
 from fedishare.storage import statuses as index
 from fedishare.storage.actors import LocalActor
@@ -175,12 +175,12 @@ async def test_who_sees_what(oak: Node) -> None:
     ]
     assert [r.id for r in await timelines.of_account(inst, None, BOB, Page(20))] == [public.id]
     assert await timelines.of_account(inst, alice, BOB, Page(20), pinned=True) == []
-    assert (await timelines.visible(inst, alice, private.id)).id == private.id
+    assert (await visibility.visible(inst, alice, private.id)).id == private.id
     for hidden in (private.id, to_alice.id):
         with pytest.raises(NotFound):
-            await timelines.visible(inst, dave, hidden)
+            await visibility.visible(inst, dave, hidden)
     with pytest.raises(NotFound):
-        await timelines.visible(inst, None, to_dave.id)
+        await visibility.visible(inst, None, to_dave.id)
 
 
 async def test_context_and_replies(oak: Node) -> None:

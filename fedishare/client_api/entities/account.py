@@ -18,6 +18,7 @@ from fedishare.client_api.entities.html import plain_html
 from fedishare.client_api.entities.times import mastodon_date, mastodon_day
 from fedishare.context import Instance
 from fedishare.core.errors import NotFound
+from fedishare.core.ids import parse_id
 from fedishare.core.types import JSON
 from fedishare.listings.sanitize import clean_html
 from fedishare.storage import account_ids, account_reads
@@ -43,9 +44,7 @@ async def account_ids_of(inst: Instance, uris: Sequence[str]) -> dict[str, str]:
 
 def _number(account_id: str) -> int | None:
     """An id as apps send it, or None for text that cannot be one of ours."""
-    if not account_id.isascii() or not account_id.isdigit() or len(account_id) > 18:
-        return None
-    return int(account_id)
+    return parse_id(account_id)
 
 
 async def account_uri(inst: Instance, account_id: str) -> str | None:

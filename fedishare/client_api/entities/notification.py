@@ -11,6 +11,7 @@ from fedishare.client_api.entities.status import render_statuses
 from fedishare.client_api.entities.times import mastodon_time, parse_time
 from fedishare.context import Instance
 from fedishare.core.types import JSON
+from fedishare.statuses.visibility import visible_rows
 from fedishare.storage import statuses
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.notifications import Notification
@@ -31,11 +32,12 @@ async def _parts(
     inst: Instance, viewer: LocalActor, found: Sequence[Notification]
 ) -> tuple[list[Notification], dict[str, JSON], dict[int, JSON]]:
     """The notifications that can be shown (their account is known, their status still
-    there), with the accounts by URI and the statuses by id."""
+    there and one the member may see: as Mastodon, one about a status they may not see is
+    dropped), with the accounts by URI and the statuses by id."""
     accounts = await render_accounts(inst, [n.from_actor for n in found])
     ids = [n.status_id for n in found if n.status_id is not None]
     rows = await statuses.get_many(inst.db, ids)
-    live = [rows[i] for i in dict.fromkeys(ids) if i in rows and not rows[i].deleted]
+    live = await visible_rows(inst, viewer, [rows[i] for i in dict.fromkeys(ids) if i in rows])
     rendered = dict(
         zip([r.id for r in live], await render_statuses(inst, viewer, live), strict=True)
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from fedishare.context import Instance
 from fedishare.core.activitystreams import id_of, iso
-from fedishare.core.posts import visibility_of
+from fedishare.core.posts import may_boost, visibility_of
 from fedishare.inbox.handlers import reactions
 from fedishare.inbox.handlers._origin import author_of, trusted_object
 from fedishare.inbox.handlers.replies import KEPT_TYPES
@@ -33,6 +33,8 @@ async def on_announce(inst: Instance, item: InboxItem) -> None:
         return
     followed = await followed_locally(inst.db, inst.urls.base, item.actor)
     if inst.urls.is_ours(target):
+        if not await boostable(inst, item.actor, target):
+            return  # as Mastodon: a boost of a followers-only or direct status is ignored
         await reactions.on_reaction(inst, item)
         if followed:
             await _index_boost(inst, item, target)
@@ -51,6 +53,13 @@ async def on_announce(inst: Instance, item: InboxItem) -> None:
     if outcome is not ingest.Outcome.STORED and await statuses.by_uri(inst.db, target) is None:
         await _keep_post(inst, item, value)
     await _index_boost(inst, item, target)
+
+
+async def boostable(inst: Instance, actor: str, target: str) -> bool:
+    """Whether `actor` may boost our `target` (not one we index as followers-only or
+    direct); what we do not index as a status (yet) is left to the counting."""
+    row = await statuses.by_uri(inst.db, target)
+    return row is None or may_boost(row.visibility, row.author, actor)
 
 
 async def _keep_post(inst: Instance, item: InboxItem, value: Any) -> None:
@@ -80,6 +89,7 @@ async def _index_boost(inst: Instance, item: InboxItem, target: str) -> None:
             reblog_of=original.id,
             published=published,
             visibility=visibility_of(item.activity, followers),
+            now=inst.clock(),
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fedishare.accounts.members import local_actor_for
 from fedishare.context import Instance
 from fedishare.core.activitystreams import id_of, ids_of
+from fedishare.core.posts import may_boost
 from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
 from fedishare.inbox.item import InboxItem
@@ -72,8 +73,8 @@ async def on_follow(inst: Instance, item: InboxItem) -> None:
 
 
 def _mentioned(doc: JSON) -> list[str]:
-    """Whom a post mentions (Mention tags) or writes to directly (`to`)."""
-    found = ids_of(doc.get("to"))
+    """Whom a post mentions (Mention tags) or is addressed to (`to`, `cc`)."""
+    found = ids_of(doc.get("to")) + ids_of(doc.get("cc"))
     tags = doc.get("tag")
     for tag in tags if isinstance(tags, list) else [tags]:
         if isinstance(tag, dict) and tag.get("type") == "Mention":
@@ -84,8 +85,10 @@ def _mentioned(doc: JSON) -> list[str]:
 
 
 async def on_create(inst: Instance, item: InboxItem) -> None:
-    """A kept post that mentions a member, writes to them, or replies to something of
-    theirs (a status, a listing, a note about a listing): a mention."""
+    """A kept post that mentions a member, is addressed to them, or publicly replies to
+    something of theirs (a status, a listing, a note about a listing): a mention. A
+    followers-only or direct reply that does not address the member is not theirs to see,
+    so it tells them nothing (as in Mastodon, where only mentions notify)."""
     object_id = id_of(item.activity.get("object"))
     if object_id is None or inst.urls.is_ours(object_id):
         return
@@ -96,7 +99,7 @@ async def on_create(inst: Instance, item: InboxItem) -> None:
     if row is None:
         return
     members = [m for uri in _mentioned(stored.document) if (m := await _member(inst, uri))]
-    if stored.in_reply_to is not None:
+    if stored.in_reply_to is not None and row.visibility in ("public", "unlisted"):
         owner = await _owner(inst, stored.in_reply_to)
         if owner is not None:
             members.append(owner)
@@ -114,4 +117,6 @@ async def on_reaction(inst: Instance, item: InboxItem) -> None:
     if member is None or row is None:
         return
     kind = "favourite" if item.activity.get("type") == "Like" else "reblog"
+    if kind == "reblog" and not may_boost(row.visibility, row.author, item.actor):
+        return  # ignored, as `announces.on_announce` ignores it
     await _notify(inst, [member], kind, item.actor, row.id)
