@@ -9,19 +9,18 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from fedishare.client_api.params import Params
-from fedishare.core.errors import Invalid
 from fedishare.core.ids import MAX_ID, parse_id
 from fedishare.core.paging import Page
 
 
 def _id(params: Params, name: str) -> int | None:
-    text = params.text(name)
-    if text is None or text == "":
-        return None
-    found = 0 if text == "0" else parse_id(text)  # 0: from the start, as some apps send
-    if found is None:
-        raise Invalid(f"{name}: expected an id (digits, at most {MAX_ID})")
-    return found
+    """A paging id. As Mastodon, whose schema has no 400 for these lists, nothing is
+    refused: digits past every id are the largest id (so `since_id` of one finds nothing
+    and `max_id` everything), text that names no id bounds nothing, 0 is the start."""
+    text = params.text(name) or ""
+    if text.isascii() and text.isdigit():
+        return parse_id(text) or (0 if int(text) == 0 else MAX_ID)
+    return None
 
 
 def page_of(params: Params, *, default: int = 20, most: int = 40) -> Page:

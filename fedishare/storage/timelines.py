@@ -211,15 +211,16 @@ async def by_author(
     exclude_reblogs: bool = False,
     only_media: bool = False,
 ) -> list[StatusRow]:
-    """An actor's statuses of the given visibilities (and the direct ones that mention
-    `mentioned`), newest first."""
+    """An actor's statuses of the given visibilities (and the private and direct ones that
+    mention `mentioned`, as Mastodon shows them to the mentioned), newest first."""
     where, params, order = window("s.id", page)
     shown = ", ".join("?" for _ in visibilities) or "NULL"
     seen = f"s.visibility IN ({shown})"
     values: list[Any] = [author, *visibilities]
     if mentioned is not None:
         seen = (
-            f"({seen} OR (s.visibility = 'direct' AND EXISTS (SELECT 1 FROM status_mentions m"
+            f"({seen} OR (s.visibility IN ('private', 'direct') AND EXISTS (SELECT 1"
+            " FROM status_mentions m"
             " WHERE m.status_id = s.id AND m.actor = ?)))"
         )
         values.append(mentioned)

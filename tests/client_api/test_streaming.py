@@ -16,6 +16,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
+from fedishare.storage import tokens
 from tests.client_api.conftest import Api
 from tests.client_api.schema import check_entity
 from tests.harness import _WithState
@@ -155,3 +156,38 @@ async def test_an_edit_reaches_the_streams_that_show_the_status(api: Api, served
         first = json.loads(await asyncio.wait_for(untagged.recv(), 10))
         assert first["event"] == "update"
         assert json.loads(first["payload"])["id"] == veg.json()["id"]
+
+
+async def test_each_stream_wants_its_own_scope(api: Api, served: str) -> None:
+    """As Mastodon's streaming server: `read:notifications` opens the notification
+    stream, `read:statuses` the others; public streams want no scope at all."""
+    inst = api.node.instance
+
+    async def token(*scopes: str) -> str:
+        async with inst.db.transaction() as tx:
+            return await tokens.insert(
+                tx, actor_id=api.member.id, app_id=None, scopes=scopes, now=inst.clock().timestamp()
+            )
+
+    base = f"ws://{served}/api/v1/streaming"
+    notifications, statuses, writing = (
+        await token("read:notifications"),
+        await token("read:statuses"),
+        await token("write"),
+    )
+    for stream, good, bad in (
+        ("user:notification", notifications, statuses),
+        ("user", statuses, notifications),
+        ("direct", statuses, writing),
+    ):
+        async with connect(f"{base}?stream={stream}&access_token={good}") as ws:
+            await ws.send(json.dumps({"type": "subscribe", "stream": "public"}))
+        with pytest.raises(InvalidStatus):
+            async with connect(f"{base}?stream={stream}&access_token={bad}") as ws:
+                await ws.recv()
+    async with connect(f"{base}?stream=public&access_token={writing}") as ws:
+        await ws.send(json.dumps({"type": "subscribe", "stream": "user"}))
+        assert json.loads(await ws.recv()) == {
+            "error": "Access token does not have the required scopes",
+            "status": 401,
+        }

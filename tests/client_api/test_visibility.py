@@ -192,7 +192,9 @@ async def test_the_threads_around_a_private_status(world: World) -> None:
         down = check(await who.get(f"{S}/{public['id']}/context"), "GET", f"{S}/{{id}}/context")
         sees = _sees("private", viewer)
         assert [a["id"] for a in up["ancestors"]] == ([private["id"]] if sees else [])
-        assert [d["id"] for d in down["descendants"]] == ([hidden_reply["id"]] if sees else [])
+        # mia is not mentioned in this one: only alice's followers see it.
+        follows = viewer == "follower"
+        assert [d["id"] for d in down["descendants"]] == ([hidden_reply["id"]] if follows else [])
 
 
 async def test_the_author_sees_and_boosts_her_own(world: World) -> None:
@@ -284,10 +286,42 @@ async def test_a_remote_boost_of_a_private_status_is_not_indexed(
     assert await status_index.by_uri(db, f"{BOB}/boosts/1") is None
     assert await status_index.by_uri(db, f"{BOB}/boosts/2") is not None
     home = "/api/v1/timelines/home"
-    for who in (fran, sam):
+    # fran follows alice too: her home has alice's statuses themselves, not bob's boosts.
+    for who, expected in ((fran, []), (sam, [public["id"]])):
         shown = check(await who.get(home), "GET", home)
-        reblogs = [s["reblog"]["id"] for s in shown if s["reblog"] is not None]
-        assert reblogs == [public["id"]]
+        assert [s["reblog"]["id"] for s in shown if s["reblog"] is not None] == expected
     # alice hears of the public one's boost only.
     found = check(await oak.get("/api/v1/notifications"), "GET", "/api/v1/notifications")
     assert [x["status"]["id"] for x in found if x["type"] == "reblog"] == [public["id"]]
+
+
+async def test_a_followers_only_reply_notifies_only_whom_it_addresses(
+    api_pair: tuple[Api, Api],
+) -> None:
+    oak, _ = api_pair
+    r = await oak.get("/api/v2/search", params={"q": "bob@elm.test", "resolve": "true"})
+    assert check(r, "GET", "/api/v2/search")["accounts"]  # bob is known here
+    status = check(await oak.post(S, json={"status": "who has a ladder?"}), "POST", S)
+    alice = f"{oak.base}/users/alice"
+    for n, cc in ((1, []), (2, [alice])):
+        reply = {
+            "id": f"{BOB}/statuses/{n}",
+            "type": "Note",
+            "attributedTo": BOB,
+            "inReplyTo": status["uri"],
+            "content": "<p>I do</p>",
+            "to": [f"{BOB}/followers"],
+            "cc": cc,
+            "published": "2026-05-01T10:00:00Z",
+        }
+        create = {"id": f"{reply['id']}/activity", "type": "Create", "actor": BOB}
+        await receive(oak.node, create | {"object": reply})
+    # Nothing is even recorded for the first (the list would drop it regardless).
+    recorded = await oak.node.instance.db.fetch_all(
+        "SELECT s.uri FROM notifications n JOIN statuses s ON s.id = n.status_id"
+        " WHERE n.type = 'mention'"
+    )
+    assert [r[0] for r in recorded] == [f"{BOB}/statuses/2"]
+    n = "/api/v1/notifications"
+    found = check(await oak.get(n), "GET", n)
+    assert [x["status"]["uri"] for x in found if x["type"] == "mention"] == [f"{BOB}/statuses/2"]

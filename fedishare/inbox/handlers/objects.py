@@ -34,9 +34,7 @@ async def update_object(inst: Instance, item: InboxItem, value: Any) -> bool:
     if updated is None or (current is not None and updated <= current):
         return False
     async with inst.db.transaction() as tx:
-        return await objects.replace_document(
-            tx, stored.id, doc, doc["updated"], now=inst.clock()
-        )
+        return await objects.replace_document(tx, stored.id, doc, doc["updated"], now=inst.clock())
 
 
 async def delete_object(inst: Instance, item: InboxItem, object_id: str) -> bool:
