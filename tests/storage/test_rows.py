@@ -53,7 +53,9 @@ async def test_stored_rows_read_back_as_their_dataclasses(db: Database) -> None:
             now=datetime(2024, 5, 1),
         )
         note = {"id": "https://a.test/notes/1", "type": "Note", "content": "Grüße ✓"}
-        await objects.insert(tx, note, attributed_to="https://a.test/users/ana", published="p")
+        await objects.insert(
+            tx, note, attributed_to="https://a.test/users/ana", published="2024-05-01T10:00:00Z"
+        )
     local = await actors.find_by_id(db, actor_id)
     assert local is not None
     assert (local.manually_approves_followers, local.discoverable, local.disabled) == (
