@@ -5,6 +5,7 @@ the member does to others (follow, block, mute) answered with the Relationship."
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -207,63 +208,55 @@ async def _relationship(inst: Instance, member: LocalActor, uri: str) -> Respons
     return JSONResponse((await render_relationships(inst, member, [uri]))[0])
 
 
-async def follow(request: Request) -> Response:
+_Action = Callable[[Instance, LocalActor, str], Awaitable[object]]
+
+
+async def _act(request: Request, scope: str, action: _Action) -> Response:
+    """Do `action` to the account of the path, then answer the relationship as it now is."""
     inst = instance_of(request)
-    member = await require_member(request, "write:follows")
+    member = await require_member(request, scope)
     uri = await _target(request)
-    async with read_params(request) as p:
-        p.flag("reblogs", True)  # checked, then left: every follow shows boosts
-        p.flag("notify")  # and posts are not notified
-    if await account_relations.find_block(inst.db, member.id, uri) is not None:
-        raise Forbidden("You are blocking this account")
-    try:
-        await follow_actor(inst, member, uri)
-    except FetchError as e:
-        raise Unprocessable(f"the account cannot be reached: {e.reason}") from None
+    await action(inst, member, uri)
     return await _relationship(inst, member, uri)
+
+
+async def follow(request: Request) -> Response:
+    async def act(inst: Instance, member: LocalActor, uri: str) -> None:
+        async with read_params(request) as p:
+            p.flag("reblogs", True)  # checked, then left: every follow shows boosts
+            p.flag("notify")  # and posts are not notified
+        try:
+            await follow_actor(inst, member, uri)
+        except FetchError as e:
+            raise Unprocessable(f"the account cannot be reached: {e.reason}") from None
+
+    return await _act(request, "write:follows", act)
 
 
 async def unfollow(request: Request) -> Response:
-    inst = instance_of(request)
-    member = await require_member(request, "write:follows")
-    uri = await _target(request)
-    await unfollow_actor(inst, member, uri)
-    return await _relationship(inst, member, uri)
+    return await _act(request, "write:follows", unfollow_actor)
 
 
 async def block(request: Request) -> Response:
-    inst = instance_of(request)
-    member = await require_member(request, "write:blocks")
-    uri = await _target(request)
-    await relations.block(inst, member, uri)
-    return await _relationship(inst, member, uri)
+    return await _act(request, "write:blocks", relations.block)
 
 
 async def unblock(request: Request) -> Response:
-    inst = instance_of(request)
-    member = await require_member(request, "write:blocks")
-    uri = await _target(request)
-    await relations.unblock(inst, member, uri)
-    return await _relationship(inst, member, uri)
+    return await _act(request, "write:blocks", relations.unblock)
 
 
 async def mute(request: Request) -> Response:
-    inst = instance_of(request)
-    member = await require_member(request, "write:mutes")
-    uri = await _target(request)
-    async with read_params(request) as p:
-        notifications = p.flag("notifications", True)
-        duration = p.integer("duration", 0) or 0
-    await relations.mute(inst, member, uri, notifications=notifications, duration=duration)
-    return await _relationship(inst, member, uri)
+    async def act(inst: Instance, member: LocalActor, uri: str) -> None:
+        async with read_params(request) as p:
+            notifications = p.flag("notifications", True)
+            duration = p.integer("duration", 0) or 0
+        await relations.mute(inst, member, uri, notifications=notifications, duration=duration)
+
+    return await _act(request, "write:mutes", act)
 
 
 async def unmute(request: Request) -> Response:
-    inst = instance_of(request)
-    member = await require_member(request, "write:mutes")
-    uri = await _target(request)
-    await relations.unmute(inst, member, uri)
-    return await _relationship(inst, member, uri)
+    return await _act(request, "write:mutes", relations.unmute)
 
 
 async def relationships(request: Request) -> Response:

@@ -18,7 +18,8 @@ from fedishare.core.errors import NotFound
 from fedishare.core.ids import parse_id
 from fedishare.http.requests import instance_of
 from fedishare.notifications import reading
-from fedishare.storage.notifications import Filter
+from fedishare.storage.actors import LocalActor
+from fedishare.storage.notifications import Filter, Notification
 
 
 def _id(request: Request) -> int:
@@ -38,24 +39,24 @@ async def _filter(inst: Instance, params: Params) -> Filter:
     return Filter(params.texts("types"), params.texts("exclude_types"), from_actor)
 
 
-async def list_notifications(request: Request) -> Response:
+async def _page(request: Request) -> tuple[Instance, LocalActor, list[Notification]]:
+    """The member's notifications of the page and filter the request asks for."""
     member = await require_member(request, "read:notifications")
     inst = instance_of(request)
     async with read_params(request) as params:
         page = page_of(params, default=40, most=80)
         which = await _filter(inst, params)
-    found = await reading.page_of(inst, member, page, which)
+    return inst, member, await reading.page_of(inst, member, page, which)
+
+
+async def list_notifications(request: Request) -> Response:
+    inst, member, found = await _page(request)
     body = await render_notifications(inst, member, found)
     return JSONResponse(body, headers=link_header(request, [n.id for n in found]))
 
 
 async def grouped_notifications(request: Request) -> Response:
-    member = await require_member(request, "read:notifications")
-    inst = instance_of(request)
-    async with read_params(request) as params:
-        page = page_of(params, default=40, most=80)
-        which = await _filter(inst, params)
-    found = await reading.page_of(inst, member, page, which)
+    inst, member, found = await _page(request)
     body = await render_groups(inst, member, found)
     return JSONResponse(body, headers=link_header(request, [n.id for n in found]))
 

@@ -50,14 +50,14 @@ def _refuse_unsupported(p: Params) -> None:
         raise Unprocessable("scheduled posts are not supported")
 
 
-def _draft(request: Request, p: Params, *, visibility: str = "public") -> Draft:
+def _draft(request: Request, p: Params) -> Draft:
     reply = p.text("in_reply_to_id")
     reply_id = parse_id(reply) if reply else None
     if reply and reply_id is None:
         raise NotFound("Record not found")
     return Draft(
         text=p.text("status", "") or "",
-        visibility=p.text("visibility") or visibility,
+        visibility=p.text("visibility") or None,  # None: the member's default
         in_reply_to_id=reply_id,
         media_ids=_media_ids(p),
         spoiler_text=p.text("spoiler_text", "") or "",
@@ -78,9 +78,7 @@ async def create(request: Request) -> Response:
         raise Unprocessable("This method requires an authenticated user")
     async with read_params(request) as p:
         _refuse_unsupported(p)
-        # Without a visibility, the member's default (source[privacy]), as Mastodon does.
-        default = member.preferences.get("posting:default:visibility")
-        draft = _draft(request, p, visibility=default if isinstance(default, str) else "public")
+        draft = _draft(request, p)
     draft = replace(draft, app_id=who.app_id)
     inst = instance_of(request)
     return await _answer(inst, member, await posting.post_status(inst, member, draft))

@@ -2,7 +2,7 @@
 token in `access_token` or the `Sec-WebSocket-Protocol` header, streams named by `stream`
 (and `tag`) in the query or by `{"type": "subscribe", "stream": ..., "tag": ...}` messages;
 events `{"stream": [...], "event": "update" | "notification" | "delete" | "conversation",
-"payload": "<JSON text>"}`. The fan-out is `fedishare.notifications.stream`; this only
+"payload": "<JSON text>"}`. The fan-out is `fedishare.statuses.streaming`; this only
 speaks the protocol and renders what it hands over."""
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from fedishare.client_api.conversations import render_conversations
 from fedishare.client_api.entities.notification import render_notifications
 from fedishare.client_api.entities.status import render_status
 from fedishare.context import Instance
-from fedishare.notifications.stream import (
+from fedishare.oauth import scopes
+from fedishare.statuses import conversation_list
+from fedishare.statuses.streaming import (
     MEMBER_STREAMS,
     STREAMS,
     Happening,
@@ -29,8 +31,6 @@ from fedishare.notifications.stream import (
     Stream,
     Subscriber,
 )
-from fedishare.oauth import scopes
-from fedishare.statuses import conversation_list
 from fedishare.statuses.visibility import can_see
 from fedishare.storage import actors, tokens
 from fedishare.storage.actors import LocalActor

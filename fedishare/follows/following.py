@@ -11,7 +11,7 @@ from typing import Any
 
 from fedishare.accounts.members import local_actor_for
 from fedishare.context import Instance
-from fedishare.core.errors import Unprocessable
+from fedishare.core.errors import Forbidden, Unprocessable
 from fedishare.core.types import JSON
 from fedishare.federation.activities import follow, undo
 from fedishare.federation.actor_document import actor_id
@@ -20,7 +20,7 @@ from fedishare.follows.referenced import now_text, referenced_follow
 from fedishare.notifications.record import record
 from fedishare.remote.actors import get_remote_actor
 from fedishare.remote.publish import queue_publication
-from fedishare.storage import follows, outbox
+from fedishare.storage import account_relations, follows, outbox
 from fedishare.storage.actors import LocalActor
 
 
@@ -43,9 +43,12 @@ async def _local_state(inst: Instance, local: LocalActor, target_actor_id: str) 
 async def follow_actor(inst: Instance, local: LocalActor, target_actor_id: str) -> JSON:
     """Follow an actor: a remote one is sent a Follow and the follow is pending until its
     Accept arrives (following again sends a new Follow, which Mastodon accepts again).
-    Raises FollowError, or FetchError when a remote actor cannot be fetched."""
+    Raises FollowError, Forbidden for an account the member blocks (as Mastodon answers),
+    or FetchError when a remote actor cannot be fetched."""
     if local.kind == "application":
         raise FollowError("the instance actor does not follow anyone")
+    if await account_relations.find_block(inst.db, local.id, target_actor_id) is not None:
+        raise Forbidden("You are blocking this account")
     inboxes: list[str] = []
     if inst.urls.is_ours(target_actor_id):
         state = await _local_state(inst, local, target_actor_id)

@@ -80,11 +80,24 @@ def _embedded(reaction: Reaction) -> JSON:
     }
 
 
-async def favourite(inst: Instance, member: LocalActor, status_id: int) -> StatusRow:
+async def _mine(
+    inst: Instance, member: LocalActor, status_id: int, kind: str
+) -> tuple[StatusRow, str, Reaction | None]:
+    """The status acted on, the member's URI and the member's `kind` reaction to it."""
     _check(member)
     row = await target(inst, member, status_id)
     me = actor_id(inst.urls, member)
-    if await reactions.find(inst.db, "Like", me, row.uri) is not None:
+    return row, me, await reactions.find(inst.db, kind, me, row.uri)
+
+
+async def _boost_inboxes(inst: Instance, me: str, row: StatusRow) -> set[str]:
+    """A boost (and its undo) goes to the member's followers and the author."""
+    return set(await follows.follower_inboxes(inst.db, me)) | set(await _author_inbox(inst, row))
+
+
+async def favourite(inst: Instance, member: LocalActor, status_id: int) -> StatusRow:
+    row, me, found = await _mine(inst, member, status_id, "Like")
+    if found is not None:
         return row
     like = activities.like(inst.urls.base, me, row.uri, row.author)
     inboxes = await _author_inbox(inst, row)
@@ -99,10 +112,7 @@ async def favourite(inst: Instance, member: LocalActor, status_id: int) -> Statu
 
 
 async def unfavourite(inst: Instance, member: LocalActor, status_id: int) -> StatusRow:
-    _check(member)
-    row = await target(inst, member, status_id)
-    me = actor_id(inst.urls, member)
-    found = await reactions.find(inst.db, "Like", me, row.uri)
+    row, me, found = await _mine(inst, member, status_id, "Like")
     if found is None:
         return row
     inboxes = await _author_inbox(inst, row)
@@ -145,7 +155,7 @@ async def reblog(
     now = inst.clock()
     to, cc = _announce_addressing(me, row.author, visibility)
     announce = activities.announce(inst.urls.base, me, row.uri, now, to=to, cc=cc)
-    inboxes = set(await follows.follower_inboxes(inst.db, me)) | set(await _author_inbox(inst, row))
+    inboxes = await _boost_inboxes(inst, me, row)
     async with inst.db.transaction() as tx:
         if await reactions.add(tx, announce["id"], "Announce", me, row.uri, iso(now)):
             await status_index.index_reblog(
@@ -169,13 +179,10 @@ async def reblog(
 
 async def unreblog(inst: Instance, member: LocalActor, status_id: int) -> StatusRow:
     """Undo the member's boost of a status; return the status boosted."""
-    _check(member)
-    row = await target(inst, member, status_id)
-    me = actor_id(inst.urls, member)
-    found = await reactions.find(inst.db, "Announce", me, row.uri)
+    row, me, found = await _mine(inst, member, status_id, "Announce")
     if found is None:
         return row
-    inboxes = set(await follows.follower_inboxes(inst.db, me)) | set(await _author_inbox(inst, row))
+    inboxes = await _boost_inboxes(inst, me, row)
     undo = activities.undo(inst.urls.base, me, _embedded(found))
     undo |= {"to": [PUBLIC], "cc": [f"{me}/followers", row.author]}
     async with inst.db.transaction() as tx:

@@ -53,7 +53,7 @@ class Draft:
     """What the app sent for a status."""
 
     text: str
-    visibility: str = "public"
+    visibility: str | None = None  # None: the member's default (source[privacy])
     in_reply_to_id: int | None = None
     media_ids: tuple[int, ...] = ()
     spoiler_text: str = ""
@@ -71,6 +71,14 @@ class Source:
     spoiler_text: str
 
 
+def _visibility(member: LocalActor, draft: Draft) -> str:
+    """The draft's visibility; without one, the member's default, as Mastodon does."""
+    if draft.visibility is not None:
+        return draft.visibility
+    default = member.preferences.get("posting:default:visibility")
+    return default if isinstance(default, str) else "public"
+
+
 def _check(inst: Instance, member: LocalActor, draft: Draft) -> None:
     if member.kind != "person" or member.disabled:
         raise Forbidden("only an active member can post")
@@ -80,7 +88,7 @@ def _check(inst: Instance, member: LocalActor, draft: Draft) -> None:
     most = inst.config.limits.max_listing_chars
     if len(draft.text) > most:
         raise Unprocessable(f"Validation failed: Text character limit of {most} exceeded")
-    if draft.visibility not in VISIBILITIES:
+    if _visibility(member, draft) not in VISIBILITIES:
         raise Unprocessable(f"visibility: one of {', '.join(VISIBILITIES)}")
     if len(draft.media_ids) > MAX_IMAGES:  # a listing's photos and a post's alike
         raise Unprocessable(f"Validation failed: at most {MAX_IMAGES} media attachments")
@@ -152,7 +160,7 @@ def _note_fields(
     me = actor_id(inst.urls, member)
     to, cc = _addressing(
         me,
-        draft.visibility,
+        _visibility(member, draft),
         [m.actor for m in composed.mentions],
         parent.author if parent else None,
     )
@@ -261,7 +269,7 @@ async def _publish(inst: Instance, member: LocalActor, draft: Draft) -> str:
 async def _post_listing(
     inst: Instance, member: LocalActor, draft: Draft, media: Sequence[Media]
 ) -> str:
-    data = listing_text.listing_data(inst, member, draft.text, media, draft.visibility)
+    data = listing_text.listing_data(inst, member, draft.text, media, _visibility(member, draft))
     try:
         change = await service.create_listing(inst, member, data)
     except Invalid as e:  # the listing rules, read as a validation failure of the status

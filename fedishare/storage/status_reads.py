@@ -14,26 +14,26 @@ from fedishare.storage.media import Media
 from fedishare.storage.rows import chunks, from_row, marks
 
 
-async def object_documents(db: Database, ids: Sequence[str]) -> dict[str, JSON]:
+async def _documents(db: Database, select: str, ids: Sequence[str]) -> dict[str, JSON]:
+    """{id: document} from `select` (id and document columns, ending `WHERE <id> IN`)."""
     found: dict[str, JSON] = {}
     for chunk in chunks(ids):
-        rows = await db.fetch_all(
-            f"SELECT id, document FROM objects WHERE id IN ({marks(chunk)})", tuple(chunk)
-        )
+        rows = await db.fetch_all(f"{select} ({marks(chunk)})", tuple(chunk))
         found |= {row["id"]: json.loads(row["document"]) for row in rows}
     return found
+
+
+async def object_documents(db: Database, ids: Sequence[str]) -> dict[str, JSON]:
+    return await _documents(db, "SELECT id, document FROM objects WHERE id IN", ids)
 
 
 async def listing_documents(db: Database, ids: Sequence[str]) -> dict[str, JSON]:
-    found: dict[str, JSON] = {}
-    for chunk in chunks(ids):
-        rows = await db.fetch_all(
-            "SELECT l.id, d.document FROM listings l JOIN listing_documents d USING (num)"
-            f" WHERE l.id IN ({marks(chunk)})",
-            tuple(chunk),
-        )
-        found |= {row["id"]: json.loads(row["document"]) for row in rows}
-    return found
+    return await _documents(
+        db,
+        "SELECT l.id, d.document FROM listings l JOIN listing_documents d USING (num)"
+        " WHERE l.id IN",
+        ids,
+    )
 
 
 async def reaction_counts(db: Database, object_ids: Sequence[str]) -> dict[tuple[str, str], int]:

@@ -65,34 +65,37 @@ def rows_of(rows: Iterable[Row]) -> list[StatusRow]:
     return [from_row(StatusRow, row) for row in rows]
 
 
-async def get(db: Database | Transaction, status_id: int) -> StatusRow | None:
-    row = await db.fetch_one(f"SELECT {COLUMNS} FROM statuses WHERE id = ?", (status_id,))
+async def _one(db: Database | Transaction, column: str, value: int | str) -> StatusRow | None:
+    row = await db.fetch_one(f"SELECT {COLUMNS} FROM statuses WHERE {column} = ?", (value,))
     return None if row is None else from_row(StatusRow, row)
+
+
+async def _many(
+    db: Database | Transaction, column: str, values: Sequence[int | str]
+) -> list[StatusRow]:
+    found: list[StatusRow] = []
+    for chunk in chunks(values):
+        rows = await db.fetch_all(
+            f"SELECT {COLUMNS} FROM statuses WHERE {column} IN ({marks(chunk)})", chunk
+        )
+        found += rows_of(rows)
+    return found
+
+
+async def get(db: Database | Transaction, status_id: int) -> StatusRow | None:
+    return await _one(db, "id", status_id)
 
 
 async def get_many(db: Database | Transaction, ids: Sequence[int]) -> dict[int, StatusRow]:
-    found: dict[int, StatusRow] = {}
-    for chunk in chunks(ids):
-        rows = await db.fetch_all(
-            f"SELECT {COLUMNS} FROM statuses WHERE id IN ({marks(chunk)})", chunk
-        )
-        found |= {r.id: r for r in rows_of(rows)}
-    return found
+    return {r.id: r for r in await _many(db, "id", ids)}
 
 
 async def by_uri(db: Database | Transaction, uri: str) -> StatusRow | None:
-    row = await db.fetch_one(f"SELECT {COLUMNS} FROM statuses WHERE uri = ?", (uri,))
-    return None if row is None else from_row(StatusRow, row)
+    return await _one(db, "uri", uri)
 
 
 async def by_uris(db: Database | Transaction, uris: Sequence[str]) -> dict[str, StatusRow]:
-    found: dict[str, StatusRow] = {}
-    for chunk in chunks(uris):
-        rows = await db.fetch_all(
-            f"SELECT {COLUMNS} FROM statuses WHERE uri IN ({marks(chunk)})", chunk
-        )
-        found |= {r.uri: r for r in rows_of(rows)}
-    return found
+    return {r.uri: r for r in await _many(db, "uri", uris)}
 
 
 async def tags_of(db: Database | Transaction, status_id: int) -> list[str]:

@@ -100,11 +100,12 @@ async def direct(
     return in_order(page, rows_of(await db.fetch_all(sql, params)))
 
 
-def public_sql(
-    page: Page, *, local: bool | None, only_media: bool, hidden: Collection[str] = ()
-) -> tuple[str, list[Any]]:
-    where, params, order = window("s.id", page)
-    conditions = [_PUBLIC, where]
+def _narrowed(
+    local: bool | None, only_media: bool, hidden: Collection[str]
+) -> tuple[list[str], list[Any]]:
+    """The conditions (and their parameters) of the public and tag timelines' options:
+    ours only or others' only, with media only, without the authors the viewer hides."""
+    conditions = []
     if local is True:
         conditions.append("s.local_actor_id IS NOT NULL")
     elif local is False:
@@ -112,9 +113,18 @@ def public_sql(
     if only_media:
         conditions.append("s.has_media = 1")
     unhidden, hidden_params = _not_in("s.author", hidden)
-    conditions.append(unhidden)
+    return [*conditions, unhidden], hidden_params
+
+
+def public_sql(
+    page: Page, *, local: bool | None, only_media: bool, hidden: Collection[str] = ()
+) -> tuple[str, list[Any]]:
+    where, params, order = window("s.id", page)
+    conditions = [_PUBLIC, where]
+    narrowed, narrowed_params = _narrowed(local, only_media, hidden)
+    conditions += narrowed
     sql = f"SELECT {_S_COLUMNS} FROM statuses s WHERE {' AND '.join(conditions)} {order}"
-    return sql, [*params, *hidden_params]
+    return sql, [*params, *narrowed_params]
 
 
 async def public(
@@ -157,15 +167,9 @@ def tag_sql(
             f" AND n.tag IN ({marks}))"
         )
         values += excluded
-    if local is True:
-        conditions.append("s.local_actor_id IS NOT NULL")
-    elif local is False:
-        conditions.append("s.local_actor_id IS NULL")
-    if only_media:
-        conditions.append("s.has_media = 1")
-    unhidden, hidden_params = _not_in("s.author", hidden)
-    conditions.append(unhidden)
-    values += hidden_params
+    narrowed, narrowed_params = _narrowed(local, only_media, hidden)
+    conditions += narrowed
+    values += narrowed_params
     # One tag walks its index newest first; several may meet one status twice.
     distinct = "DISTINCT " if len(names) > 1 else ""
     sql = (

@@ -4,13 +4,14 @@ too, so an in-process signal would not do) and hands each subscriber what its st
 
 The poller starts with the first subscriber and stops when the last one leaves. Every
 ~half second it reads a signature of the recent statuses; only when that moves does it ask,
-for each subscribed stream, for the statuses its timeline shows above a floor (LOOKBACK
-before now: status ids are times of publication, and another server's post may arrive a
-little after it was written), leaving out those the subscriber has had. Statuses it had
-and that are since deleted come as deletions. Notifications have ids that only grow, so a
-cursor finds the new ones; so do edits (the index numbers each edit, `edit_seq`): an edited
-status goes out as `status.update` on each stream that shows it (asked of the stream's own
-timeline query, narrowed to that one id, so the same visibility rules apply), however old.
+for each subscribed stream, for the statuses its timeline shows (the timelines of
+`fedishare.statuses.timelines`, as the REST API reads them) above a floor (LOOKBACK before
+now: status ids are times of publication, and another server's post may arrive a little
+after it was written), leaving out those the subscriber has had. Statuses it had and that
+are since deleted come as deletions. Notifications have ids that only grow, so a cursor
+finds the new ones; so do edits (the index numbers each edit, `edit_seq`): an edited status
+goes out as `status.update` on each stream that shows it (asked of the stream's own
+timeline, narrowed to that one id, so the same visibility rules apply), however old.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from datetime import timedelta
 from fedishare.context import Instance
 from fedishare.core.paging import Page
 from fedishare.core.snowflake import snowflake
-from fedishare.federation.actor_document import actor_id
-from fedishare.storage import notifications, status_feed, statuses, timelines
-from fedishare.storage.account_relations import hidden_authors
+from fedishare.statuses import timelines
+from fedishare.storage import notifications, status_feed, statuses
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.notifications import Notification
 from fedishare.storage.statuses import StatusRow
@@ -198,15 +198,13 @@ class Hub:
             sent.discard(old)  # out of the window: never asked for again
 
     async def _rows(self, sub: Subscriber, stream: Stream, page: Page) -> list[StatusRow]:
-        """What `stream` shows within `page` (newest first), for the subscriber."""
-        db = self.inst.db
-        hidden: set[str] = set()
-        if sub.member is not None:
-            hidden = await hidden_authors(db, sub.member.id, self.inst.clock().timestamp())
+        """What `stream` shows within `page` (newest first), for the subscriber: the
+        stream's own timeline, so the same visibility and hiding rules apply."""
+        inst, member = self.inst, sub.member
         if stream.name in ("user", "direct"):
-            if sub.member is None:
+            if member is None:
                 return []
-            rows = await timelines.home(db, actor_id(self.inst.urls, sub.member), page, hidden)
+            rows = await timelines.home(inst, member, page)
             if stream.name == "direct":
                 return [r for r in rows if r.visibility == "direct"]
             return rows
@@ -214,7 +212,7 @@ class Hub:
             stream.name
         )
         if stream.name in PUBLIC_STREAMS:
-            return await timelines.public(db, page, local=local, hidden=hidden)
+            return await timelines.public(inst, page, local, viewer=member)
         if stream.name in TAG_STREAMS and stream.tag:
-            return await timelines.tagged(db, page, [stream.tag], local=local, hidden=hidden)
+            return await timelines.tag(inst, stream.tag, page, local, viewer=member)
         return []
