@@ -282,7 +282,7 @@ def _prepare_herd(directory: Path) -> None:
 async def running_herd(
     tmp_path: Path,
     handle: str = "bob",
-    startup_timeout: float = 30.0,
+    startup_timeout: float = 60.0,
     allow_refused: bool = False,
 ) -> AsyncIterator[Herd]:
     """Runs a fresh herd with one user `handle`; stops it (by PID) on exit.

@@ -59,7 +59,7 @@ class OneActor:
 
 @asynccontextmanager
 async def running_one_actor(
-    tmp_path: Path, startup_timeout: float = 30.0
+    tmp_path: Path, startup_timeout: float = 60.0
 ) -> AsyncIterator[OneActor]:
     """Serves one_actor from a fresh directory; stops it (by PID) on exit. A block that ends
     normally fails if the actor tried to reach anything off 127.0.0.1."""

@@ -123,7 +123,7 @@ def _prepare(directory: Path) -> None:
 async def running_pasture(
     tmp_path: Path,
     request_timeout: float = 20.0,
-    startup_timeout: float = 30.0,
+    startup_timeout: float = 60.0,
     allow_refused: bool = False,
 ) -> AsyncIterator[Pasture]:
     """Serves verify_actor from a fresh directory; stops it (by PID) on exit.
