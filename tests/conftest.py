@@ -3,15 +3,41 @@ and a bare database."""
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from fedishare.accounts import members
+from fedishare.federation.keys import KeyPair, generate_key_pair
 from fedishare.storage.database import Database, open_database
 from tests.clock import FakeClock
 from tests.harness import Network, Node, network
 from tests.listings.factory import START
+
+# Making an RSA-2048 key takes about 150 ms, and most tests make several instances and
+# members: in-process actors take their keys from a pool of this many, made as first needed
+# and then handed out in turn (distinct within any test with fewer actors than that).
+# Processes started by tests (`fedishare serve`) make their own.
+KEY_POOL = 24
+_pool: list[KeyPair] = []
+_turn = itertools.count()
+_pool_lock = threading.Lock()
+
+
+def _pooled_key_pair() -> KeyPair:
+    with _pool_lock:
+        index = next(_turn) % KEY_POOL
+        if index == len(_pool):
+            _pool.append(generate_key_pair())
+        return _pool[index]
+
+
+@pytest.fixture(autouse=True)
+def pooled_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(members, "generate_key_pair", _pooled_key_pair)
 
 
 @pytest.fixture
