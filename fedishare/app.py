@@ -17,6 +17,7 @@ from fedishare.client_api.cors import Cors
 from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now
 from fedishare.http.errors import ANSWERED
+from fedishare.http.rate_limits import RateLimits
 from fedishare.inbox import routes as inbox_routes
 from fedishare.inbox.store import running_writer
 from fedishare.json_api import follow_requests
@@ -28,7 +29,9 @@ from fedishare.outbox import routes as outbox_routes
 from fedishare.web import (
     account_pages,
     actors,
+    admin_moderation,
     admin_pages,
+    admin_reports,
     board,
     conversation_pages,
     discovery,
@@ -36,6 +39,7 @@ from fedishare.web import (
     listing_pages,
     oauth_pages,
     profile_pages,
+    report_pages,
 )
 from fedishare.web.security import SecurityHeaders
 from fedishare.web.templates_env import make_templates
@@ -60,6 +64,9 @@ def all_routes() -> list[BaseRoute]:
         *account_pages.routes,
         *conversation_pages.routes,
         *admin_pages.routes,
+        *admin_moderation.routes,
+        *admin_reports.routes,
+        *report_pages.routes,
         *oauth_pages.routes,
         *client_api.routes,
         Mount("/static", StaticFiles(packages=[("fedishare.web", "static")]), name="static"),
@@ -110,12 +117,16 @@ class FedishareApp(Starlette):
     handler, past the middleware, the router and the Request object: the same handler the
     inbox routes call, so only the way there differs. Everything else gets the security
     headers outermost, so that even a 500 from Starlette's error handler carries them, and
-    CORS on the client API's paths (fedishare.client_api.cors)."""
+    CORS on the client API's paths (fedishare.client_api.cors), then the rate limits per
+    client address and API token (fedishare.http.rate_limits)."""
 
     def __init__(self, config: Config, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        # CORS inside the security headers, so that a preflight it answers gets them too.
-        self._secured = SecurityHeaders(Cors(super().__call__), config)
+        # CORS inside the security headers, so that a preflight it answers gets them too;
+        # the rate limits inside CORS, so that a browser app can read a 429.
+        self._secured = SecurityHeaders(
+            Cors(RateLimits(super().__call__, config, error_pages.handle)), config
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -16,6 +16,7 @@ from fedishare.context import Instance
 from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now
 from fedishare.core.urls import Urls
+from fedishare.federation.addresses import PrivateHosts
 from fedishare.federation.transport import make_http_client
 from fedishare.moderation import domain_blocks
 from fedishare.storage.database import Database
@@ -30,6 +31,7 @@ def default_http_client(config: Config) -> httpx.AsyncClient:
         max_connections=config.limits.delivery_concurrency * 2,
         max_per_host=config.limits.delivery_per_host,
         max_response_bytes=config.limits.max_fetch_bytes,
+        private_hosts=PrivateHosts(config.federation.private_hosts),
     )
 
 
@@ -40,7 +42,9 @@ async def open_instance(
     """The database (migrated), the outgoing client (ours unless one is passed in) and the
     instance and community actors, closed again at exit."""
     async with AsyncExitStack() as stack:
-        db = Database(config.instance.database)
+        db = Database(
+            config.instance.database, max_bytes=config.instance.max_database_mb * 1024 * 1024
+        )
         await db.open()
         stack.push_async_callback(db.close)
         client = http

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from fedishare.accounts import members
 from fedishare.federation.keys import KeyPair, generate_key_pair
@@ -16,6 +17,12 @@ from fedishare.storage.database import Database, open_database
 from tests.clock import FakeClock
 from tests.harness import Network, Node, network
 from tests.listings.factory import START
+
+# Property-based tests (hypothesis) run the same examples on every run and keep none between
+# runs, so that a failure in CI is reproduced by the test alone; no per-example deadline (two
+# loaded cores make timings noisy): each test keeps its own example count modest instead.
+settings.register_profile("fedishare", derandomize=True, database=None, deadline=None)
+settings.load_profile("fedishare")
 
 # Making an RSA-2048 key takes about 150 ms, and most tests make several instances and
 # members: in-process actors take their keys from a pool of this many, made as first needed

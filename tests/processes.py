@@ -117,4 +117,7 @@ async def local_site(
         site, "init", "--domain", f"127.0.0.1:{port}", "--http", command=command
     )
     assert code == 0, err
+    # Instances and peers here all live on loopback, which fetches and deliveries reach only
+    # for the hosts in [federation] private_hosts: `init --http` names loopback there.
+    assert '\nprivate_hosts = ["127.0.0.1", ' in (site / "instance.toml").read_text()
     return site, port

@@ -2,6 +2,8 @@
 body, or a form (urlencoded or multipart, with files). Mastodon takes all of these, and apps
 use all of them (Ice Cubes sends a query string where others send JSON).
 
+A value of the wrong type is refused with Mastodon's 422, naming the parameter.
+
 Names are flattened the way Rails reads forms: `media_ids[]` and a JSON list `media_ids` are
 both `media_ids`; a JSON object `{"source": {"privacy": "public"}}` is `source[privacy]`; a
 JSON list of objects `fields_attributes: [{"name": ...}]` is `fields_attributes[0][name]`.
@@ -17,7 +19,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from fedishare.core.errors import Invalid, TooLarge
+from fedishare.core.errors import TooLarge, Unprocessable
 from fedishare.http.bodies import bounded_form, json_object, read_limited
 from fedishare.http.requests import instance_of
 
@@ -50,7 +52,7 @@ class Params:
             return "true" if value else "false"
         if isinstance(value, int | float | str):
             return str(value)
-        raise Invalid(f"{name}: expected a text")
+        raise Unprocessable(f"{name}: expected a text")
 
     def texts(self, name: str) -> list[str]:
         """An array parameter (`name[]=a&name[]=b`, or a JSON list); empty when absent."""
@@ -72,7 +74,7 @@ class Params:
             return True
         if text in _FALSE:
             return False
-        raise Invalid(f"{name}: expected true or false")
+        raise Unprocessable(f"{name}: expected true or false")
 
     def integer(
         self,
@@ -89,7 +91,7 @@ class Params:
         try:
             value = int(text)
         except ValueError:
-            raise Invalid(f"{name}: expected a whole number") from None
+            raise Unprocessable(f"{name}: expected a whole number") from None
         if lowest is not None:
             value = max(lowest, value)
         if highest is not None:

@@ -14,6 +14,7 @@ from fedishare.client_api import (
     media,
     notifications,
     oauth_routes,
+    reports,
     search,
     status_reads,
     statuses,
@@ -39,5 +40,6 @@ routes: list[BaseRoute] = [
     *notifications.routes,
     *conversations.routes,
     *markers.routes,
+    *reports.routes,
     *streaming.routes,
 ]

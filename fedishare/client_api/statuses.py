@@ -7,6 +7,7 @@ a 422 that says so, rather than accepted and silently not kept.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from starlette.requests import Request
@@ -43,6 +44,26 @@ def _media_ids(p: Params) -> tuple[int, ...]:
     return tuple(i for i in ids if i is not None)
 
 
+# ISO 639 (two or three letters), with a region or script as apps sometimes add (pt-BR).
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{2,8})?", re.IGNORECASE)
+
+
+def _language(p: Params) -> str | None:
+    language = (p.text("language") or "").strip()
+    if language and not _LANGUAGE.fullmatch(language):
+        raise Unprocessable("language: an ISO 639 code such as en")
+    return language or None
+
+
+def _spoiler(request: Request, p: Params) -> str:
+    """The content warning, which counts towards the status's length, as Mastodon's does."""
+    spoiler = p.text("spoiler_text", "") or ""
+    most = instance_of(request).config.limits.max_listing_chars
+    if spoiler and len(spoiler) + len(p.text("status", "") or "") > most:
+        raise Unprocessable(f"spoiler_text: with the text, longer than {most} characters")
+    return spoiler
+
+
 def _refuse_unsupported(p: Params) -> None:
     if any(name == "poll" or name.startswith("poll[") for name in p.values):
         raise Unprocessable("polls are not supported")
@@ -60,9 +81,9 @@ def _draft(request: Request, p: Params) -> Draft:
         visibility=p.text("visibility") or None,  # None: the member's default
         in_reply_to_id=reply_id,
         media_ids=_media_ids(p),
-        spoiler_text=p.text("spoiler_text", "") or "",
+        spoiler_text=_spoiler(request, p),
         sensitive=p.flag("sensitive"),
-        language=p.text("language") or None,
+        language=_language(p),
         idempotency_key=request.headers.get("idempotency-key") or None,
     )
 

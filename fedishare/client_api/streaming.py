@@ -21,6 +21,7 @@ from fedishare.client_api.conversations import render_conversations
 from fedishare.client_api.entities.notification import render_notifications
 from fedishare.client_api.entities.status import render_status
 from fedishare.context import Instance
+from fedishare.core.json_text import parse_json
 from fedishare.oauth import scopes
 from fedishare.statuses import conversation_list
 from fedishare.statuses.streaming import (
@@ -171,7 +172,7 @@ async def streaming(websocket: WebSocket) -> None:
             while True:
                 text = await websocket.receive_text()
                 try:
-                    message = json.loads(text)
+                    message = parse_json(text)
                 except ValueError:
                     message = None
                 await _change(websocket, hub, sub, viewer, message)

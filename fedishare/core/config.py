@@ -38,6 +38,12 @@ class InstanceSettings:
     listen_port: int
     database: Path
     media: Path  # photos: uploaded, resized and cached from other servers
+    # Proxies (addresses or networks) whose X-Forwarded-For names the client: rate limits
+    # and log-in throttles count the client's address, not the proxy's.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    # The database's largest size in MB; 0: as large as the disk allows. Writes past it are
+    # refused (503, Retry-After) as on a full disk (fedishare.storage.database).
+    max_database_mb: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,12 @@ class FederationSettings:
     allow: tuple[str, ...]
     block: tuple[str, ...]
     radius_km: float = 0.0  # other servers' listings farther from the centre are left out
+    # Mastodon's authorized fetch: our ActivityStreams documents only to signed GETs
+    # (fedishare.http.signed_fetch).
+    secure_mode: bool = False
+    # Hosts (lower case, IPs normalised; with a port or None for any) that outgoing requests
+    # may reach although their addresses are loopback or private: fedishare.federation.addresses.
+    private_hosts: tuple[tuple[str, int | None], ...] = ()
     # Which hosts may federate: fedishare.core.domain_policy, with the admins' blocks.
 
 
@@ -74,6 +86,12 @@ class LimitSettings:
     delivery_concurrency: int
     delivery_per_host: int
     max_upload_bytes: int = 10_485_760
+    # Per client address (or API token) in this process: fedishare.http.rate_limits.
+    api_requests_per_5min: int = 300
+    requests_per_address_per_5min: int = 7_500
+    logins_per_5min: int = 25
+    signups_per_30min: int = 10
+    password_resets_per_5min: int = 25
 
 
 @dataclass(frozen=True)
@@ -125,6 +143,8 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "listen": (str, "127.0.0.1:8080"),
         "database": (str, "fedishare.sqlite3"),
         "media": (str, "media"),
+        "trusted_proxies": (list, ["127.0.0.1", "::1"]),
+        "max_database_mb": (int, 0),
     },
     "community": {
         "handle": (str, "community"),
@@ -135,7 +155,13 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "longitude": ((int, float), None),
     },
     "registration": {"policy": (str, "approval")},
-    "federation": {"allow": (list, []), "block": (list, []), "radius_km": ((int, float), 0)},
+    "federation": {
+        "allow": (list, []),
+        "block": (list, []),
+        "radius_km": ((int, float), 0),
+        "secure_mode": (bool, False),
+        "private_hosts": (list, []),
+    },
     "limits": {
         "max_body_bytes": (int, 1_048_576),
         "max_fetch_bytes": (int, 1_048_576),
@@ -144,6 +170,11 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "delivery_concurrency": (int, 50),
         "delivery_per_host": (int, 8),
         "max_upload_bytes": (int, 10_485_760),
+        "api_requests_per_5min": (int, 300),
+        "requests_per_address_per_5min": (int, 7_500),
+        "logins_per_5min": (int, 25),
+        "signups_per_30min": (int, 10),
+        "password_resets_per_5min": (int, 25),
     },
     "retention": {"finished_days": ((int, float), 14)},
     "map": {"tiles": (str, ""), "attribution": (str, "")},
@@ -243,6 +274,13 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     media = Path(inst["media"])
     if not media.is_absolute():
         media = path.resolve().parent / media
+    for proxy in inst["trusted_proxies"]:
+        if not isinstance(proxy, str) or not _is_network(proxy):
+            raise c.fail("instance.trusted_proxies", "a list of IP addresses or networks", proxy)
+    if inst["max_database_mb"] < 0:
+        raise c.fail(
+            "instance.max_database_mb", "0 (no limit) or a number of MB", inst["max_database_mb"]
+        )
 
     com = values["community"]
     handle = com["handle"]
@@ -285,6 +323,8 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             radius_km,
         )
 
+    private_hosts = tuple(_private_host(item, c) for item in fed["private_hosts"])
+
     lim = values["limits"]
     for key, value in lim.items():
         if value <= 0:
@@ -315,6 +355,8 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             listen_port=listen_port,
             database=database,
             media=media,
+            trusted_proxies=tuple(inst["trusted_proxies"]),
+            max_database_mb=inst["max_database_mb"],
         ),
         community=CommunitySettings(
             handle=handle,
@@ -329,6 +371,8 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             allow=tuple(d.lower().strip() for d in fed["allow"]),
             block=tuple(d.lower().strip() for d in fed["block"]),
             radius_km=float(radius_km),
+            secure_mode=fed["secure_mode"],
+            private_hosts=private_hosts,
         ),
         limits=LimitSettings(**lim),
         retention=RetentionSettings(finished_days=float(finished_days)),
@@ -359,6 +403,38 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+def _private_host(value: object, c: _Checker) -> tuple[str, int | None]:
+    """One [federation] private_hosts entry: HOST, HOST:PORT, [IPV6] or [IPV6]:PORT."""
+    expected = 'a list of "HOST" or "HOST:PORT" (IPv6 in brackets: "[::1]:8080")'
+    if not isinstance(value, str):
+        raise c.fail("federation.private_hosts", expected, value)
+    text = value.strip().lower()
+    if text.startswith("["):
+        host, bracket, rest = text[1:].partition("]")
+        port_text = rest.removeprefix(":")
+        if not bracket or (rest and (not rest.startswith(":") or not port_text)):
+            raise c.fail("federation.private_hosts", expected, value)
+    elif text.count(":") > 1:
+        host, port_text = text, ""  # a bare IPv6 address
+    else:
+        host, _, port_text = text.partition(":")
+    if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
+        raise c.fail("federation.private_hosts", expected, value)
+    if _is_ip(host):
+        host = str(ipaddress.ip_address(host))
+    elif not _HOSTNAME.match(host):
+        raise c.fail("federation.private_hosts", expected, value)
+    return host, int(port_text) if port_text else None
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -383,8 +459,14 @@ def default_config_text(domain: str = "127.0.0.1:8080", *, insecure: bool = True
     port = domain.partition(":")[2]
     listen = f"127.0.0.1:{port or '8080'}"
     scheme = "http" if insecure else "https"
+    # A plain-http instance is one tried out locally: let it reach its neighbours on loopback.
+    private_hosts = '["127.0.0.1", "localhost", "[::1]"]' if insecure else "[]"
     return _TEMPLATE.format(
-        domain=domain, scheme=scheme, insecure="true" if insecure else "false", listen=listen
+        domain=domain,
+        scheme=scheme,
+        insecure="true" if insecure else "false",
+        listen=listen,
+        private_hosts=private_hosts,
     )
 
 
@@ -404,9 +486,17 @@ allow_insecure = {insecure}
 listen = "{listen}"
 # The embedded SQLite database, created on first start; relative to this file.
 database = "fedishare.sqlite3"
+# The database's largest size in MB (0: as large as the disk allows). Past it, writes are
+# refused as on a full disk (503 with Retry-After; nothing half-written) until space is
+# freed, so that the database never fills a disk the machine needs for anything else.
+max_database_mb = 0
 # Photos (members' uploads, and other servers' listing photos cached here); relative to
 # this file.
 media = "media"
+# Proxies in front of fedishare (addresses or networks, e.g. "10.0.0.0/8") whose
+# X-Forwarded-For header names the client; rate limits count that client's address.
+# Requests from loopback without a trusted proxy's header are never rate-limited.
+trusted_proxies = ["127.0.0.1", "::1"]
 
 [community]
 # The neighbourhood's own account: people follow @HANDLE@DOMAIN to see its listings.
@@ -433,6 +523,15 @@ block = []
 # Keep other servers' listings within this many km of [community] latitude/longitude
 # (those farther away are left out of searches); 0 means no limit.
 radius_km = 0
+# Secure mode (Mastodon's "authorized fetch"): other servers must sign every GET of our
+# actors, posts, listings and collections, and a blocked server is refused them. The
+# instance actor (/actor), WebFinger, NodeInfo and the web pages stay public.
+secure_mode = false
+# Hosts that fetches and deliveries may reach although their addresses are loopback or
+# private (10.x, 192.168.x, fc00::/7, ...): others are refused, so that no peer can make
+# this server reach itself or its network. "HOST" or "HOST:PORT", IPv6 as "[::1]". Only
+# for instances on one machine or network; keep it empty on a public server.
+private_hosts = {private_hosts}
 
 [limits]
 max_body_bytes = 1048576         # largest inbox or API request body
@@ -442,6 +541,13 @@ inbox_requests_per_minute = 600  # per remote host
 delivery_concurrency = 50        # outgoing deliveries in flight
 delivery_per_host = 8            # of which to one host
 max_upload_bytes = 10485760      # largest photo a member may upload
+# Per client address (IPv6: per /64) or API token; a request over a limit is answered
+# 429 with Retry-After. Each limit refills evenly over its period.
+api_requests_per_5min = 300      # /api/ calls per token, or per address without one
+requests_per_address_per_5min = 7500  # every page and API call from one address
+logins_per_5min = 25             # log-in forms and OAuth token requests, per address
+signups_per_30min = 10           # sign-up and invite forms, per address
+password_resets_per_5min = 25    # password reset forms, per address
 
 [retention]
 # Finished queue rows (processed or failed inbox activities, ended deliveries) are deleted

@@ -103,3 +103,17 @@ def create(actor: str, obj: JSON, published: datetime) -> JSON:
         "cc": obj.get("cc", []),
         "object": obj,
     }
+
+
+def flag(base: str, actor: str, objects: Sequence[str], content: str) -> JSON:
+    """A report of an account and some of its posts (`objects`: the account's id first), for
+    the account's server. As Mastodon sends one: from the instance's actor, so the member who
+    reported is not named, and addressed to no one (it goes to that server's inbox alone)."""
+    return {
+        "@context": AS_CONTEXT,
+        "id": new_id(base),
+        "type": "Flag",
+        "actor": actor,
+        "content": content,
+        "object": list(objects),
+    }

@@ -2,7 +2,16 @@
 
 Pure functions of the attempt (or failure) count, so the whole schedule is testable without
 a clock. A delivery is retried 30 s after its first attempt, the wait doubling each time up to
-12 hours; after the 15th attempt (about 53 hours after the first) it is given up.
+12 hours; after the 15th attempt (about 53 hours after the first) it is given up, as Mastodon
+gives up one after its retries of about two days.
+
+A host whose attempts keep failing is paused: after HOST_FAILURES_BEFORE_PAUSE failures in a
+row, for 30 s doubling up to 6 hours, and then probed with one delivery at a time. Its failure
+count, since when it has been failing, until when it is paused and the last error are kept
+(`delivery_hosts`) and shown on the admins' domains page. Where Mastodon stops delivering to a
+host that has failed for a week until it hears from it again, a host here is still probed every
+6 hours with whatever is queued for it (each delivery given up after its 53 hours), so it is
+found again on its own when it comes back.
 """
 
 from __future__ import annotations

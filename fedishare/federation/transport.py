@@ -9,11 +9,18 @@ Bodies are read whole (up to `max_response_bytes`) before the response is handed
 `client.stream(...)` still works but does not stream. Compressed bodies are decoded here, with
 the size cap applied to the decoded bytes; such responses reach httpx without their
 Content-Encoding and Content-Length headers, so that httpx does not decode them twice.
+
+Every connection goes to a public address (`fedishare.federation.addresses`) unless its host is
+one of `private_hosts`: IP literals are checked before the request, names by the resolver the
+connector uses, so the addresses checked are the ones connected to. A refusal raises
+`ForbiddenAddress` naming the address and why. `total_timeout` bounds a whole request, so that
+a peer sending its answer a byte at a time cannot hold a connection for ever.
 """
 
 from __future__ import annotations
 
 import functools
+import socket
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -21,9 +28,14 @@ from typing import Any
 import aiohttp
 import httpx
 import yarl
+from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.http_exceptions import ContentEncodingError
+from aiohttp.resolver import DefaultResolver
+
+from fedishare.federation.addresses import PrivateHosts, ip_literal, refusal
 
 DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
+DEFAULT_TOTAL_TIMEOUT = 30.0  # seconds for one request, connecting to the last byte
 
 # The codings aiohttp decodes without optional packages; advertise no others.
 _DECODABLE = frozenset({"gzip", "deflate"})
@@ -34,6 +46,44 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 
 class ResponseTooLarge(httpx.TransportError):
     """The response body is larger than the transport accepts."""
+
+
+class ForbiddenAddress(httpx.ConnectError):
+    """The host is, or resolves only to, an address that is not public (loopback, private,
+    link-local, ...), and `private_hosts` does not allow it. Nothing was sent."""
+
+
+class _AddressRefused(OSError):
+    """Raised by the resolver inside aiohttp; surfaces as ForbiddenAddress."""
+
+
+class _GuardedResolver(AbstractResolver):
+    """Resolves as aiohttp would, then keeps only the public addresses (all of them for a
+    private host); none left is a refusal. aiohttp connects to exactly what this returns (and
+    caches it briefly), so a second lookup cannot answer differently."""
+
+    def __init__(self, private_hosts: PrivateHosts) -> None:
+        self._inner = DefaultResolver()
+        self._private_hosts = private_hosts
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        if self._private_hosts.allows(host, port):
+            return results
+        public = [r for r in results if refusal(r["host"]) is None]
+        if not public and results:
+            address = results[0]["host"]
+            raise _AddressRefused(_refused_text(f"{host} resolves to {address},", address))
+        return public
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def _refused_text(subject: str, address: str) -> str:
+    return f"{subject} {refusal(address)}: refused ([federation] private_hosts may allow a host)"
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -51,7 +101,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         keepalive_expiry: float = 15.0,
         ssl_context: ssl.SSLContext | None = None,
+        private_hosts: PrivateHosts | None = None,
+        total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
     ) -> None:
+        self._private_hosts = private_hosts or PrivateHosts()
+        self._total_timeout = total_timeout
         self._max_connections = max_connections
         self._max_per_host = max_per_host
         self._max_response_bytes = max_response_bytes
@@ -65,6 +119,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             raise httpx.UnsupportedProtocol(
                 f"unsupported URL scheme {request.url.scheme!r}", request=request
             )
+        self._check_literal(request)
         session = self._get_session()
         try:
             async with session.request(
@@ -73,7 +128,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 headers=_request_headers(request),
                 data=_request_body(request),
                 allow_redirects=False,
-                timeout=_client_timeout(request.extensions.get("timeout")),
+                timeout=_client_timeout(request.extensions.get("timeout"), self._total_timeout),
             ) as response:
                 body = await self._read_body(request, response)
                 return httpx.Response(
@@ -87,6 +142,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 )
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _httpx_error(exc, request) from exc
+
+    def _check_literal(self, request: httpx.Request) -> None:
+        """Refuse an IP-literal host that is not public (aiohttp does not resolve those)."""
+        address = ip_literal(request.url.host)
+        if address is None or refusal(address) is None:
+            return
+        if self._private_hosts.allows(address, request.url.port or _default_port(request)):
+            return
+        raise ForbiddenAddress(_refused_text(f"{address} is", address), request=request)
 
     async def aclose(self) -> None:
         self._closed = True
@@ -104,6 +168,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 limit_per_host=self._max_per_host,
                 keepalive_timeout=self._keepalive_expiry,
                 ssl=ssl_context,
+                resolver=_GuardedResolver(self._private_hosts),
             )
             # Send exactly the headers httpx built, nothing of aiohttp's own.
             self._session = aiohttp.ClientSession(
@@ -166,15 +231,22 @@ def make_http_client(
     *,
     user_agent: str,
     timeout: float = 10.0,
+    total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
     max_connections: int = 100,
     max_per_host: int = 8,
     max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+    private_hosts: PrivateHosts | None = None,
 ) -> httpx.AsyncClient:
-    """The production client for outgoing federation requests (create it in the lifespan)."""
+    """The production client for outgoing federation requests (create it in the lifespan).
+
+    `timeout` bounds connecting and each wait for data, `total_timeout` the whole request;
+    only public addresses are reached, and the `private_hosts`."""
     transport = AiohttpTransport(
         max_connections=max_connections,
         max_per_host=max_per_host,
         max_response_bytes=max_response_bytes,
+        private_hosts=private_hosts,
+        total_timeout=total_timeout,
     )
     # trust_env=False: httpx would route proxy variables to its own transports, bypassing ours.
     return FederationClient(
@@ -219,20 +291,28 @@ async def _stream_body(request: httpx.Request) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def _client_timeout(timeouts: Mapping[str, Any] | None) -> aiohttp.ClientTimeout:
+def _client_timeout(
+    timeouts: Mapping[str, Any] | None, total: float | None
+) -> aiohttp.ClientTimeout:
     timeouts = timeouts or {}
-    return _aiohttp_timeout(timeouts.get("connect"), timeouts.get("read"), timeouts.get("pool"))
+    return _aiohttp_timeout(
+        timeouts.get("connect"), timeouts.get("read"), timeouts.get("pool"), total
+    )
+
+
+def _default_port(request: httpx.Request) -> int:
+    return 443 if request.url.scheme == "https" else 80
 
 
 @functools.lru_cache(maxsize=32)
 def _aiohttp_timeout(
-    connect: float | None, read: float | None, pool: float | None
+    connect: float | None, read: float | None, pool: float | None, total: float | None
 ) -> aiohttp.ClientTimeout:
     # aiohttp's `connect` covers the wait for a pooled connection plus the connect itself.
     pool_and_connect = None if connect is None or pool is None else pool + connect
     # aiohttp has no write timeout; bodies here are small enough to fit the socket buffer.
     return aiohttp.ClientTimeout(
-        total=None, connect=pool_and_connect, sock_connect=connect, sock_read=read
+        total=total, connect=pool_and_connect, sock_connect=connect, sock_read=read
     )
 
 
@@ -288,6 +368,8 @@ def _too_large(request: httpx.Request, limit: int) -> ResponseTooLarge:
 def _httpx_error(exc: BaseException, request: httpx.Request) -> httpx.RequestError:
     message = str(exc) or type(exc).__name__
     error: type[httpx.RequestError]
+    if isinstance(exc.__cause__, _AddressRefused):
+        return ForbiddenAddress(str(exc.__cause__), request=request)
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         error = httpx.ConnectTimeout
     elif isinstance(exc, TimeoutError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,6 +11,7 @@ from starlette.types import Message
 
 from fedishare.core.bounded_read import read_bounded
 from fedishare.core.errors import Invalid, TooLarge
+from fedishare.core.json_text import parse_json
 from fedishare.core.types import JSON
 from fedishare.http.requests import instance_of
 
@@ -28,7 +28,7 @@ async def read_limited(request: Request, limit: int) -> bytes:
 def json_object(body: bytes) -> JSON:
     """A body that must be a JSON object (what every JSON endpoint of ours takes)."""
     try:
-        posted = json.loads(body)
+        posted = parse_json(body)
     except ValueError:
         raise Invalid("the body is not JSON") from None
     if not isinstance(posted, dict):

@@ -28,12 +28,19 @@ from fedishare.core.errors import (
     WrongMethod,
 )
 from fedishare.federation.errors import MalformedSignature, SignatureError
+from fedishare.federation.message_signatures import ACCEPT_SIGNATURE
+from fedishare.storage.database import Unwritable
 
 Headers = Callable[[Exception], Mapping[str, str]]
 
 
 def _none(exc: Exception) -> Mapping[str, str]:
     return {}
+
+
+def _accept_signature(exc: Exception) -> Mapping[str, str]:
+    """What a signature failure asks the sender for instead (RFC 9421 §5.1)."""
+    return {"Accept-Signature": ACCEPT_SIGNATURE}
 
 
 def _bearer(exc: Exception) -> Mapping[str, str]:
@@ -45,14 +52,29 @@ def _allow(exc: Exception) -> Mapping[str, str]:
 
 
 def _retry_after(exc: Exception) -> Mapping[str, str]:
-    wait = exc.retry_after if isinstance(exc, RateLimited) else 1.0
-    return {"Retry-After": str(max(1, math.ceil(wait)))}
+    return {"Retry-After": str(max(1, math.ceil(_wait(exc))))}
+
+
+def _wait(exc: BaseException | None) -> float:
+    """The error's `retry_after` (RateLimited, Unwritable), or that of what caused it (a
+    full disk behind the inbox's StoreUnavailable); else a second."""
+    while exc is not None:
+        if isinstance(exc, RateLimited | Unwritable):
+            return exc.retry_after
+        exc = exc.__cause__
+    return 1.0
+
+
+def _unwritable(exc: Exception) -> str:
+    """The reason for a write the database could not take (a full disk, a lock held too
+    long): short, and the same whatever the route."""
+    return f"the instance cannot store this now ({exc}); try again later"
 
 
 # (error class, status, extra headers), most specific first.
 STATUSES: tuple[tuple[type[Exception], int, Headers], ...] = (
-    (MalformedSignature, 400, _none),
-    (SignatureError, 401, _none),
+    (MalformedSignature, 400, _accept_signature),
+    (SignatureError, 401, _accept_signature),
     (Invalid, 400, _none),
     (Unauthenticated, 401, _bearer),
     (Forbidden, 403, _none),
@@ -63,7 +85,8 @@ STATUSES: tuple[tuple[type[Exception], int, Headers], ...] = (
     (TooLarge, 413, _none),
     (Unprocessable, 422, _none),
     (RateLimited, 429, _retry_after),
-    (Unavailable, 503, _none),
+    (Unavailable, 503, _retry_after),
+    (Unwritable, 503, _retry_after),
     (Refusal, 400, _none),
 )
 
@@ -83,6 +106,8 @@ def error_response(exc: Exception) -> JSONResponse:
     """The answer to a refusal in the table (anything else is a programming error)."""
     _, status, headers = _entry(exc)
     reason = exc.reason if isinstance(exc, Refusal | SignatureError) else str(exc)
+    if isinstance(exc, Unwritable):
+        reason = _unwritable(exc)
     return JSONResponse({"error": reason}, status_code=status, headers=dict(headers(exc)))
 
 

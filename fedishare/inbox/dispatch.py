@@ -15,6 +15,7 @@ from fedishare.inbox.handlers import (
     announces,
     blocks,
     changes,
+    flag,
     follows,
     listing_changes,
     notifying,
@@ -41,6 +42,7 @@ HANDLERS: Mapping[str, tuple[Handler, ...]] = {
     "Offer": (offers.on_offer,),
     "Join": (offers.on_offer,),
     "Block": (blocks.on_block,),
+    "Flag": (flag.on_flag,),
 }
 
 

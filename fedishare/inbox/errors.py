@@ -12,15 +12,17 @@ class NoSuchInbox(NotFound):
 
 
 class BadActivity(Invalid):
-    """Not JSON, or an activity without a usable id, type or actor."""
+    """Not JSON (or nested too deep to read), or an activity with a field missing or of the
+    wrong kind; the reason starts with the field's name."""
 
 
 class HostRefused(Forbidden):
-    """The signer's or the actor's host may not federate with us."""
+    """The actor's host may not federate with us."""
 
 
 class NotTheActor(SignatureError):
-    """The key that signed the request does not belong to the activity's actor."""
+    """The key that signed the request does not belong to the activity's actor, or is not
+    even on the actor's host."""
 
 
 class InboxUnavailable(Unavailable):

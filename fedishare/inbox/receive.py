@@ -1,10 +1,25 @@
 """Accepting one activity POSTed to an inbox: a checklist, each step raising its own error.
 
-1. the body is JSON with an id, a type and an actor, the id on the actor's host (400)
-2. the actor's host, and the signer's, may federate with us (403)
-3. the HTTP signature verifies, the key refetched once if the actor rotated it (401; 400)
+0. (in `routes`) the sender is not over its rate (429), the inbox exists (404), the body is
+   no larger than ``limits.max_body_bytes`` (413; refused before it is read whole)
+1. the body is an activity (400, the reason naming the field; `parse_activity`): sent
+   as JSON (a Content-Type, when there is one, of a JSON type: a form is no activity),
+   UTF-8, nested no deeper than `json_depth.MAX_DEPTH` levels (checked before anything
+   parses it), JSON, an object; ``id`` an http(s) URL on the actor's host; ``type`` a
+   string; ``actor`` one actor (an id, or an object with one); ``to``, ``cc``, ``bto``,
+   ``bcc`` and ``audience`` ids, objects or lists of them; for the types we act on, an
+   ``object`` that is an id or an object, and for Create, Update and Delete one whose id
+   is on the actor's host too (an Announce or a Like names others' objects: that is what
+   boosts are). Types we do not act on are accepted and stored, and the worker ignores them.
+2. the actor's host may federate with us, and an admin has not blocked the actor (403)
+3. the HTTP signature verifies (401; 400 for a malformed Signature header): it is there,
+   covers what it must, its date is neither stale nor in the future, the Digest matches the
+   body, and the key verifies it, refetched once if the actor rotated it. The keyId must be
+   on the actor's host, checked before anything is fetched for it (401): a key elsewhere
+   cannot be the actor's, and a forged one must not make us fetch and cache a stranger.
 4. the signing key belongs to the activity's actor (401)
-5. the activity is stored, once per activity id (a replay changes nothing)
+5. the activity is stored, once per activity id (a replay changes nothing; 202), unless the
+   store cannot take it now (503)
 
 Nothing is written before the last step, so a refusal leaves no trace. One exception to
 step 3: a server deleting an account sends ``Delete`` of the actor itself, signed by a key
@@ -16,15 +31,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from fedishare.context import Instance
 from fedishare.core.activitystreams import NotHttpUrl, host_of, id_of
+from fedishare.core.json_depth import MAX_DEPTH, TooDeep
 from fedishare.core.json_text import parse_json
 from fedishare.core.types import JSON
 from fedishare.federation.errors import MalformedSignature
 from fedishare.federation.public_key import ResolvedKey
 from fedishare.federation.verification import verify_request
+from fedishare.inbox.dispatch import HANDLERS
 from fedishare.inbox.errors import BadActivity, HostRefused, InboxUnavailable, NotTheActor
 from fedishare.inbox.store import InboxWriter, StoreUnavailable
 from fedishare.remote.actors import resolve_key
@@ -53,8 +70,11 @@ class Delivery(NamedTuple):  # built for every inbox POST: cheaper than a datacl
 
 async def receive(inst: Instance, writer: InboxWriter, delivery: Delivery) -> bool:
     """Check and store; True if stored (or stored before), False if dropped unverified."""
+    _check_content_type(delivery.headers.get("content-type"))
     activity = parse_activity(delivery.body)
     _check_host(inst, activity.actor_host)
+    if inst.domains.refuses_actor(activity.actor):  # an admin blocked the account
+        raise HostRefused(f"{activity.actor} is blocked on this instance")
     if _deletes_its_actor(activity) and await remote_actors.get(inst.db, activity.actor) is None:
         return False
     key = await verify_request(
@@ -64,6 +84,7 @@ async def receive(inst: Instance, writer: InboxWriter, delivery: Delivery) -> bo
         delivery.body,
         resolve_key=partial(_permitted_key, inst, activity.actor_host),
         now=inst.clock(),
+        scheme=inst.config.instance.scheme,
     )
     if key.owner != activity.actor:
         raise NotTheActor(f"signed by {key.owner}, not by the actor {activity.actor}")
@@ -76,32 +97,108 @@ async def receive(inst: Instance, writer: InboxWriter, delivery: Delivery) -> bo
 
 
 def parse_activity(body: bytes) -> Activity:
+    """Step 1 of the checklist: the activity in `body`, or BadActivity naming what is wrong."""
     try:
         text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadActivity("the body is not JSON: it is not UTF-8") from exc
+    try:
         document = parse_json(body)
-    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError alike
+    except TooDeep as exc:
+        raise BadActivity(f"the body nests deeper than {MAX_DEPTH} levels") from exc
+    except ValueError as exc:
         raise BadActivity("the body is not JSON") from exc
     if not isinstance(document, dict):
         raise BadActivity("the body is not a JSON object")
-    activity_id = document.get("id")
+    activity_id = _url(document, "id")
     kind = document.get("type")
-    actor = id_of(document.get("actor"))
-    if not isinstance(activity_id, str) or not activity_id:
-        raise BadActivity("the activity has no id")
-    if not isinstance(kind, str) or not kind:
-        raise BadActivity("the activity has no type")
-    if actor is None:
-        raise BadActivity("the activity has no actor")
-    try:
-        actor_host = host_of(actor)
-        same_origin = host_of(activity_id) == actor_host
-    except NotHttpUrl as exc:
-        raise BadActivity(f"the activity's id or actor is not an http(s) URL: {exc}") from exc
-    if not same_origin:
+    if kind is None or kind == "":
+        raise BadActivity("type: required")
+    if not isinstance(kind, str):
+        raise BadActivity("type: must be a string")
+    actor = _actor(document.get("actor"))
+    actor_host = _host(actor, "actor")
+    if _host(activity_id, "id") != actor_host:
         # Ids are unique per activity: another host must not claim one (a replay would
         # then be taken for the real thing and dropped).
-        raise BadActivity("the activity's id is not on its actor's host")
+        raise BadActivity("id: not on its actor's host")
+    for field in _AUDIENCE:
+        if field in document and not _are_references(document[field]):
+            raise BadActivity(f"{field}: must be an id, an object or a list of them")
+    if kind in _HANDLED:
+        _check_object(document.get("object"), kind, actor_host)
     return Activity(activity_id, kind, actor, actor_host, document, text)
+
+
+def _check_content_type(value: str | None) -> None:
+    """A body sent as a form or as text is not an activity, whatever it holds (servers send
+    application/activity+json, application/ld+json with a profile, or application/json)."""
+    if value is None:
+        return
+    media_type = value.partition(";")[0].strip().lower()
+    if not (media_type.endswith("/json") or media_type.endswith("+json")):
+        raise BadActivity(f"Content-Type: {media_type or 'empty'!r} is not JSON")
+
+
+# The longest id taken: far beyond any real one (Mastodon's are under 100 characters).
+MAX_ID_LENGTH = 2048
+_AUDIENCE = ("to", "cc", "bto", "bcc", "audience")
+_HANDLED = frozenset(HANDLERS)  # the types the worker acts on: each has an object
+_OWN_OBJECT = frozenset({"Create", "Update", "Delete"})  # only of the actor's own objects
+
+
+def _url(document: JSON, field: str) -> str:
+    value = document.get(field)
+    if value is None or value == "":
+        raise BadActivity(f"{field}: required")
+    if not isinstance(value, str):
+        raise BadActivity(f"{field}: must be a string")
+    return value
+
+
+def _host(url: str, field: str) -> str:
+    if len(url) > MAX_ID_LENGTH:
+        raise BadActivity(f"{field}: longer than {MAX_ID_LENGTH} characters")
+    try:
+        return host_of(url)
+    except NotHttpUrl as exc:
+        raise BadActivity(f"{field}: not an http(s) URL") from exc
+
+
+def _actor(value: Any) -> str:
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise BadActivity(f"actor: must be one actor, not a list of {len(value)}")
+        value = value[0]
+    if value is None or value == "":
+        raise BadActivity("actor: required")
+    actor = id_of(value)
+    if actor is None:
+        raise BadActivity("actor: must be an id, or an object with one")
+    return actor
+
+
+def _are_references(value: Any) -> bool:
+    """An id, an object, or a list of those (what the audience fields may hold)."""
+    if isinstance(value, list):
+        return all(isinstance(item, str | dict) for item in value)
+    return isinstance(value, str | dict)
+
+
+def _check_object(value: Any, kind: str, actor_host: str) -> None:
+    if value is None or value == "" or value == []:
+        raise BadActivity("object: required")
+    if kind not in _OWN_OBJECT:
+        if not _are_references(value):  # a Flag names several objects
+            raise BadActivity("object: must be an id, an object or a list of them")
+        return
+    if not isinstance(value, str | dict):
+        raise BadActivity("object: must be an id or an object")
+    object_id = id_of(value)
+    if object_id is None:
+        raise BadActivity("object: has no id")
+    if _host(object_id, "object") != actor_host:
+        raise BadActivity("object: its id is not on its actor's host")
 
 
 def _check_host(inst: Instance, host: str) -> None:
@@ -116,8 +213,8 @@ async def _permitted_key(
         host = host_of(key_id)
     except NotHttpUrl as exc:
         raise MalformedSignature(f"keyId is not an http(s) URL: {key_id!r}") from exc
-    if host != actor_host:  # the actor's host is checked already
-        _check_host(inst, host)
+    if host != actor_host:  # before any fetch: a key elsewhere cannot be the actor's
+        raise NotTheActor(f"keyId {key_id} is not on the actor's host {actor_host}")
     return await resolve_key(inst, key_id, refresh)
 
 

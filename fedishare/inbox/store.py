@@ -5,20 +5,27 @@ couple of thousand activities a second. Here every request hands its row to the 
 waits; the writer inserts everything that arrived since its last commit in one transaction
 (a group commit). A request is answered only after its batch has committed, so a 202 still
 means stored. No artificial delay: a lone request is written at once.
+
+A batch the database cannot take (a full disk, a lock held by another process for too long:
+`Unwritable`) is refused whole at once, and each request gets StoreUnavailable caused by it
+(answered 503 with its Retry-After); once space returns the next batch is written as usual.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fedishare.core.types import Clock
 from fedishare.storage import inbox_items
-from fedishare.storage.database import Database
+from fedishare.storage.database import Database, Unwritable
 from fedishare.storage.inbox_items import NewItem
 
 MAX_BATCH = 1000
+
+log = logging.getLogger(__name__)
 
 
 class StoreUnavailable(Exception):
@@ -74,7 +81,11 @@ class InboxWriter:
             while self._pending:
                 batch = self._pending[: self._max_batch]
                 del self._pending[: self._max_batch]
-                await self._write(batch)
+                try:
+                    await self._write(batch)
+                except Exception as exc:  # never end silently: requests would wait for ever
+                    log.exception("the inbox writer failed on a batch of %d", len(batch))
+                    _fail(batch, exc)
             if self._closing:
                 return
 
@@ -82,13 +93,14 @@ class InboxWriter:
         try:
             await inbox_items.store_many(self._db, [item for item, _ in batch], self._now())
         except Exception as exc:
-            if len(batch) > 1:  # one bad row must not fail the others: write them one by one
+            if len(batch) > 1 and not isinstance(exc, Unwritable):
+                # One bad row must not fail the others: write them one by one. (Not when
+                # the database takes no writes at all: each would wait and fail alike.)
                 for one in batch:
                     await self._write([one])
                 return
-            for _, done in batch:
-                if not done.done():
-                    done.set_exception(StoreUnavailable(f"storing failed: {exc}"))
+            log.warning("storing %d inbox activities failed: %s", len(batch), exc)
+            _fail(batch, exc)
             return
         for _, done in batch:
             if not done.done():  # a request that gave up waiting was cancelled
@@ -97,6 +109,14 @@ class InboxWriter:
 
     def _now(self) -> float:
         return self._clock().timestamp()
+
+
+def _fail(batch: list[tuple[NewItem, asyncio.Future[None]]], exc: Exception) -> None:
+    for _, done in batch:
+        if not done.done():  # a request that gave up waiting was cancelled
+            refusal = StoreUnavailable(f"storing failed: {exc}")
+            refusal.__cause__ = exc  # its Retry-After, if it has one (a full disk)
+            done.set_exception(refusal)
 
 
 @asynccontextmanager

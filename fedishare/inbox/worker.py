@@ -4,9 +4,11 @@ Each item is received -> processed | failed. ``Rejected`` fails it for good; any
 is retried with backoff, and fails it after MAX_ATTEMPTS. Claims are leases (see
 fedishare.storage.inbox_items), so several processes may run this worker. A worker that is
 stopped records what it finished and hands back what it had not started, so a restart picks
-up exactly there; one that dies leaves its claims to expire after LEASE_SECONDS. Processing is
-at least once: an item whose outcome was not recorded is processed again, so handlers must
-be idempotent (Mastodon redelivers anyway).
+up exactly there; one that dies leaves its claims to expire after LEASE_SECONDS, unless the
+next process to start workers finds none running (fedishare.workers.presence) and hands them
+back at once (`hand_back_claims`), to be taken again in order. Processing is at least once:
+an item whose outcome was not recorded is processed again, so handlers must be idempotent
+(Mastodon redelivers anyway).
 """
 
 from __future__ import annotations
@@ -81,6 +83,14 @@ async def run_inbox_worker(inst: Instance, stop: asyncio.Event) -> None:
             await asyncio.wait_for(inst.wake_inbox.wait(), POLL_SECONDS)
         except TimeoutError:
             pass
+
+
+async def hand_back_claims(inst: Instance) -> None:
+    """Before any worker runs, and none runs elsewhere: every claim is a dead worker's."""
+    async with inst.db.transaction() as tx:
+        count = await inbox_items.hand_back_all(tx, _now(inst))
+    if count:
+        log.info("handed back %d inbox item(s) claimed before a stop", count)
 
 
 async def process_due(inst: Instance, stop: asyncio.Event | None = None) -> int:

@@ -4,7 +4,10 @@ An Announce, Create, Update or Delete only tells us WHICH listing to look at; it
 copy is never stored. `refresh` fetches the listing from where its id points (signed by our
 instance actor, no redirects), keeps it only if its author lives on that same host, and
 stores it (`upsert` applies a version only when its `updated` is newer). A 404, a 410 or a
-Tombstone means the listing is gone: ours becomes a Tombstone too.
+Tombstone means the listing is gone: ours becomes a Tombstone too. A followers-only listing
+is served only to a server hosting one of its author's followers: it is kept as followers-only
+(no Public in its addressing), and the status index and `fedishare.statuses.visibility` show
+it to the members who follow its author, and to nobody else.
 
 With a radius set ([federation] radius_km around [community] latitude/longitude), listings
 placed farther away are left out, and removed if we had them. Listings without a position

@@ -7,8 +7,13 @@ embedded activity (FEP-1b12), so that peers following only the Group learn of th
 they take nothing from it but the listing's id, and fetch the listing from its origin.
 Mastodon ignores Announces of activities, which is fine: it follows the author's Update.
 
-Followers-only listings are not announced: Mastodon refuses boosts of them, and peers could
-not fetch them from their origin anyway.
+Followers-only listings are not announced: they go to the author's followers' inboxes only,
+addressed to the followers collection (Mastodon refuses boosts of them, and a boost would
+reach the Group's followers). The servers of those followers fetch them from their origin
+with a signed GET (`fedishare.http.signed_fetch`); everyone else is answered 404. Only a
+change of one is announced, and then by reference (its activity with the listing's id, no
+content): a peer that kept an earlier, public version looks again, is answered 404 and
+drops it, unless it hosts a follower of the author.
 
 The Announce id is derived from (listing, time of the change), so queueing the same change
 twice (a retried expiry, say) publishes it once.
@@ -53,15 +58,23 @@ def _without_context(doc: JSON) -> JSON:
 
 
 def announce(base: str, group_id: str, listing: Listing, activity: JSON) -> JSON | None:
-    """The Group's Announce of `activity` (about `listing`), or None when the listing is
-    followers-only."""
-    if listing.visibility == "followers":
-        return None
+    """The Group's Announce of `activity` (about `listing`), or None for the Create of a
+    followers-only listing."""
     followers = f"{group_id}/followers"
     to, cc = ([PUBLIC], [followers]) if listing.visibility == "public" else ([followers], [PUBLIC])
     when = change_time(listing, activity)
-    if activity["type"] == "Create":
-        announced: str | JSON = listing.id
+    if listing.visibility == "followers":
+        if activity["type"] == "Create":
+            return None
+        to, cc = [followers], []
+        announced: str | JSON = {
+            "id": activity["id"],
+            "type": activity["type"],
+            "actor": activity["actor"],
+            "object": listing.id,
+        }
+    elif activity["type"] == "Create":
+        announced = listing.id
     else:
         announced = _without_context(activity)
         if isinstance(announced.get("object"), dict):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -45,6 +45,10 @@ MAX_GUESTS = 50
 MAX_HOURS = 100.0
 MAX_SIDE = 100_000  # pixels along one side of a photo
 MAX_BLURHASH = 166  # 9x9 components, the most a blurhash has: 6 + 2 * 80 characters
+# The furthest ahead a stay or a return date may be: plans beyond it are more likely a typo
+# (2062 for 2026) than a promise a neighbour can keep.
+MAX_AHEAD_YEARS = 5
+MAX_AHEAD = timedelta(days=365 * MAX_AHEAD_YEARS + 1)
 
 _FIELDS = frozenset(
     {
@@ -125,6 +129,9 @@ def parse_draft(
     return_by = _when(data, "returnBy", required="required to lend" if kind == "lend" else None)
     if return_by is not None and return_by <= now:
         raise Invalid("returnBy: in the past")
+    for field, when in (("start", start), ("end", end), ("returnBy", return_by)):
+        if when is not None and when > now + MAX_AHEAD:
+            raise Invalid(f"{field}: more than {MAX_AHEAD_YEARS} years ahead")
 
     return Draft(
         purpose=purpose,
@@ -273,9 +280,9 @@ def parse_time(value: str) -> datetime | None:
     a time without an offset is taken as UTC); None when it is not one."""
     try:
         dt = datetime.fromisoformat(value.strip())
-    except ValueError:
+        dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    except (ValueError, OverflowError):  # overflow: an offset past year 1 or 9999
         return None
-    dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
     return whole_seconds(dt)
 
 

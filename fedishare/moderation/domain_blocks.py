@@ -1,11 +1,16 @@
-"""Admins block and unblock other servers' domains (and their subdomains).
+"""Admins block, silence and unblock other servers' domains (and their subdomains).
 
-A block takes effect at once in this process (`inst.domains`); other processes of the
-instance reload the list within `RELOAD_SECONDS` (fedishare.lifecycle). Blocking also ends
-what is under way with the domain, as a suspension does: deliveries queued to it fail with
+A block (severity 'suspend') takes effect at once in this process (`inst.domains`); other
+processes of the instance reload the list within `RELOAD_SECONDS` (fedishare.lifecycle).
+Blocking also ends what is under way with the domain: deliveries queued to it fail with
 a reason, activities received from it and not yet handled are dropped, and follows between
 its actors and ours are removed. Unblocking lets it federate again; the follows do not come
 back (its people follow again).
+
+A silence (Mastodon's "limit") lets the domain federate, follows and answers included, but
+its listings and statuses stay out of the board, search and public timelines for those who
+do not follow the author. Both leave searches and timelines at once, in every process: they
+read `hidden_authors` (fedishare.moderation.hiding), rewritten in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import re
 
 from fedishare.context import Instance
 from fedishare.core.activitystreams import host_or_none
-from fedishare.core.domain_policy import domain_of, within
+from fedishare.core.domain_policy import SEVERITIES, DomainPolicy, Severity, domain_of, within
 from fedishare.core.errors import Invalid, NotFound
+from fedishare.moderation import hiding
+from fedishare.storage import account_moderation, follows, inbox_items
 from fedishare.storage import domain_blocks as store
-from fedishare.storage import follows, inbox_items
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Transaction
 from fedishare.storage.domain_blocks import DomainBlock
@@ -48,35 +54,75 @@ def normal_domain(text: str, inst: Instance) -> str:
     return domain
 
 
-async def block(inst: Instance, domain: str, reason: str, by: LocalActor) -> DomainBlock:
-    """Block `domain` and end what is under way with it; Invalid if it is malformed, ours or
-    blocked already."""
-    domain = normal_domain(domain, inst)
-    reason = reason.strip()
+def severity_of(text: str) -> Severity:
+    for severity in SEVERITIES:
+        if text == severity:
+            return severity
+    raise Invalid("severity: suspend or silence")
+
+
+def _reason(text: str) -> str:
+    reason = text.strip()
     if len(reason) > MAX_REASON:
         raise Invalid(f"reason: at most {MAX_REASON} characters")
-    if inst.domains.configured_block(domain):
-        raise Invalid("domain: already blocked in instance.toml")
-    now = inst.clock().timestamp()
-    entry = DomainBlock(domain, reason, now, by.id)
-    async with inst.db.transaction() as tx:
-        if not await store.insert(tx, entry):
-            raise Invalid("domain: already blocked")
-        await _end_exchanges(inst, tx, domain, now)
-        blocked = await store.domains(tx)
-    inst.domains.replace_blocked(blocked)
+    return reason
+
+
+async def block(
+    inst: Instance, domain: str, reason: str, by: LocalActor, severity: str = "suspend"
+) -> DomainBlock:
+    """Block (or silence) `domain` and, for a block, end what is under way with it; Invalid
+    if it is malformed, ours or blocked already."""
+    domain = normal_domain(domain, inst)
+    entry = await _insert(inst, domain, _reason(reason), by, severity_of(severity))
+    if entry is None:
+        raise Invalid("domain: already blocked")
     return entry
 
 
+async def block_many(
+    inst: Instance, entries: list[tuple[str, Severity, str]], by: LocalActor
+) -> tuple[int, int]:
+    """Block or silence each (domain, severity, reason) not moderated yet, in one
+    transaction; return (added, already there). The domains must be normal already."""
+    now = inst.clock().timestamp()
+    added = 0
+    async with inst.db.transaction() as tx:
+        for domain, severity, reason in entries:
+            if inst.domains.configured_block(domain):
+                continue
+            if await store.insert(tx, DomainBlock(domain, reason, now, by.id, severity)):
+                added += 1
+                if severity == "suspend":
+                    await _end_exchanges(inst, tx, domain, now)
+        policy = await apply(inst, tx)
+    take(inst, policy)
+    return added, len(entries) - added
+
+
+async def change(inst: Instance, domain: str, severity: str, reason: str) -> None:
+    """Change a block's severity (a silence made a block ends what is under way) and
+    reason; NotFound if the domain is not blocked from the web."""
+    domain = domain.strip().lower()
+    chosen, reason = severity_of(severity), _reason(reason)
+    async with inst.db.transaction() as tx:
+        if not await store.update(tx, domain, chosen, reason):
+            raise NotFound("domain: not blocked")
+        if chosen == "suspend":
+            await _end_exchanges(inst, tx, domain, inst.clock().timestamp())
+        policy = await apply(inst, tx)
+    take(inst, policy)
+
+
 async def unblock(inst: Instance, domain: str) -> None:
-    """Let `domain` federate again (unless instance.toml blocks it); NotFound if it was not
-    blocked from the web."""
+    """Let `domain` federate again (unless instance.toml blocks it) and show its posts;
+    NotFound if it was not blocked from the web."""
     domain = domain.strip().lower()
     async with inst.db.transaction() as tx:
         if not await store.delete(tx, domain):
             raise NotFound("domain: not blocked")
-        blocked = await store.domains(tx)
-    inst.domains.replace_blocked(blocked)
+        policy = await apply(inst, tx)
+    take(inst, policy)
 
 
 async def blocks(inst: Instance) -> list[DomainBlock]:
@@ -84,8 +130,47 @@ async def blocks(inst: Instance) -> list[DomainBlock]:
 
 
 async def reload(inst: Instance) -> None:
-    """Take the list as the database has it now (another process may have changed it)."""
-    inst.domains.replace_blocked(await store.domains(inst.db))
+    """Take the lists as the database has them now (another process may have changed them)
+    and hide the authors a silence covers that were first seen since the last pass."""
+    inst.domains.replace_blocked(await store.domains(inst.db, "suspend"))
+    inst.domains.replace_moderation(
+        await store.domains(inst.db, "silence"), await account_moderation.blocked_uris(inst.db)
+    )
+    await hiding.top_up(inst)
+
+
+async def _insert(
+    inst: Instance, domain: str, reason: str, by: LocalActor, severity: Severity
+) -> DomainBlock | None:
+    if inst.domains.configured_block(domain):
+        raise Invalid("domain: already blocked in instance.toml")
+    now = inst.clock().timestamp()
+    entry = DomainBlock(domain, reason, now, by.id, severity)
+    async with inst.db.transaction() as tx:
+        if not await store.insert(tx, entry):
+            return None
+        if severity == "suspend":
+            await _end_exchanges(inst, tx, domain, now)
+        policy = await apply(inst, tx)
+    take(inst, policy)
+    return entry
+
+
+async def apply(inst: Instance, tx: Transaction) -> DomainPolicy:
+    """Hide what the lists as `tx` has them hide; the policy they make, for `take` once
+    `tx` is committed (memory never runs ahead of the database)."""
+    policy = DomainPolicy(inst.config.federation, await store.domains(tx, "suspend"))
+    policy.replace_moderation(
+        await store.domains(tx, "silence"), await account_moderation.blocked_uris(tx)
+    )
+    await hiding.recompute(policy, tx)
+    return policy
+
+
+def take(inst: Instance, policy: DomainPolicy) -> None:
+    """Make `policy`'s lists this process's."""
+    inst.domains.replace_blocked(policy.blocked)
+    inst.domains.replace_moderation(policy.silenced, policy.accounts)
 
 
 async def _end_exchanges(inst: Instance, tx: Transaction, domain: str, now: float) -> None:

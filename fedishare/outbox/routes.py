@@ -1,5 +1,6 @@
 """Routes for actors' collections, the client-to-server outbox, and our objects and
-activities at their ids."""
+activities at their ids. Every GET here passes `check_fetch` first (secure mode: signed GETs
+only); a followers-only object goes only to servers that host one of its author's followers."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from starlette.routing import Route
 from fedishare.context import Instance
 from fedishare.core.activitystreams import is_public
 from fedishare.core.errors import Forbidden, Gone, Invalid, NotFound
+from fedishare.core.posts import visibility_of
 from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
 from fedishare.http.auth import authenticated, granted, member_of
 from fedishare.http.bodies import posted_json
 from fedishare.http.responses import ActivityJSONResponse
+from fedishare.http.signed_fetch import check_fetch, reads_followers_only
 from fedishare.outbox import collections
 from fedishare.outbox.client_posts import post_to_outbox
 from fedishare.storage import actors as actor_store
@@ -57,6 +60,7 @@ async def outbox(request: Request) -> Response:
     actor = await _local_actor(request)
     if request.method == "POST":
         return await _client_post(request, inst, actor)
+    await check_fetch(request)
     doc = await collections.outbox(inst, actor, actor_id(inst.urls, actor), _page(request))
     return ActivityJSONResponse(doc)
 
@@ -64,6 +68,7 @@ async def outbox(request: Request) -> Response:
 async def followers(request: Request) -> Response:
     inst: Instance = request.state.instance
     actor = await _local_actor(request)
+    await check_fetch(request)
     return ActivityJSONResponse(
         await collections.followers(inst, actor_id(inst.urls, actor), _page(request))
     )
@@ -72,6 +77,7 @@ async def followers(request: Request) -> Response:
 async def following(request: Request) -> Response:
     inst: Instance = request.state.instance
     actor = await _local_actor(request)
+    await check_fetch(request)
     return ActivityJSONResponse(
         await collections.following(inst, actor_id(inst.urls, actor), _page(request))
     )
@@ -100,6 +106,7 @@ async def _client_post(request: Request, inst: Instance, actor: LocalActor) -> R
 async def stored_activity(request: Request) -> Response:
     """Our public activities, dereferenceable at their ids."""
     inst: Instance = request.state.instance
+    await check_fetch(request)
     activity_id = f"{inst.urls.base}{request.url.path}"
     row = await outbox_store.get_activity(inst.db, activity_id)
     if row is None or not row["public"]:
@@ -110,10 +117,16 @@ async def stored_activity(request: Request) -> Response:
 async def stored_object(request: Request) -> Response:
     """Our objects at their ids; a deleted one answers 410 with its Tombstone."""
     inst: Instance = request.state.instance
+    await check_fetch(request)
     obj = await object_store.get(inst.db, f"{inst.urls.base}{request.url.path}")
-    # Followers-only and direct objects are not for whoever asks.
-    if obj is None or not obj.is_local or not (obj.deleted or is_public(obj.document)):
+    if obj is None or not obj.is_local:
         raise NotFound("no such object")
+    if not (obj.deleted or is_public(obj.document)):
+        # Followers-only objects go to their followers' servers; direct ones to nobody.
+        author = obj.attributed_to
+        private = visibility_of(obj.document, f"{author}/followers") == "private"
+        if not (private and await reads_followers_only(request, author)):
+            raise NotFound("no such object")
     status = 410 if obj.deleted else 200
     return ActivityJSONResponse(obj.document, status_code=status)
 

@@ -65,6 +65,10 @@ async def resolve_key(inst: Instance, key_id: str, refresh: bool) -> ResolvedKey
         if key is not None:
             return key
         actor = await stored.get_by_key_id(inst.db, key_id)
+        if actor is None and "#" not in key_id:
+            # Signed with the actor's own id as keyId (taken as its key, see _fetch_key):
+            # found here, or every switch between the two forms would fetch the actor again.
+            actor = await stored.get(inst.db, key_id)
         if actor is not None:
             key = ResolvedKey(key_id, actor.id, load_public_key(actor.public_key_pem))
             inst.public_keys.put(key)

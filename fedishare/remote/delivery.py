@@ -7,6 +7,11 @@ starts at most `limits.delivery_concurrency` attempts at a time, `limits.deliver
 to one host, and one at a time to a host that keeps failing. Every attempt is signed afresh
 (its Date is current), by a child process (`signer.ProcessSigner`), so that RSA runs beside
 the event loop's HTTP work. `delivery_outcome` says what each answer means.
+
+A slow or dead peer holds at most `delivery_per_host` slots (one once it keeps failing), each
+for at most the client's timeouts (ATTEMPT_TIMEOUT in all), so the others' deliveries go on.
+An inbox that answers 410 Gone ends the follows of the actors it served. An inbox on an
+address that is not public (`fedishare.federation.addresses`) fails at once, never retried.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from fedishare.federation.signer import (
     post_headers,
     with_signature,
 )
+from fedishare.federation.transport import ForbiddenAddress
 from fedishare.storage import deliveries as store
+from fedishare.storage.database import Transaction
 from fedishare.storage.deliveries import Claim, Outcome
 
 log = logging.getLogger(__name__)
@@ -120,6 +127,7 @@ class DeliveryWorker:
         try:
             async with self.inst.db.transaction() as tx:
                 await store.record(tx, outcomes, now, host_pause)
+                await _end_gone_follows(tx, outcomes)
                 if held and now - self._renewed >= RENEW_EVERY:
                     await store.renew(tx, [c.id for c in held], now + LEASE)
                     self._renewed = now
@@ -212,7 +220,12 @@ class DeliveryWorker:
                     extensions=self._extensions,
                 )
                 response = await self.inst.http.send(request)
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL, SenderMissing) as exc:
+        except (
+            httpx.UnsupportedProtocol,
+            httpx.InvalidURL,
+            ForbiddenAddress,
+            SenderMissing,
+        ) as exc:
             return outcome_of(claim, "failed", error=f"{type(exc).__name__}: {exc}")
         except (httpx.TransportError, TimeoutError) as exc:
             now = self.inst.clock().timestamp()
@@ -261,9 +274,22 @@ class DeliveryWorker:
                     await store.record(
                         tx, self._outcomes, self.inst.clock().timestamp(), host_pause
                     )
+                    await _end_gone_follows(tx, self._outcomes)
                 self._outcomes = []
             except Exception:
                 log.exception("delivery worker: could not record the last outcomes")
+
+
+async def _end_gone_follows(tx: Transaction, outcomes: list[Outcome]) -> None:
+    """An actor's own inbox that answered 410 Gone will take nothing more: that actor no
+    longer follows. A shared inbox answering 410 ends nobody's follows (see
+    `store.end_follows_at`)."""
+    gone = sorted({o.inbox for o in outcomes if o.state == "gone" and o.status == 410})
+    ended, shared = await store.end_follows_at(tx, gone)
+    for follower, followee in ended:
+        log.info("%s no longer follows %s: its inbox answered 410 Gone", follower, followee)
+    for inbox in shared:
+        log.info("shared inbox %s answered 410 Gone: no follows end because of it", inbox)
 
 
 def _decrement(counts: Counter[str], key: str) -> None:

@@ -18,10 +18,11 @@ async def queue_publication(
     """Inside the caller's transaction: record `activity` as sent by `sender` and queue one
     delivery per distinct inbox. Call `inst.wake_delivery.set()` after the commit."""
     targets = sorted(set(inboxes) - {inst.urls.shared_inbox})
+    now = inst.clock().timestamp()
     rowid = await store.insert_activity(
-        tx, actor_id=sender.id, activity=activity, public=is_public(activity)
+        tx, actor_id=sender.id, activity=activity, public=is_public(activity), now=now
     )
-    return await store.enqueue_deliveries(tx, rowid, targets, inst.clock().timestamp())
+    return await store.enqueue_deliveries(tx, rowid, targets, now)
 
 
 async def publish(

@@ -43,20 +43,35 @@ def looks_like_handle(text: str) -> bool:
     return "://" not in text
 
 
+def findable(inst: Instance, actor_uri: str) -> bool:
+    """Whether search may show another server's actor: not on a blocked domain (either
+    list of instance.toml, or an admin's block) and not blocked by an admin itself. A
+    silenced domain's actors are still found, as Mastodon finds limited accounts."""
+    host = host_or_none(actor_uri)
+    return (
+        host is not None
+        and inst.domains.permits(host)
+        and not inst.domains.refuses_actor(actor_uri)
+    )
+
+
 async def account(inst: Instance, handle: str, *, resolve: bool) -> str | None:
     """The actor URI of `handle`: ours, one we know, or (with `resolve`) asked of its host
-    by WebFinger and fetched. None when it cannot be found."""
+    by WebFinger and fetched. None when it cannot be found, or is blocked (`findable`)."""
     user, host = split_handle(handle)
     if host == inst.config.instance.domain.lower():
         return None  # ours: found among local accounts by the caller
+    if not inst.domains.permits(host):
+        return None  # neither known nor asked for: a blocked domain is not searched
     known = await account_search.remote_by_handle(inst.db, user, host)
     if known is not None or not resolve:
-        return known
+        return known if known is not None and findable(inst, known) else None
     try:
         actor_uri = await resolve_handle(inst, handle)
-        return (await get_remote_actor(inst, actor_uri, refresh=True)).id
+        found = (await get_remote_actor(inst, actor_uri, refresh=True)).id
     except FetchError:
         return None
+    return found if findable(inst, found) else None
 
 
 async def url(inst: Instance, address: str) -> Resolved:
@@ -77,6 +92,8 @@ async def url(inst: Instance, address: str) -> Resolved:
     if object_id is None or host_or_none(object_id) != host:
         return Resolved()
     if is_actor_document(doc):
+        if not findable(inst, object_id):
+            return Resolved()
         try:
             return Resolved(account=(await get_remote_actor(inst, object_id, refresh=True)).id)
         except FetchError:

@@ -53,7 +53,9 @@ async def accounts(
         rest = await account_search.remote_accounts(
             inst.db, query, limit=limit - len(uris), offset=max(0, offset - len(uris))
         )
-        uris += rest
+        # `remote_accounts` leaves out what `hidden_authors` hides; the policy in memory
+        # is asked too, for an actor first stored since the last recompute.
+        uris += [uri for uri in rest if resolve.findable(inst, uri)]
     return uris
 
 
@@ -122,7 +124,8 @@ async def lookup(inst: Instance, acct: str) -> str | None:
     if not user:
         return None
     if host and host.lower() != inst.config.instance.domain.lower():
-        return await account_search.remote_by_handle(inst.db, user, host)
+        found = await account_search.remote_by_handle(inst.db, user, host)
+        return found if found is not None and resolve.findable(inst, found) else None
     member = await actors.find_by_username(inst.db, user)
     if member is None or member.kind == "application" or member.disabled:
         return None

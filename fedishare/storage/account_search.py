@@ -25,27 +25,35 @@ async def local_accounts(db: Database, text: str, *, limit: int, offset: int = 0
     return [str(r[0]) for r in rows]
 
 
+# Accounts kept out of search: those hidden with severity 'suspend' (a blocked domain or an
+# admin-blocked account). Silenced ones are still found, as Mastodon finds limited accounts.
+_FINDABLE = "id NOT IN (SELECT author FROM hidden_authors WHERE severity = 'suspend')"
+
+
 async def remote_accounts(db: Database, text: str, *, limit: int, offset: int = 0) -> list[str]:
-    """Ids of other servers' actors we know whose name, or handle, starts with `text`."""
+    """Ids of other servers' actors we know whose name, or handle, starts with `text`, but
+    for the blocked ones (`hidden_authors`, severity 'suspend')."""
     user, _, host = text.partition("@")
     if host:
         rows = await db.fetch_all(
             "SELECT id FROM remote_actors WHERE preferred_username = ? COLLATE NOCASE"
-            " AND host LIKE ? ESCAPE '\\' ORDER BY id LIMIT ? OFFSET ?",
+            f" AND host LIKE ? ESCAPE '\\' AND {_FINDABLE} ORDER BY id LIMIT ? OFFSET ?",
             (user, _prefix(host.lower()), limit, offset),
         )
     else:
         pattern = _prefix(text)
         rows = await db.fetch_all(
-            "SELECT id FROM remote_actors WHERE preferred_username LIKE ? ESCAPE '\\'"
-            " OR name LIKE ? ESCAPE '\\' ORDER BY preferred_username, id LIMIT ? OFFSET ?",
+            "SELECT id FROM remote_actors WHERE (preferred_username LIKE ? ESCAPE '\\'"
+            f" OR name LIKE ? ESCAPE '\\') AND {_FINDABLE}"
+            " ORDER BY preferred_username, id LIMIT ? OFFSET ?",
             (pattern, pattern, limit, offset),
         )
     return [str(r[0]) for r in rows]
 
 
 async def remote_by_handle(db: Database, user: str, host: str) -> str | None:
-    """The id of the actor we know as user@host."""
+    """The id of the actor we know as user@host, blocked or not (admins find blocked
+    accounts by it too; searches check the domain policy)."""
     row = await db.fetch_one(
         "SELECT id FROM remote_actors WHERE preferred_username = ? COLLATE NOCASE AND host = ?",
         (user, host.lower()),

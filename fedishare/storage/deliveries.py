@@ -205,8 +205,8 @@ async def _record_hosts(
     recovered = [(host,) for host, up in answered.items() if up and failures[host] == 0]
     if recovered:
         await tx.executemany(
-            "UPDATE delivery_hosts SET failures = 0, paused_until = 0, last_error = NULL"
-            " WHERE host = ? AND (failures > 0 OR paused_until > 0)",
+            "UPDATE delivery_hosts SET failures = 0, paused_until = 0, last_error = NULL,"
+            " failing_since = NULL WHERE host = ? AND (failures > 0 OR paused_until > 0)",
             recovered,
         )
     for host, up in answered.items():
@@ -214,18 +214,52 @@ async def _record_hosts(
         if count == 0:
             continue
         row = await tx.fetch_one(
-            "INSERT INTO delivery_hosts (host, failures, last_error) VALUES (?, ?, ?)"
+            "INSERT INTO delivery_hosts (host, failures, last_error, failing_since)"
+            " VALUES (?, ?, ?, ?)"
             " ON CONFLICT (host) DO UPDATE SET last_error = excluded.last_error,"
+            " failing_since = CASE WHEN ? OR delivery_hosts.failures = 0"
+            " THEN excluded.failing_since"
+            " ELSE coalesce(delivery_hosts.failing_since, excluded.failing_since) END,"
             " failures = CASE WHEN ? THEN excluded.failures"
             " ELSE delivery_hosts.failures + excluded.failures END"
             " RETURNING failures",
-            (host, count, errors.get(host), up),
+            (host, count, errors.get(host), now, up, up),
         )
         pause = pause_for(int(row[0])) if row is not None else 0.0
         await tx.execute(
             "UPDATE delivery_hosts SET paused_until = ? WHERE host = ?",
             (now + pause if pause else 0.0, host),
         )
+
+
+async def end_follows_at(
+    tx: Transaction, inboxes: Sequence[str]
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Remove the follows of other servers' actors whose personal inbox is one of `inboxes`
+    (they answered 410 Gone: nothing more can reach those actors).
+
+    Returns the (follower, followee) pairs removed, and which of `inboxes` are only some
+    actors' shared inbox: a shared inbox answering 410 says nothing about any one actor (it
+    may be retired while every actor behind it lives on, and any actor can name any URL as
+    its `sharedInbox`), so it ends no follows."""
+    if not inboxes:
+        return [], []
+    params = {"inboxes": json.dumps(list(inboxes))}
+    rows = await tx.fetch_all(
+        "DELETE FROM follows WHERE follower IN (SELECT id FROM remote_actors"
+        " WHERE inbox IN (SELECT value FROM json_each(:inboxes)))"
+        " RETURNING follower, followee",
+        params,
+    )
+    shared = await tx.fetch_all(
+        "SELECT DISTINCT shared_inbox FROM remote_actors"
+        " WHERE shared_inbox IN (SELECT value FROM json_each(:inboxes))"
+        " AND shared_inbox NOT IN (SELECT inbox FROM remote_actors"
+        " WHERE inbox IN (SELECT value FROM json_each(:inboxes)))"
+        " ORDER BY shared_inbox",
+        params,
+    )
+    return [(str(r[0]), str(r[1])) for r in rows], [str(r[0]) for r in shared]
 
 
 async def delete_finished(tx: Transaction, before: float, limit: int) -> int:
@@ -266,6 +300,17 @@ async def count_by_state(db: Database | Transaction) -> dict[str, int]:
 
 async def get_host(db: Database | Transaction, host: str) -> Row | None:
     return await db.fetch_one("SELECT * FROM delivery_hosts WHERE host = ?", (host,))
+
+
+async def failing_hosts(db: Database, limit: int = 100) -> list[Row]:
+    """Hosts whose last attempts failed, paused ones first, then by failures in a row: what
+    an operator looks at when a server seems unreachable (host, failures, failing_since,
+    paused_until, last_error)."""
+    return await db.fetch_all(
+        "SELECT * FROM delivery_hosts WHERE failures > 0 OR paused_until > 0"
+        " ORDER BY paused_until > 0 DESC, failures DESC, host LIMIT ?",
+        (limit,),
+    )
 
 
 async def next_due(db: Database) -> float | None:

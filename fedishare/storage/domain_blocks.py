@@ -1,5 +1,6 @@
-"""Domains admins blocked from the web, and finding what a new block ends: deliveries queued
-to the domain, activities received from it and not yet handled, follows with its actors.
+"""Domains admins blocked or silenced from the web (`severity`: 'suspend' or 'silence'), and
+finding what a new block ends: deliveries queued to the domain, activities received from it
+and not yet handled, follows with its actors.
 
 Which host is within a domain is decided in Python (`fedishare.core.domain_policy.within`),
 the one rule the inbox uses too; the queries here only narrow the candidates.
@@ -21,16 +22,31 @@ class DomainBlock:
     reason: str
     created_at: float
     created_by: int | None  # the admin; None once their account is gone
+    severity: str = "suspend"  # or "silence"
 
 
 async def insert(tx: Transaction, block: DomainBlock) -> bool:
     """Record a block; False if the domain is blocked already."""
     changed = await tx.execute(
-        "INSERT INTO domain_blocks (domain, reason, created_at, created_by) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (domain) DO NOTHING",
-        (block.domain, block.reason, block.created_at, block.created_by),
+        "INSERT INTO domain_blocks (domain, reason, created_at, created_by, severity)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (domain) DO NOTHING",
+        (block.domain, block.reason, block.created_at, block.created_by, block.severity),
     )
     return changed > 0
+
+
+async def update(tx: Transaction, domain: str, severity: str, reason: str) -> bool:
+    """Change a block's severity and reason; False if the domain is not blocked."""
+    changed = await tx.execute(
+        "UPDATE domain_blocks SET severity = ?, reason = ? WHERE domain = ?",
+        (severity, reason, domain),
+    )
+    return changed > 0
+
+
+async def find(db: Database | Transaction, domain: str) -> DomainBlock | None:
+    row = await db.fetch_one("SELECT * FROM domain_blocks WHERE domain = ?", (domain,))
+    return None if row is None else from_row(DomainBlock, row)
 
 
 async def delete(tx: Transaction, domain: str) -> bool:
@@ -42,8 +58,10 @@ async def all_blocks(db: Database | Transaction) -> list[DomainBlock]:
     return [from_row(DomainBlock, r) for r in rows]
 
 
-async def domains(db: Database | Transaction) -> list[str]:
-    return [r[0] for r in await db.fetch_all("SELECT domain FROM domain_blocks")]
+async def domains(db: Database | Transaction, severity: str = "suspend") -> list[str]:
+    """The domains blocked with `severity` (by default, those that may not federate)."""
+    rows = await db.fetch_all("SELECT domain FROM domain_blocks WHERE severity = ?", (severity,))
+    return [r[0] for r in rows]
 
 
 # --- what a block ends ------------------------------------------------------------------------

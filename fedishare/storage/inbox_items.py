@@ -3,9 +3,9 @@
 States: received -> processed | failed. A worker claims due items by pushing their
 ``next_try`` one lease ahead (and counting the attempt) in one write transaction, so several
 worker processes never claim the same item; an item whose worker died becomes due again when
-the lease runs out. A finished item (``processed_at`` set) is deleted ``[retention]
-finished_days`` later; until then a redelivery of its activity is ignored. Times are unix
-seconds.
+the lease runs out, or at once when workers start and none runs elsewhere (`hand_back_all`).
+A finished item (``processed_at`` set) is deleted ``[retention] finished_days`` later; until
+then a redelivery of its activity is ignored. Times are unix seconds.
 """
 
 from __future__ import annotations
@@ -97,6 +97,16 @@ async def release(tx: Transaction, ids: Sequence[int], now: float) -> None:
         "UPDATE inbox_items SET attempts = attempts - 1, next_try = ?"
         " WHERE id = ? AND state = 'received'",
         [(now, i) for i in ids],
+    )
+
+
+async def hand_back_all(tx: Transaction, now: float) -> int:
+    """Make every waiting item due at once: with no worker running, a lease is a dead
+    worker's (fedishare.workers.presence). Items waiting to be retried are tried again now,
+    early. Returns how many were not due."""
+    return await tx.execute(
+        "UPDATE inbox_items SET next_try = ? WHERE state = 'received' AND next_try > ?",
+        (now, now),
     )
 
 

@@ -27,6 +27,7 @@ from fedishare.core.listing import (
     Visibility,
 )
 from fedishare.storage.database import Database, Transaction
+from fedishare.storage.hidden_authors import LISTING_SHOWN
 from fedishare.storage.listings import SELECT_COLUMNS, from_row
 from fedishare.storage.rows import marks
 
@@ -61,6 +62,10 @@ class Query:
     visibilities: tuple[Visibility, ...] = ("public", "unlisted")
     author: str | None = None
     tag: str | None = None  # a hashtag name, without '#' (see `hashtag_condition`)
+    # Listings by authors admins keep out (`fedishare.storage.hidden_authors`) are left out;
+    # a silenced author's still show to `viewer` (an actor id) if they follow them.
+    moderated: bool = True
+    viewer: str | None = None
     order: Order | None = None  # default: relevance with words, else nearest with near
     limit: int = 20
     offset: int = 0
@@ -235,6 +240,9 @@ def _filters(q: Query, where: list[str], params: list[Any], plain: str) -> None:
     if q.author is not None:
         where.append("l.author = ?")
         params.append(q.author)
+    if q.moderated:
+        where.append(LISTING_SHOWN)
+        params += [q.viewer or "", q.viewer or ""]
     if q.tag is not None:
         condition, values = hashtag_condition(q.tag)
         where.append(condition)

@@ -608,6 +608,83 @@ MIGRATIONS: list[str] = [
     ALTER TABLE conversation_marks ADD COLUMN read_status_id INTEGER;
     ALTER TABLE conversation_marks ADD COLUMN hidden_status_id INTEGER;
     """,
+    # 16: moderation. A domain block has a severity: 'suspend' (no federation at all) or
+    # 'silence' (Mastodon's "limit": federation goes on, its posts stay out of the board,
+    # search and public timelines for those who do not follow the author). Admins block
+    # single remote accounts, and suspend members (`reason`, who and when, for the admin
+    # pages). `hidden_authors` is what searches and timelines leave out: remote authors
+    # under a suspended or silenced domain, and the blocked accounts, recomputed by
+    # fedishare.moderation when a block changes (matching hosts to domains per row at
+    # query time cost ~10 µs a row); `hidden_authors_seen` marks the newest listing and
+    # status looked at, so that authors first seen later are added by a cheap pass.
+    """
+    ALTER TABLE domain_blocks ADD COLUMN severity TEXT NOT NULL DEFAULT 'suspend'
+        CHECK (severity IN ('suspend', 'silence'));
+    CREATE TABLE remote_account_blocks (
+        uri TEXT PRIMARY KEY,
+        reason TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        created_by INTEGER REFERENCES local_actors(id) ON DELETE SET NULL
+    );
+    CREATE TABLE member_suspensions (
+        actor_id INTEGER PRIMARY KEY REFERENCES local_actors(id) ON DELETE CASCADE,
+        reason TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        created_by INTEGER REFERENCES local_actors(id) ON DELETE SET NULL
+    );
+    CREATE TABLE hidden_authors (
+        author TEXT PRIMARY KEY,
+        severity TEXT NOT NULL CHECK (severity IN ('suspend', 'silence'))
+    ) WITHOUT ROWID;
+    CREATE TABLE hidden_authors_seen (
+        source TEXT PRIMARY KEY CHECK (source IN ('listings', 'statuses')),
+        last INTEGER NOT NULL
+    );
+    """,
+    # 17: reports of an account and its posts, made by our members or received as Flags
+    # from other servers. One Flag reports each of our accounts it names once (the unique
+    # key: a Flag handled again after a crash is not stored twice; reports made here have
+    # no activity, or the Flag they were forwarded as). A reported post's title and text are
+    # copied, so admins read what was reported even after the post is deleted or edited.
+    """
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        activity_id TEXT,
+        reporter TEXT NOT NULL,
+        reporter_member_id INTEGER REFERENCES local_actors(id),
+        target TEXT NOT NULL,
+        comment TEXT NOT NULL DEFAULT '',
+        category TEXT NOT NULL DEFAULT 'other'
+            CHECK (category IN ('spam', 'legal', 'violation', 'other')),
+        rule_ids TEXT NOT NULL DEFAULT '',
+        forwarded INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        resolved_at TEXT,
+        resolved_by INTEGER REFERENCES local_actors(id) ON DELETE SET NULL,
+        UNIQUE (activity_id, target)
+    );
+    CREATE INDEX reports_open ON reports(id) WHERE resolved_at IS NULL;
+    CREATE INDEX reports_resolved ON reports(resolved_at) WHERE resolved_at IS NOT NULL;
+    CREATE TABLE report_posts (
+        report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        uri TEXT NOT NULL,
+        status_id INTEGER,
+        title TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (report_id, position)
+    );
+    """,
+    # 18: finished outbox activities are pruned ([retention]; fedishare.storage.outbox says
+    # which are kept): `created_at` dates each (unix seconds; 0 for older rows: old enough),
+    # and an index by object finds an object's newer activities. A delivery host remembers
+    # since when it has been failing, for the admins' page.
+    """
+    ALTER TABLE outbox_activities ADD COLUMN created_at REAL NOT NULL DEFAULT 0;
+    CREATE INDEX outbox_activities_created ON outbox_activities(created_at);
+    CREATE INDEX outbox_activities_object ON outbox_activities(object_id, actor_id, id);
+    ALTER TABLE delivery_hosts ADD COLUMN failing_since REAL;
+    """,
 ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from fedishare.core.paging import Page
 from fedishare.storage.database import Database
+from fedishare.storage.hidden_authors import STATUS_SHOWN
 from fedishare.storage.paging import in_order, window
 from fedishare.storage.statuses import COLUMNS, StatusRow, rows_of
 
@@ -104,8 +105,9 @@ def _narrowed(
     local: bool | None, only_media: bool, hidden: Collection[str]
 ) -> tuple[list[str], list[Any]]:
     """The conditions (and their parameters) of the public and tag timelines' options:
-    ours only or others' only, with media only, without the authors the viewer hides."""
-    conditions = []
+    ours only or others' only, with media only, without the authors the viewer hides, nor
+    those admins keep out (silenced ones too: their followers see them at home)."""
+    conditions = [STATUS_SHOWN]
     if local is True:
         conditions.append("s.local_actor_id IS NOT NULL")
     elif local is False:

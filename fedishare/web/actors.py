@@ -12,6 +12,7 @@ from fedishare.core.errors import Gone, NotFound, Unavailable
 from fedishare.federation.actor_document import actor_id
 from fedishare.http.negotiation import wants_activity_json
 from fedishare.http.responses import ActivityJSONResponse
+from fedishare.http.signed_fetch import check_fetch
 from fedishare.storage import actors as store
 from fedishare.storage.actors import LocalActor
 from fedishare.web.profile_pages import actor_page
@@ -20,6 +21,7 @@ _VARY = {"Vary": "Accept"}
 
 
 async def instance_actor(request: Request) -> Response:
+    """Public even in secure mode: its key verifies our own signed fetches."""
     inst: Instance = request.state.instance
     actor = await store.find_by_kind(inst.db, "application")
     if actor is None:
@@ -43,6 +45,8 @@ async def member_or_group(request: Request) -> Response:
 
 async def _render(request: Request, inst: Instance, actor: LocalActor) -> Response:
     if wants_activity_json(request):
+        if actor.kind != "application":
+            await check_fetch(request)
         rules = inst.config.community.rules if actor.kind == "group" else ()
         document = await actor_json(inst, actor, rules=rules)
         return ActivityJSONResponse(document, headers=_VARY)

@@ -1,5 +1,5 @@
-"""Admin pages: sign-up requests, members, listings, invites, blocked domains, and (read-only
-for now) reports. Every page and action is for admins only (`require_admin`)."""
+"""Admin pages: sign-up requests, members, listings, invites and blocked domains (reports are
+fedishare.web.admin_reports). Every page and action is for admins only (`require_admin`)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from fedishare.core.errors import Conflict, Forbidden, Invalid, NotFound
 from fedishare.core.listing import VISIBILITIES
 from fedishare.http.requests import instance_of
 from fedishare.listings.service import remove_listing
-from fedishare.moderation import domain_blocks
+from fedishare.moderation import domain_blocks, reports
 from fedishare.storage import actors as actor_store
+from fedishare.storage import deliveries as delivery_store
 from fedishare.storage import signups, stats
 from fedishare.storage.listing_search import Query, search
 from fedishare.web.form_fields import field_errors, text
@@ -39,6 +40,7 @@ async def overview(request: Request) -> Response:
         members=counts.members,
         listings=counts.local_listings,
         invites=len(await registration.outstanding_invites(inst)),
+        reports=await reports.open_count(inst),  # the page is fedishare.web.admin_reports
     )
 
 
@@ -230,6 +232,7 @@ async def _domains(
     blocks = [
         {
             "domain": b.domain,
+            "severity": b.severity,  # suspend or silence (fedishare.web.admin_moderation)
             "reason": b.reason,
             "created": when(b.created_at),
             "by": "@" + by_id[b.created_by] if b.created_by in by_id else "",
@@ -237,11 +240,23 @@ async def _domains(
         for b in await domain_blocks.blocks(inst)
     ]
     federation = inst.config.federation
+    now = inst.clock().timestamp()
+    failing = [
+        {
+            "host": h["host"],
+            "failures": h["failures"],
+            "since": when(h["failing_since"]) if h["failing_since"] else "",
+            "until": when(h["paused_until"]) if h["paused_until"] > now else "",
+            "error": h["last_error"] or "",
+        }
+        for h in await delivery_store.failing_hosts(inst.db)
+    ]
     return await render(
         request,
         "admin_domains.html",
         status_code=status,
         blocks=blocks,
+        failing=failing,
         configured=federation.block,
         allowed=federation.allow,
         errors=errors or {},
@@ -259,12 +274,19 @@ async def block_domain(request: Request) -> Response:
     admin = await require_admin(request)
     form = await request.form()
     await check_csrf(request, form)
-    values = {"domain": text(form, "domain"), "reason": text(form, "reason")}
+    values = {
+        "domain": text(form, "domain"),
+        "reason": text(form, "reason"),
+        "severity": text(form, "severity") or "suspend",
+    }
     try:
-        await domain_blocks.block(instance_of(request), values["domain"], values["reason"], admin)
+        await domain_blocks.block(
+            instance_of(request), values["domain"], values["reason"], admin, values["severity"]
+        )
     except Invalid as e:
         return await _domains(request, status=400, errors=field_errors(e), values=values)
-    return see_other("/admin/domains?notice=blocked")
+    notice = "silenced" if values["severity"] == "silence" else "blocked"
+    return see_other(f"/admin/domains?notice={notice}")
 
 
 async def unblock_domain(request: Request) -> Response:
@@ -273,14 +295,6 @@ async def unblock_domain(request: Request) -> Response:
     await check_csrf(request, form)
     await domain_blocks.unblock(instance_of(request), text(form, "domain"))
     return see_other("/admin/domains?notice=unblocked")
-
-
-# --- reports (read-only until the moderation tools come) -------------------------------------
-
-
-async def reports_page(request: Request) -> Response:
-    await require_admin(request)
-    return await render(request, "admin_reports.html")
 
 
 routes: list[BaseRoute] = [
@@ -296,5 +310,4 @@ routes: list[BaseRoute] = [
     Route("/admin/domains", domains_page, methods=["GET"]),
     Route("/admin/domains", block_domain, methods=["POST"]),
     Route("/admin/domains/unblock", unblock_domain, methods=["POST"]),
-    Route("/admin/reports", reports_page, methods=["GET"]),
 ]

@@ -3,6 +3,7 @@ the Atom feed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -34,6 +35,9 @@ async def _board(request: Request, *, action: str, tag: str | None = None) -> Re
     member = await current_member(request)
     filters = board_filters.read(request.query_params, tag=tag, place=default_place(inst, member))
     query = filters.query
+    if query is not None and member is not None:
+        # A silenced author's listings still show to the member if they follow the author.
+        query = replace(query, viewer=inst.urls.actor(member.username))
     hits: list[Hit] = [] if query is None else await search(inst.db, query)
     now = inst.clock()
     cards = [card(hit, now) for hit in hits]

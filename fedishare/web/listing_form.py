@@ -18,6 +18,7 @@ from typing import Any, Literal
 from starlette.datastructures import FormData, UploadFile
 
 from fedishare.core.activitystreams import iso
+from fedishare.core.json_text import parse_json
 from fedishare.core.listing import MAX_IMAGES, Image, Listing, Place
 from fedishare.core.types import JSON
 from fedishare.web.photos import photo_src
@@ -149,7 +150,7 @@ def posted_slot(form: FormData, number: int) -> tuple[JSON | None, UploadFile | 
     attached: JSON | None = None
     if not form.get(f"remove_{number}"):
         try:
-            found = json.loads(_posted_text(form.get(f"photo_{number}")) or "null")
+            found = parse_json(_posted_text(form.get(f"photo_{number}")) or "null")
         except ValueError:
             found = None
         attached = found if isinstance(found, dict) else None

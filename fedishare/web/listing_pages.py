@@ -31,6 +31,7 @@ from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
 from fedishare.http.errors import status_of
 from fedishare.http.responses import ActivityJSONResponse
+from fedishare.http.signed_fetch import check_fetch, reads_followers_only
 from fedishare.listings import service
 from fedishare.listings.client_posts import post_listing_activity
 from fedishare.listings.lifecycle import check_editable
@@ -72,14 +73,16 @@ async def listing(request: Request) -> Response:
     if wants_html(request):
         response = await _page(request, inst, found_id)
     else:
-        response = await _document(inst, found_id)
+        response = await _document(request, inst, found_id)
     response.headers.update(_VARY)
     return response
 
 
-async def _document(inst: Instance, found_id: str) -> Response:
-    """One of our listings as its Note; a deleted one answers 410 with its Tombstone.
-    Followers-only listings are not served to whoever asks (no signed-fetch check yet)."""
+async def _document(request: Request, inst: Instance, found_id: str) -> Response:
+    """One of our listings as its Note; a deleted one answers 410 with its Tombstone. In
+    secure mode only to signed requests; a followers-only listing only to servers hosting
+    one of the author's followers, and 404 to anyone else (see fedishare.http.signed_fetch)."""
+    await check_fetch(request)
     stored = await store.get_document(inst.db, found_id)
     if stored is None:
         raise NotFound("no such listing")
@@ -87,7 +90,9 @@ async def _document(inst: Instance, found_id: str) -> Response:
     if deleted:
         return ActivityJSONResponse(document, status_code=410)
     found = await store.get(inst.db, document["id"])
-    if found is None or not found.is_local or found.visibility == "followers":
+    if found is None or not found.is_local:
+        raise NotFound("no such listing")
+    if found.visibility == "followers" and not await reads_followers_only(request, found.author):
         raise NotFound("no such listing")
     return ActivityJSONResponse(document)
 

@@ -29,3 +29,16 @@ def test_forgets_the_least_recent_hosts_beyond_its_size() -> None:
     limiter.allow("c.test")
     assert limiter.allow("a.test") == 0.0  # a was forgotten, so it starts afresh
     assert limiter.allow("c.test") > 0.0
+
+
+def test_says_what_remains_and_when_the_limit_is_whole_again() -> None:
+    clock = Clock()
+    limiter = RateLimiter(300, clock=clock, period=300.0)  # one token a second
+    first = limiter.take("198.51.100.1")
+    assert (first.wait, first.remaining, first.full_in) == (0.0, 299, 1.0)
+    for _ in range(299):
+        limiter.take("198.51.100.1")
+    refused = limiter.take("198.51.100.1")
+    assert refused.wait == 1.0 and refused.remaining == 0 and refused.full_in == 300.0
+    clock.now += 300.0
+    assert limiter.take("198.51.100.1").remaining == 299  # a refusal took nothing

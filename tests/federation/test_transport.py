@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from fedishare.federation.addresses import PrivateHosts
 from fedishare.federation.transport import (
     AiohttpTransport,
     FederationClient,
@@ -25,6 +26,7 @@ from fedishare.federation.transport import (
 
 BINARY = bytes(range(256)) * 8  # every byte value, 2 KB
 LIMIT = 64 * 1024
+LOOPBACK = PrivateHosts([("127.0.0.1", None)])  # the test server's address may be reached
 
 
 async def echo(request: Request) -> Response:
@@ -140,7 +142,10 @@ async def base_url() -> AsyncIterator[str]:
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with make_http_client(
-        user_agent="fedishare-test/1", timeout=5.0, max_response_bytes=LIMIT
+        user_agent="fedishare-test/1",
+        timeout=5.0,
+        max_response_bytes=LIMIT,
+        private_hosts=LOOPBACK,
     ) as c:
         yield c
 
@@ -237,7 +242,7 @@ async def test_connection_refused_raises_connect_error(client: httpx.AsyncClient
 
 
 async def test_slow_server_raises_timeout(base_url: str) -> None:
-    async with make_http_client(user_agent="t", timeout=0.2) as client:
+    async with make_http_client(user_agent="t", timeout=0.2, private_hosts=LOOPBACK) as client:
         with pytest.raises(httpx.TimeoutException) as caught:
             await client.get(f"{base_url}/slow")
     assert isinstance(caught.value, httpx.ReadTimeout)
@@ -310,7 +315,9 @@ async def test_server_closing_without_answer_raises_protocol_error(
 
 
 async def test_size_cap_can_be_lifted(base_url: str) -> None:
-    async with make_http_client(user_agent="t", max_response_bytes=None) as client:
+    async with make_http_client(
+        user_agent="t", max_response_bytes=None, private_hosts=LOOPBACK
+    ) as client:
         response = await client.get(f"{base_url}/big")
     assert len(response.content) == LIMIT + 1
 
@@ -325,14 +332,14 @@ async def test_client_keeps_no_cookies(client: httpx.AsyncClient, base_url: str)
 
 
 async def test_unsupported_scheme(client: httpx.AsyncClient) -> None:
-    transport = AiohttpTransport()
+    transport = AiohttpTransport(private_hosts=LOOPBACK)
     with pytest.raises(httpx.UnsupportedProtocol):
         await transport.handle_async_request(httpx.Request("GET", "ftp://127.0.0.1/"))
     await transport.aclose()
 
 
 async def test_aclose_is_clean_and_final(base_url: str) -> None:
-    transport = AiohttpTransport()
+    transport = AiohttpTransport(private_hosts=LOOPBACK)
     async with httpx.AsyncClient(transport=transport) as client:
         assert (await client.get(f"{base_url}/status/410")).status_code == 410
     await transport.aclose()  # a second close is harmless
@@ -353,7 +360,7 @@ async def test_aclose_without_requests() -> None:
     server = await asyncio.start_server(count, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     async with server:
-        transport = AiohttpTransport()
+        transport = AiohttpTransport(private_hosts=LOOPBACK)
         await transport.aclose()
         with pytest.raises(RuntimeError, match="the transport has been closed"):
             await transport.handle_async_request(httpx.Request("GET", f"http://127.0.0.1:{port}/"))

@@ -8,7 +8,7 @@ import pytest
 
 from fedishare.core.activitystreams import PUBLIC
 from fedishare.inbox.item import Rejected
-from fedishare.storage import objects
+from fedishare.storage import follows, objects
 from fedishare.storage.objects import StoredObject
 from tests.harness import Network, Node
 from tests.inbox.handler_support import ELM, OAK, fixture, local_note, member, pair, receive
@@ -74,13 +74,15 @@ async def test_other_types_and_addressing_only_the_instance_are_dropped(net: Net
     assert await stored(a, NOTE) is None
 
 
-async def test_an_object_from_another_host_is_fetched_from_its_origin(net: Network) -> None:
+async def test_an_object_on_another_host_than_its_actor_is_not_fetched(net: Network) -> None:
     a, b = await pair(net)
     pine = await net.add("pine.test")
     alice = await member(a, "alice")
     await member(b, "bob")
     reply_to = await local_note(a, alice)
-    # Bob forwards a post whose id is on pine.test: what pine.test serves is what counts.
+    # Bob names a post whose id is on pine.test, which serves it as a reply to ours: an
+    # actor speaks only of its own server's objects (the inbox refuses such a Create; a
+    # stored one is not acted on either), so pine.test is not asked and nothing is kept.
     origin = await local_note(pine, await member(pine, "paula"), "objects/p1")
     async with pine.instance.db.transaction() as tx:
         await tx.execute(
@@ -95,31 +97,36 @@ async def test_an_object_from_another_host_is_fetched_from_its_origin(net: Netwo
         "inReplyTo": reply_to,
     }
     await receive(a, {"id": f"{ELM}/c/1", "type": "Create", "actor": BOB, "object": forged})
+    assert await stored(a, origin) is None
+    await receive(a, {"id": f"{ELM}/c/2", "type": "Create", "actor": BOB, "object": origin})
+    assert await stored(a, origin) is None
+
+
+async def test_a_boost_is_fetched_from_its_origin_and_kept_only_if_at_home_there(
+    net: Network,
+) -> None:
+    a, b = await pair(net)
+    pine = await net.add("pine.test")
+    await member(a, "alice")
+    await member(b, "bob")
+    async with a.instance.db.transaction() as tx:
+        await follows.upsert(tx, f"{OAK}/users/alice", BOB, f"{OAK}/f/1", "accepted", "now")
+    # An Announce names another's object by nature: it is fetched from its own origin, and
+    # what the boost carries is not taken (the origin says who wrote it, and what).
+    origin = await local_note(pine, await member(pine, "paula"), "objects/p1")
+    boosted = {"id": origin, "type": "Note", "attributedTo": BOB, "content": "<p>forged</p>"}
+    await receive(a, {"id": f"{ELM}/b/1", "type": "Announce", "actor": BOB, "object": boosted})
     kept = await stored(a, origin)
     assert kept is not None and kept.attributed_to == "http://pine.test/users/paula"
-    assert kept.document["content"] == "<p>Ladder to lend</p>" and kept.in_reply_to == reply_to
-
-    # Not served at its origin (404), or served there but attributed to another host: dropped.
-    for object_id in ["http://pine.test/objects/missing", "http://pine.test/objects/p2"]:
-        await receive(
-            a,
-            {
-                "id": f"{ELM}/c/{object_id[-2:]}",
-                "type": "Create",
-                "actor": BOB,
-                "object": {**forged, "id": object_id},
-            },
-        )
+    assert kept.document["content"] == "<p>Ladder to lend</p>"
+    # Served at its origin but attributed to another host there: not kept.
     foreign = await local_note(pine, await member(pine, "quinn"), "objects/p2")
     async with pine.instance.db.transaction() as tx:
         await tx.execute(
             "UPDATE objects SET document = json_set(document, '$.attributedTo', ?) WHERE id = ?",
             (BOB, foreign),
         )
-    await receive(
-        a, {"id": f"{ELM}/c/3", "type": "Create", "actor": BOB, "object": {**forged, "id": foreign}}
-    )
-    assert await stored(a, "http://pine.test/objects/missing") is None
+    await receive(a, {"id": f"{ELM}/b/2", "type": "Announce", "actor": BOB, "object": foreign})
     assert await stored(a, foreign) is None
 
 

@@ -378,13 +378,37 @@ async def test_a_key_of_another_actor_is_refused(
         (b"not json", "not JSON"),
         (b"\xff\xfe{}", "not JSON"),
         (b"[]", "not a JSON object"),
-        (json.dumps({k: v for k, v in note().items() if k != "id"}).encode(), "no id"),
-        (json.dumps({k: v for k, v in note().items() if k != "type"}).encode(), "no type"),
-        (json.dumps({k: v for k, v in note().items() if k != "actor"}).encode(), "no actor"),
+        (json.dumps({k: v for k, v in note().items() if k != "id"}).encode(), "id: required"),
+        (json.dumps({k: v for k, v in note().items() if k != "type"}).encode(), "type: required"),
+        (json.dumps({k: v for k, v in note().items() if k != "actor"}).encode(), "actor: req"),
         (json.dumps({**note(), "id": "http://elm.test/activity/1"}).encode(), "not on its actor"),
         (json.dumps({**note(), "actor": "acct:john@mastodon.test"}).encode(), "not an http"),
+        (b"[" * 2_000 + b"]" * 2_000, "nests deeper than 64"),  # 4 kB: under the limit
+        (json.dumps({**note(), "object": 7}).encode(), "object: must be an id or an object"),
+        (json.dumps({**note(), "to": 7}).encode(), "to: must be an id"),
+        (json.dumps({**note(), "actor": [f"{PEER}/users/a", f"{PEER}/users/b"]}).encode(), "one"),
+        (
+            json.dumps(
+                {**note(), "object": {"id": "http://elm.test/n/1", "type": "Note"}}
+            ).encode(),
+            "object: its id is not on its actor's host",
+        ),
     ],
-    ids=["text", "binary", "array", "no-id", "no-type", "no-actor", "foreign-id", "actor-not-url"],
+    ids=[
+        "text",
+        "binary",
+        "array",
+        "no-id",
+        "no-type",
+        "no-actor",
+        "foreign-id",
+        "actor-not-url",
+        "deep",
+        "object-number",
+        "to-number",
+        "actors",
+        "foreign-object",
+    ],
 )
 async def test_malformed_activities_are_bad_requests(
     oak: Node, peer: MastodonPeer, client: httpx.AsyncClient, body: bytes, reason: str
@@ -405,15 +429,19 @@ async def test_a_blocked_actor_host_is_forbidden(
     assert blocked.fetched == []
 
 
-async def test_a_blocked_signer_host_is_forbidden(
-    net: Network, oak: Node, peer: MastodonPeer, client: httpx.AsyncClient
+@pytest.mark.parametrize("signer_host", ["sub.blocked.test", "elm.test"])
+async def test_a_key_off_the_actors_host_is_refused_unfetched(
+    net: Network, oak: Node, peer: MastodonPeer, client: httpx.AsyncClient, signer_host: str
 ) -> None:
-    blocked = MastodonPeer.on(net, "sub.blocked.test")
-    blocked.add("eve", rsa_key(1))
-    body, headers = blocked.signed_post("eve", f"{OAK}/inbox", note(), now=oak.instance.clock())
+    # A keyId elsewhere than the actor's host cannot be the actor's key: refused before
+    # anything is fetched for it, whether or not its host is blocked.
+    other = MastodonPeer.on(net, signer_host)
+    other.add("eve", rsa_key(1))
+    body, headers = other.signed_post("eve", f"{OAK}/inbox", note(), now=oak.instance.clock())
     response = await client.post(f"{OAK}/inbox", content=body, headers=headers)
-    await _refused(oak, response, 403, "sub.blocked.test")
-    assert blocked.fetched == []
+    await _refused(oak, response, 401, "not on the actor's host")
+    assert other.fetched == [] and peer.fetched == []
+    assert await stored_actors.get(oak.instance.db, other.actor_id("eve")) is None
 
 
 async def test_a_body_over_the_limit_is_too_large(

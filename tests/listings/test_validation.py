@@ -196,6 +196,16 @@ def test_refusals_name_the_field(data: Any, reason: str) -> None:
         ({"purpose": None}, "purpose: required for stay (offer or request)"),
         ({"partySize": 2}, "partySize: only a stay request has this"),
         ({"expires": "2026-06-20"}, "expires: at most the stay's end (2026-06-10)"),
+        (
+            {"start": "2026-02-30"},
+            "start: must be a date (2026-06-01) or date-time (2026-06-01T10:00Z)",
+        ),
+        (
+            {"end": "9999-12-31T23:00-05:00"},
+            "end: must be a date (2026-06-01) or date-time (2026-06-01T10:00Z)",
+        ),
+        ({"start": "2031-06-01", "end": "2031-06-10"}, "start: more than 5 years ahead"),
+        ({"end": "9999-12-31"}, "end: more than 5 years ahead"),
     ],
 )
 def test_stay_refusals(fields: dict[str, Any], reason: str) -> None:

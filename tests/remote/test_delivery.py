@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -30,8 +31,10 @@ from fedishare.federation.verification import verify_request
 from fedishare.remote.delivery import LEASE, DeliveryWorker
 from fedishare.remote.publish import publish
 from fedishare.storage import deliveries as store
+from fedishare.storage import follows, remote_actors
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Row
+from fedishare.storage.remote_actors import RemoteActor
 from tests.harness import HostRouter, Network, make_config
 
 HERE = "here.test"
@@ -366,6 +369,79 @@ async def test_410_marks_the_inbox_gone_and_stops_delivering_to_it(
         assert len(r.sink.received) == 1  # the second was never sent
         rows = await r.rows()
         assert [(x["state"], x["last_status"]) for x in rows] == [("gone", 410)] * 2
+
+
+async def test_410_from_an_actors_own_inbox_ends_only_that_actors_follows(
+    manual: tuple[Rig, DeliveryWorker], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="fedishare.remote.delivery")
+    r, worker = manual
+    r.sink.status = lambda host, n: 410 if host == "sink.test" else 202
+    await add_followers(
+        r,
+        {
+            "http://sink.test/users/ann": "http://sink.test/inbox",
+            "http://sink.test/users/bob": "http://sink.test/inbox",
+        },
+    )
+    await r.publish(["http://sink.test/users/ann/inbox"])
+
+    await turn(worker)
+
+    assert await follows.followers(r.inst.db, ALICE, limit=10, offset=0) == [
+        "http://sink.test/users/bob"
+    ]
+    assert "http://sink.test/users/ann no longer follows" in caplog.text
+    assert "410 Gone" in caplog.text
+
+
+async def test_410_from_a_shared_inbox_ends_no_follows(
+    manual: tuple[Rig, DeliveryWorker], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="fedishare.remote.delivery")
+    r, worker = manual
+    r.sink.status = lambda host, n: 410 if host == "sink.test" else 202
+    shared = "http://sink.test/inbox"
+    followers = {
+        "http://sink.test/users/ann": shared,
+        "http://sink.test/users/bob": shared,
+        # Claims sink.test's shared inbox as its own: that must not make it removable.
+        "http://other.test/users/cy": shared,
+    }
+    await add_followers(r, followers)
+    await r.publish([shared])
+
+    await turn(worker)
+
+    assert [x["state"] for x in await r.rows()] == ["gone"]
+    assert sorted(await follows.followers(r.inst.db, ALICE, limit=10)) == sorted(followers)
+    assert "no longer follows" not in caplog.text
+    assert f"shared inbox {shared} answered 410 Gone" in caplog.text
+
+
+async def add_followers(r: Rig, followers: dict[str, str]) -> None:
+    """Store each actor (its own inbox is `<actor>/inbox`, its shared inbox the value) and
+    make it follow alice."""
+    async with r.inst.db.transaction() as tx:
+        for n, (actor, inbox) in enumerate(followers.items()):
+            await remote_actors.upsert(tx, remote_actor(actor, inbox), {})
+            await follows.upsert(tx, actor, ALICE, f"{actor}#follow/{n}", "accepted", "2026")
+
+
+def remote_actor(actor: str, shared_inbox: str) -> RemoteActor:
+    return RemoteActor(
+        id=actor,
+        host=actor.split("/")[2],
+        type="Person",
+        preferred_username=actor.rsplit("/", 1)[1],
+        name="",
+        inbox=f"{actor}/inbox",
+        shared_inbox=shared_inbox,
+        followers=None,
+        key_id=f"{actor}#main-key",
+        public_key_pem="",
+        fetched_at=0.0,
+    )
 
 
 @pytest.mark.parametrize(

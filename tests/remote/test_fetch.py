@@ -92,7 +92,8 @@ async def _chunks() -> AsyncIterator[bytes]:
     ("response", "reason"),
     [
         (Response(b"{}", status_code=404, media_type=ACTIVITY), "answered 404"),
-        (Response(b"{}", status_code=301, headers={"location": "/b"}), "answered 301"),
+        (Response(b"{}", status_code=301, headers={"location": "/b"}), "more than 3 times"),
+        (Response(b"{}", status_code=301), "answered 301"),  # no Location: nowhere to go
         (Response(b"<html></html>", media_type="text/html"), "text/html"),
         (Response(b'{"id": "x"}', media_type="application/json"), "application/json"),
         (Response(b"", headers={"content-type": ""}), "nothing"),
@@ -103,7 +104,8 @@ async def _chunks() -> AsyncIterator[bytes]:
     ],
     ids=[
         "404",
-        "redirect",
+        "redirect-loop",
+        "redirect-nowhere",
         "html",
         "plain-json",
         "no-type",
@@ -119,6 +121,56 @@ async def test_unusable_answers_are_refused(
     server.response = response
     with pytest.raises(FetchError, match=reason):
         await signed_get(oak.instance, "http://peer.test/a")
+
+
+class Redirector:
+    """peer.test: /a redirects to /b (signed GETs are signed again for /b), /b answers."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self.requests: list[Request] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        self.requests.append(request)
+        if request.url.path == "/a":
+            response = Response(status_code=302, headers={"location": self.location})
+        else:
+            response = Response(b'{"id": "http://peer.test/b"}', media_type=ACTIVITY)
+        await response(scope, receive, send)
+
+
+async def test_a_redirect_on_the_same_server_is_followed_and_signed_again(
+    oak: Node, net: Network
+) -> None:
+    peer = Redirector("/b")
+    net.router.add("peer.test", peer)
+
+    assert await signed_get(oak.instance, "http://peer.test/a") == {"id": "http://peer.test/b"}
+    assert [r.url.path for r in peer.requests] == ["/a", "/b"]
+    signatures = [r.headers["signature"] for r in peer.requests]
+    assert signatures[0] != signatures[1]  # each covers its own path
+
+
+async def test_a_document_redirected_to_another_server_is_refused(oak: Node, net: Network) -> None:
+    net.router.add("peer.test", Redirector("http://other.test/b"))
+    other = Server()
+    net.router.add("other.test", other)
+
+    with pytest.raises(FetchError, match=r"redirects to another server: http://other\.test/b"):
+        await signed_get(oak.instance, "http://peer.test/a")
+    assert other.requests == []
+
+
+async def test_webfinger_may_be_redirected_to_another_server_but_not_a_blocked_one(
+    oak: Node, net: Network
+) -> None:
+    net.router.add("peer.test", Redirector("http://blocked.test/b"))
+    before = len(net.router.requests)
+
+    with pytest.raises(FetchError, match=r"blocked\.test is not allowed"):
+        await get_json(oak.instance, "http://peer.test/a", accept=ACTIVITY, media_types={ACTIVITY})
+    assert [r.url.host for r in net.router.requests[before:]] == ["peer.test"]
 
 
 async def test_the_status_of_a_refusal_is_kept(oak: Node, server: Server) -> None:

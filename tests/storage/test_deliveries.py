@@ -37,6 +37,7 @@ async def queue(db: Database, inboxes: Sequence[str], *, number: int = 1, at: fl
             actor_id=1,
             activity={"id": f"http://here.test/activities/{number}", "type": "Create"},
             public=True,
+            now=at,
         )
         await enqueue_deliveries(tx, rowid, inboxes, at)
     return rowid

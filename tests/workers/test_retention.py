@@ -68,7 +68,11 @@ async def fill(db: Database, now: float) -> None:
             " created_at) VALUES ('ann', 'person', '-', '-', '2026-01-01T00:00:00Z')"
         )
         rowid = await insert_activity(
-            tx, actor_id=actor, activity={"id": "http://oak.test/a/1", "type": "Note"}, public=True
+            tx,
+            actor_id=actor,
+            activity={"id": "http://oak.test/a/1", "type": "Note"},
+            public=True,
+            now=now - 10 * DAY,
         )
         inboxes = [f"http://peer.test/users/u{i}/inbox" for i in range(4)]
         await enqueue_deliveries(tx, rowid, inboxes, now - 10 * DAY)
@@ -141,8 +145,8 @@ async def test_the_worker_prunes_at_start_and_stops_when_told(
     try:
         await eventually(lambda: left(inst.db, (["processed", "received"], ["failed", "pending"])))
         assert (
-            "deleted 2 finished inbox item(s) and 2 finished delivery row(s) older than 3 days"
-            in caplog.text
+            "deleted 2 finished inbox item(s), 2 finished delivery row(s) and 0 published"
+            " activity(ies) no longer needed, older than 3 days" in caplog.text
         )
     finally:
         # The worker is in its hour's wait now; being told to stop ends it.
@@ -164,7 +168,7 @@ async def test_each_round_finds_what_has_aged_since(
         await eventually(lambda: left(inst.db, (["processed", "received"], ["failed", "pending"])))
         clock.now += timedelta(days=2)
         await eventually(lambda: left(inst.db, (["received"], ["pending"])))
-        assert "deleted 1 finished inbox item(s) and 1 finished delivery row(s)" in caplog.text
+        assert "deleted 1 finished inbox item(s), 1 finished delivery row(s)" in caplog.text
     finally:
         stop.set()
         done, _ = await asyncio.wait([task], timeout=10)

@@ -1,5 +1,10 @@
 """The origin rule: an object is taken as sent only from its own author on its own host;
-anything else is fetched from where its id points, and kept only if it is at home there."""
+anything else is fetched from where its id points, and kept only if it is at home there.
+
+What is fetched is limited too: an object id only when it is on the actor's own host (an
+actor speaks of its own server's objects), except for an Announce, whose object is
+another's by nature: that one is fetched from its own origin, and kept only if attributed
+to an actor there. So an activity cannot make us fetch from a host of its choosing."""
 
 from __future__ import annotations
 
@@ -19,8 +24,11 @@ def author_of(doc: JSON) -> str | None:
     return authors[0] if authors else None
 
 
-async def trusted_object(inst: Instance, item: InboxItem, value: Any) -> JSON | None:
-    """The object of `item` as its origin has it, or None if it cannot be had."""
+async def trusted_object(
+    inst: Instance, item: InboxItem, value: Any, *, any_origin: bool = False
+) -> JSON | None:
+    """The object of `item` as its origin has it, or None if it cannot be had (or is on
+    another host than the actor's, unless `any_origin`: an Announce's object)."""
     object_id = id_of(value)
     if object_id is None:
         return None
@@ -30,6 +38,8 @@ async def trusted_object(inst: Instance, item: InboxItem, value: Any) -> JSON | 
         and author_of(value) == item.actor
     ):
         return value
+    if not any_origin and not same_host(object_id, item.actor):
+        return None
     try:
         doc = await signed_get(inst, object_id)
     except FetchError:

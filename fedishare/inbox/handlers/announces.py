@@ -64,7 +64,7 @@ async def boostable(inst: Instance, actor: str, target: str) -> bool:
 
 async def _keep_post(inst: Instance, item: InboxItem, value: Any) -> None:
     """Keep a post (not a listing) that a followed actor boosted, as its origin has it."""
-    doc = await trusted_object(inst, item, value)
+    doc = await trusted_object(inst, item, value, any_origin=True)
     author = None if doc is None else author_of(doc)
     if doc is None or author is None or doc.get("type") not in KEPT_TYPES:
         return

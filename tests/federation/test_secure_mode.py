@@ -1,0 +1,129 @@
+"""Secure mode (`[federation] secure_mode`, Mastodon's authorized fetch): our actors,
+objects, collections and listings go only to signed GETs from servers we federate with,
+while the instance actor, discovery and the web pages stay public; federation between two
+instances in secure mode still works, followers-only listings included."""
+
+from __future__ import annotations
+
+import httpx
+
+from fedishare.accounts.members import create_member
+from fedishare.federation.errors import FetchError
+from fedishare.federation.signing import sign_headers
+from fedishare.follows.following import follow_actor
+from fedishare.listings import service
+from fedishare.remote.fetch import signed_get
+from fedishare.storage import actors, follows
+from fedishare.storage import listings as listing_store
+from tests.harness import Network, Node
+from tests.listings.factory import draft
+from tests.listings.federation_support import peer
+from tests.waiting import eventually
+
+AS = {"Accept": "application/activity+json"}
+HTML = {"Accept": "text/html"}
+SECURE = {"secure_mode": True, "block": ["pine.test"]}
+
+
+async def status_signed_by(node: Node, url: str) -> int:
+    """The status `url` answers a GET signed by `node`'s instance actor."""
+    try:
+        await signed_get(node.instance, url)
+    except FetchError as exc:
+        assert exc.status is not None, exc.reason
+        return exc.status
+    return 200
+
+
+async def test_only_signed_gets_from_servers_we_federate_with_are_answered(net: Network) -> None:
+    oak = await net.add("oak.test", federation=SECURE)
+    elm, pine = await net.add("elm.test"), await net.add("pine.test")
+    alice = await create_member(oak.instance.db, oak.instance.clock, "alice")
+    listing = (await service.create_listing(oak.instance, alice, draft())).listing
+    actor = f"{oak.base}/users/alice"
+    documents = [
+        actor,
+        f"{actor}/outbox",
+        f"{actor}/outbox?page=1",
+        f"{actor}/followers",
+        f"{actor}/following?page=1",
+        f"{oak.base}/users/community",
+        f"{oak.base}/actor/outbox",
+        listing.id,
+    ]
+    client = elm.client
+    for url in documents:
+        unsigned = await client.get(url, headers=AS)
+        assert unsigned.status_code == 401, url
+        assert "secure mode" in unsigned.json()["error"]
+        assert await status_signed_by(elm, url) == 200, url
+    # Unknown objects and activities: refused before anything is looked up.
+    for url in (f"{oak.base}/objects/nothing", f"{oak.base}/activities/nothing"):
+        assert (await client.get(url, headers=AS)).status_code == 401
+        assert await status_signed_by(elm, url) == 404
+
+    # The instance actor (its key verifies our own fetches), discovery and pages stay public.
+    instance_actor = await client.get(f"{oak.base}/actor", headers=AS)
+    assert instance_actor.status_code == 200
+    assert instance_actor.json()["publicKey"]["id"] == f"{oak.base}/actor#main-key"
+    for url, headers in [
+        (f"{oak.base}/.well-known/webfinger?resource=acct:alice@oak.test", {}),
+        (f"{oak.base}/.well-known/nodeinfo", {}),
+        (f"{oak.base}/nodeinfo/2.1", {}),
+        (f"{oak.base}/ns", {}),
+        (actor, HTML),
+        (listing.id, HTML),
+    ]:
+        assert (await client.get(url, headers=headers)).status_code == 200, url
+
+    # A blocked server is refused, and its key is never fetched.
+    before = len(net.router.requests)
+    assert await status_signed_by(pine, actor) == 403
+    assert not [r for r in net.router.requests[before:] if r.url.host == "pine.test"]
+
+    # A signature that does not verify (made for another URL) is refused.
+    app = await actors.find_by_kind(elm.instance.db, "application")
+    assert app is not None
+    key = elm.instance.keys.get(app.id, app.private_key_pem)
+    headers = sign_headers(
+        "GET",
+        f"{actor}/outbox",
+        None,
+        key_id=f"{elm.base}/actor#main-key",
+        private_key=key,
+        now=elm.instance.clock(),
+    )
+    forged = await client.get(actor, headers=headers)
+    assert forged.status_code == 401
+
+
+async def test_two_instances_in_secure_mode_federate(net: Network) -> None:
+    oak = await net.add("oak.test", federation=SECURE)
+    elm = await net.add("elm.test", federation=SECURE)
+    alice = await create_member(oak.instance.db, oak.instance.clock, "alice")
+    bob = await create_member(elm.instance.db, elm.instance.clock, "bob")
+    public = (await service.create_listing(oak.instance, alice, draft(title="Lamp"))).listing
+    await peer(elm, oak)  # reads oak's community and its outbox, signed
+
+    async def kept(listing_id: str) -> bool:
+        return await listing_store.get(elm.instance.db, listing_id) is not None
+
+    await eventually(lambda: kept(public.id))
+
+    alice_id = f"{oak.base}/users/alice"
+    await follow_actor(elm.instance, bob, alice_id)  # oak fetches bob's actor, signed
+
+    async def accepted() -> bool:
+        found = await follows.find(elm.instance.db, f"{elm.base}/users/bob", alice_id)
+        return found is not None and found.state == "accepted"
+
+    await eventually(accepted)
+    private = await service.create_listing(oak.instance, alice, draft(visibility="followers"))
+    await eventually(lambda: kept(private.listing.id))
+    stored = await listing_store.get(elm.instance.db, private.listing.id)
+    assert stored is not None and stored.visibility == "followers"
+    # elm's own documents are guarded as well.
+    unsigned = await httpx.AsyncClient(transport=net.router).get(
+        f"{elm.base}/users/bob", headers=AS
+    )
+    assert unsigned.status_code == 401
