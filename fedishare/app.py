@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from typing import Any
 
 import httpx
@@ -17,7 +18,8 @@ from fedishare.client_api.cors import Cors
 from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now
 from fedishare.http.errors import ANSWERED
-from fedishare.http.rate_limits import RateLimits
+from fedishare.http.observe import HttpMetrics, Observe, RouteNames, observe_inbox
+from fedishare.http.rate_limits import AddressLimit, RateLimits
 from fedishare.inbox import routes as inbox_routes
 from fedishare.inbox.store import running_writer
 from fedishare.json_api import follow_requests
@@ -26,6 +28,7 @@ from fedishare.json_api import responses as responses_api
 from fedishare.lifecycle import open_instance
 from fedishare.outbox import listing_objects as listing_routes
 from fedishare.outbox import routes as outbox_routes
+from fedishare.reload import Reloader, web_limiters
 from fedishare.web import (
     account_pages,
     actors,
@@ -36,6 +39,7 @@ from fedishare.web import (
     conversation_pages,
     discovery,
     error_pages,
+    health,
     listing_pages,
     oauth_pages,
     profile_pages,
@@ -52,6 +56,7 @@ def all_routes() -> list[BaseRoute]:
     return [
         *inbox_routes.routes,
         *discovery.routes,
+        *health.routes,
         *board.routes,
         *profile_pages.routes,
         *actors.routes,
@@ -79,10 +84,13 @@ def create_app(
     http: httpx.AsyncClient | None = None,
     clock: Clock = utc_now,
     workers: bool = True,
+    reload_on_sighup: bool = False,
 ) -> Starlette:
     """Build the app. `http` is the outgoing client (tests pass one that routes between
     in-process instances); the database opens in the lifespan, never at import. With
-    `workers=False` nothing runs in the background (tests that drive the queues by hand)."""
+    `workers=False` nothing runs in the background (tests that drive the queues by hand).
+    With `reload_on_sighup`, SIGHUP reloads instance.toml (fedishare.reload): `serve` only,
+    as one process may hold several apps in tests."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -94,10 +102,20 @@ def create_app(
             )
             if workers:
                 await stack.enter_async_context(running(inst))
+            addresses = AddressLimit(config)
+            if reload_on_sighup and isinstance(app, FedishareApp):
+                reloader = Reloader(inst, web_limiters(app.rate_limits, addresses))
+                reloader.install()
+                stack.push_async_callback(reloader.close)
             yield {
                 "instance": inst,
                 "templates": make_templates(),
                 inbox_routes.WRITER_STATE: writer,
+                inbox_routes.ADDRESSES_STATE: addresses,
+                # This app's request counters and histograms, for /metrics.
+                health.METRICS_STATE: (
+                    app.metrics if isinstance(app, FedishareApp) else HttpMetrics()
+                ),
             }
 
     return FedishareApp(
@@ -124,14 +142,23 @@ class FedishareApp(Starlette):
         super().__init__(**kwargs)
         # CORS inside the security headers, so that a preflight it answers gets them too;
         # the rate limits inside CORS, so that a browser app can read a 429.
-        self._secured = SecurityHeaders(
-            Cors(RateLimits(super().__call__, config, error_pages.handle)), config
+        self.rate_limits = RateLimits(super().__call__, config, error_pages.handle)
+        self.metrics = HttpMetrics()
+        # Outermost: each request's id and time (fedishare.http.observe).
+        self._secured = Observe(
+            SecurityHeaders(Cors(self.rate_limits), config), self.metrics, RouteNames(self.routes)
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             recipient = inbox_routes.match(scope)
             if recipient is not None:
-                await inbox_routes.serve(scope, receive, send, recipient)
+                await observe_inbox(
+                    partial(inbox_routes.serve, recipient=recipient),
+                    self.metrics,
+                    scope,
+                    receive,
+                    send,
+                )
                 return
         await self._secured(scope, receive, send)

@@ -10,10 +10,15 @@ from pathlib import Path
 
 from fedishare import __version__
 from fedishare.accounts.members import AccountError
+from fedishare.commands import backup as backup_cli
+from fedishare.commands import config_check
+from fedishare.commands import domains as domains_cli
 from fedishare.commands import listings as listings_cli
-from fedishare.commands.accounts import ACCOUNT_ACTIONS, with_instance
+from fedishare.commands import queues as queues_cli
+from fedishare.commands.accounts import ACCOUNT_ACTIONS, add_admin_parsers, with_instance
 from fedishare.commands.errors import CommandError
 from fedishare.commands.federation import FEDERATION_COMMANDS
+from fedishare.commands.logging_setup import setup_logging
 from fedishare.commands.serve import cmd_init, cmd_serve
 from fedishare.commands.work import cmd_work
 from fedishare.core.config import CONFIG_FILE, ConfigError, default_config_text, load_config
@@ -151,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sends no mail).",
     )
     reset_link.add_argument("name")
+    add_admin_parsers(acc, common)
 
     follow = sub.add_parser(
         "follow",
@@ -209,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     peer_remove.add_argument("domain", metavar="DOMAIN", help="DOMAIN or DOMAIN:PORT")
     listings_cli.add_parser(sub, common)
+    backup_cli.add_parser(sub, common)
+    queues_cli.add_parser(sub, common)
+    config_check.add_parser(sub, common)
+    domains_cli.add_parser(sub, common)
     return parser
 
 
@@ -229,11 +239,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 access_log=args.access_log,
                 workers=not args.no_workers,
             )
+        if args.command == "config":
+            return config_check.run(config_path)
         config = load_config(config_path)
+        setup_logging(config.logging)
         if args.command == "work":
             return cmd_work(config)
+        if args.command in ("backup", "restore"):
+            return backup_cli.run(config, args)
+        if args.command == "queue":
+            return asyncio.run(queues_cli.run(config, args))
         if args.command == "listings":
             return asyncio.run(listings_cli.run(config, args))
+        if args.command == "domain":
+            return asyncio.run(domains_cli.run(config, args))
         if args.command in FEDERATION_COMMANDS:
             return asyncio.run(FEDERATION_COMMANDS[args.command](config, args))
         return asyncio.run(with_instance(config, ACCOUNT_ACTIONS[args.action], args))

@@ -18,6 +18,7 @@ from fedishare.core.types import Clock, utc_now
 from fedishare.core.urls import Urls
 from fedishare.federation.addresses import PrivateHosts
 from fedishare.federation.transport import make_http_client
+from fedishare.listings.suspension import finish_withdrawals
 from fedishare.moderation import domain_blocks
 from fedishare.storage.database import Database
 
@@ -59,7 +60,8 @@ async def open_instance(
             urls=Urls(config.base_url),
         )
         await ensure_system_actors(db, config, clock)
-        await domain_blocks.reload(inst)
+        await domain_blocks.start(inst)  # instance.toml's lists apply to what is stored
+        await finish_withdrawals(inst)  # a suspension a crash interrupted
         follower = asyncio.create_task(_follow_domain_blocks(inst), name="domain blocks")
         stack.push_async_callback(_stop, follower)
         yield inst

@@ -237,7 +237,8 @@ inbox_requests_per_minute = 1000000
         serving_peer(peer, sock),
         serving(site, port, timeout=60) as server,
         aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=IN_FLIGHT),
+            # Idle connections are dropped before the server's 5 s keep-alive ends.
+            connector=aiohttp.TCPConnector(limit=IN_FLIGHT, keepalive_timeout=1.0),
             timeout=aiohttp.ClientTimeout(total=60),
         ) as client,
     ):

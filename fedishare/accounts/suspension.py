@@ -25,9 +25,13 @@ async def member(inst: Instance, username: str) -> LocalActor | None:
     return found if found is not None and found.kind == "person" else None
 
 
-async def suspend(inst: Instance, username: str, reason: str, by: LocalActor) -> LocalActor:
+async def suspend(
+    inst: Instance, username: str, reason: str, by: LocalActor
+) -> tuple[LocalActor, bool]:
     """Suspend the member and end their sessions and tokens; Invalid naming `username` if
-    they cannot be (no such member, the admin themself, gone, suspended already)."""
+    they cannot be (no such member, the admin themself, gone). Returns the member, and
+    whether the suspension is new: suspending them again changes nothing here (the first
+    suspension's reason stays) but lets the caller finish withdrawing their listings."""
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise Invalid(f"reason: at most {MAX_REASON} characters")
@@ -41,11 +45,16 @@ async def suspend(inst: Instance, username: str, reason: str, by: LocalActor) ->
     async with inst.db.transaction() as tx:
         entry = Suspension(target.id, reason, inst.clock().timestamp(), by.id)
         if not await store.insert_suspension(tx, entry):
-            raise Invalid("username: suspended already")
+            return target, False
         await actors.set_disabled(tx, target.username, True)
         await web_sessions.delete_for_actor(tx, target.id)
         await tokens.revoke_all(tx, target.id)
-    return target
+    return target, True
+
+
+async def suspended_members(inst: Instance) -> list[LocalActor]:
+    """Every suspended member."""
+    return [actor for actor, _ in await suspensions(inst)]
 
 
 async def unsuspend(inst: Instance, username: str) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fedishare.commands.errors import CommandError
+from fedishare.commands.progress import progress
 from fedishare.context import Instance
 from fedishare.core.config import Config
 from fedishare.core.errors import Refusal
@@ -83,7 +84,14 @@ async def _peer(config: Config, args: argparse.Namespace) -> int:
     async with open_instance(config) as inst:
         try:
             if args.action == "add":
-                added = await peers.add_peer(inst, args.domain)
+                with progress(f"peer {args.domain}") as shown:
+
+                    def fetched(done: int, of: int, stored: int) -> None:
+                        # Each listing on a terminal; every 20th (and the last) in a log.
+                        if shown.tty or done % 20 == 0 or done == of:
+                            shown.step(f"fetched {done} of {of} listings ({stored} taken in)…")
+
+                    added = await peers.add_peer(inst, args.domain, on_listing=fetched)
                 print(
                     f"peer {added.domain}: the community follows {added.actor} ({added.state};"
                     f" the running server sends the Follow); {added.taken_in} listing(s) taken in"

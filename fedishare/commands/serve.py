@@ -6,7 +6,6 @@ import asyncio
 import gc
 import logging
 import signal
-import sys
 import tomllib
 from pathlib import Path
 
@@ -16,8 +15,12 @@ from fedishare import __version__
 from fedishare.accounts import registration
 from fedishare.app import create_app
 from fedishare.commands.errors import CommandError
+from fedishare.commands.logging_setup import setup_logging
+from fedishare.commands.serving_lock import hold_while_serving
 from fedishare.core.config import Config, ConfigError, default_config_text, parse_config
 from fedishare.lifecycle import open_instance
+
+log = logging.getLogger("fedishare.serve")
 
 
 def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
@@ -37,6 +40,9 @@ def cmd_init(path: Path, domain: str, http: bool, force: bool) -> int:
 def cmd_serve(
     config: Config, listen: str | None = None, *, access_log: bool = False, workers: bool = True
 ) -> int:
+    # Until the app reloads on SIGHUP (fedishare.reload), one must not end the process: a
+    # `systemctl reload` during start-up would stop it for good (systemd counts that clean).
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     host, port = config.instance.listen_host, config.instance.listen_port
     if listen is not None:
         host, _, port_text = listen.rpartition(":")
@@ -44,35 +50,40 @@ def cmd_serve(
             raise CommandError(f"--listen {listen!r}: expected HOST:PORT, e.g. 127.0.0.1:8080")
         port = int(port_text)
 
+    setup_logging(config.logging, access=access_log)
+    access_log = access_log or config.logging.access
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(config, workers=workers),
+            create_app(config, workers=workers, reload_on_sighup=True),
             host=host,
             port=port,
             lifespan="on",
-            log_level="info",
+            log_config=None,  # ours (setup_logging): uvicorn's lines go to its handler
+            log_level=None,
             access_log=access_log,
             proxy_headers=False,
             server_header=False,
             timeout_graceful_shutdown=10,
         )
     )
-    print(
-        f"fedishare {__version__} serving {config.base_url} on "
-        f"{config.instance.listen_host}:{config.instance.listen_port}",
-        file=sys.stderr,
+    log.info(
+        "fedishare %s serving %s on %s:%s",
+        __version__,
+        config.base_url,
+        config.instance.listen_host,
+        config.instance.listen_port,
     )
+    # Held until the process ends: `fedishare restore` refuses meanwhile (serving_lock).
+    hold_while_serving(config.instance.database)
     first_admin = asyncio.run(first_admin_link(config))
     if first_admin is not None:
-        print(
-            f"No admin yet: open {first_admin} to create the first admin account"
+        log.warning(
+            "No admin yet: open %s to create the first admin account"
             " (or run: fedishare account create NAME --admin)",
-            file=sys.stderr,
+            first_admin,
         )
     # uvicorn handles SIGTERM/SIGINT itself, then re-raises the signal to the handlers that
     # were in place before; with these no-ops a clean stop exits with status 0.
-    # Every outgoing request at INFO would drown the log.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: None)
     tune_gc()

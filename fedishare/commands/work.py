@@ -13,20 +13,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 
 import uvloop
 
 from fedishare import __version__
+from fedishare.commands.logging_setup import setup_logging
 from fedishare.commands.serve import tune_gc
 from fedishare.context import Instance
 from fedishare.core.config import Config
+from fedishare.reload import Reloader
 from fedishare.workers.runner import work
+
+log = logging.getLogger("fedishare.work")
 
 
 def cmd_work(config: Config) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until started: see cmd_serve
+    setup_logging(config.logging)
     tune_gc()  # after the imports, as `serve` does
     uvloop.run(_work(config))
     return 0
@@ -38,8 +41,16 @@ async def _work(config: Config) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    def started(inst: Instance) -> None:
-        print(f"fedishare {__version__} working for {config.base_url}", file=sys.stderr)
+    reloaders: list[Reloader] = []  # SIGHUP reloads instance.toml (fedishare.reload)
 
-    await work(config, stop, started=started)
-    print("workers stopped", file=sys.stderr)
+    def started(inst: Instance) -> None:
+        reloaders.append(Reloader(inst))
+        reloaders[0].install()
+        log.info("fedishare %s working for %s", __version__, config.base_url)
+
+    try:
+        await work(config, stop, started=started)
+    finally:
+        for reloader in reloaders:
+            await reloader.close()
+    log.info("workers stopped")

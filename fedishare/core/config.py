@@ -89,6 +89,9 @@ class LimitSettings:
     # Per client address (or API token) in this process: fedishare.http.rate_limits.
     api_requests_per_5min: int = 300
     requests_per_address_per_5min: int = 7_500
+    # Inbox POSTs per client address (fedishare.inbox.routes): above the per-host limit, as
+    # one address may send for several servers on one hosting provider.
+    inbox_requests_per_address_per_minute: int = 3_000
     logins_per_5min: int = 25
     signups_per_30min: int = 10
     password_resets_per_5min: int = 25
@@ -110,6 +113,24 @@ class MapSettings:
     attribution: str = ""
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    # What every process writes to stderr: fedishare.commands.logging_setup.
+    level: str = "info"
+    format: str = "text"  # "text" for people, "json" (one object a line) for collectors
+    access: bool = False  # a line per HTTP request (`serve --access-log` turns it on too)
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    # Client addresses or networks that may read /metrics (fedishare.web.health).
+    allow: tuple[str, ...] = ("127.0.0.1", "::1")
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -120,6 +141,8 @@ class Config:
     limits: LimitSettings = field(repr=False)
     retention: RetentionSettings = field(repr=False)
     map: MapSettings = field(default_factory=MapSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     @property
     def base_url(self) -> str:
@@ -172,12 +195,15 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "max_upload_bytes": (int, 10_485_760),
         "api_requests_per_5min": (int, 300),
         "requests_per_address_per_5min": (int, 7_500),
+        "inbox_requests_per_address_per_minute": (int, 3_000),
         "logins_per_5min": (int, 25),
         "signups_per_30min": (int, 10),
         "password_resets_per_5min": (int, 25),
     },
     "retention": {"finished_days": ((int, float), 14)},
     "map": {"tiles": (str, ""), "attribution": (str, "")},
+    "logging": {"level": (str, "info"), "format": (str, "text"), "access": (bool, False)},
+    "metrics": {"allow": (list, ["127.0.0.1", "::1"])},
 }
 
 
@@ -377,6 +403,8 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         limits=LimitSettings(**lim),
         retention=RetentionSettings(finished_days=float(finished_days)),
         map=_map_settings(values["map"], c),
+        logging=_logging_settings(values["logging"], c),
+        metrics=_metrics_settings(values["metrics"], c),
     )
 
 
@@ -442,6 +470,22 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _logging_settings(values: dict[str, Any], c: _Checker) -> LoggingSettings:
+    level, format_ = values["level"].strip().lower(), values["format"].strip().lower()
+    if level not in LOG_LEVELS:
+        raise c.fail("logging.level", " or ".join(f'"{x}"' for x in LOG_LEVELS), values["level"])
+    if format_ not in LOG_FORMATS:
+        raise c.fail("logging.format", '"text" or "json"', values["format"])
+    return LoggingSettings(level=level, format=format_, access=values["access"])
+
+
+def _metrics_settings(values: dict[str, Any], c: _Checker) -> MetricsSettings:
+    for item in values["allow"]:
+        if not isinstance(item, str) or not _is_network(item):
+            raise c.fail("metrics.allow", "a list of IP addresses or networks", item)
+    return MetricsSettings(allow=tuple(values["allow"]))
 
 
 def _map_settings(values: dict[str, Any], c: _Checker) -> MapSettings:
@@ -545,6 +589,7 @@ max_upload_bytes = 10485760      # largest photo a member may upload
 # 429 with Retry-After. Each limit refills evenly over its period.
 api_requests_per_5min = 300      # /api/ calls per token, or per address without one
 requests_per_address_per_5min = 7500  # every page and API call from one address
+inbox_requests_per_address_per_minute = 3000  # inbox POSTs from one address, any server
 logins_per_5min = 25             # log-in forms and OAuth token requests, per address
 signups_per_30min = 10           # sign-up and invite forms, per address
 password_resets_per_5min = 25    # password reset forms, per address
@@ -562,4 +607,18 @@ finished_days = 14
 # attribution = "© OpenStreetMap contributors"
 tiles = ""
 attribution = ""
+
+[logging]
+# Every process (serve, work, the commands) logs to stderr: "debug", "info", "warning" or
+# "error", as "text" (time, level, source, request or job id, message) or "json" (one
+# object a line: time, level, logger, message, request_id or job_id, exception).
+level = "info"
+format = "text"
+# A line per HTTP request (`fedishare serve --access-log` turns it on too).
+access = false
+
+[metrics]
+# Addresses or networks that may read /metrics (Prometheus' text format); others get 403.
+# Behind a proxy, the client is the address named by a trusted proxy ([instance]).
+allow = ["127.0.0.1", "::1"]
 """

@@ -35,10 +35,36 @@ class RateLimiter:
 
     def allow(self, key: str) -> float:
         """Take one token for `key`: 0.0 if allowed, else the seconds until one is free."""
-        return self.take(key).wait
+        return self._take(key)[0]
+
+    def peek(self, key: str) -> float:
+        """What `allow` would answer, taking nothing: 0.0 if `key` has a token, else the
+        seconds until one is free. For a request to be charged only once it proved who sent
+        it (`charge`), so that others cannot empty that sender's bucket."""
+        found = self._buckets.get(key)
+        if found is None:
+            return 0.0
+        tokens, last = found
+        tokens = min(self.capacity, tokens + (self.clock() - last) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
+    def charge(self, key: str) -> None:
+        """Take one token for a request `peek` let in. Requests let in together are all
+        charged, so the bucket may go below empty: the next ones then wait that much longer."""
+        now = self.clock()
+        tokens, last = self._buckets.pop(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        self._buckets[key] = (tokens - 1.0, now)
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
 
     def take(self, key: str) -> Taken:
         """Take one token for `key` if there is one; a refused request takes nothing."""
+        wait, tokens = self._take(key)
+        return Taken(wait, int(tokens), (self.capacity - tokens) / self.rate)
+
+    def _take(self, key: str) -> tuple[float, float]:
+        """(the wait, 0.0 if allowed; the tokens left)."""
         now = self.clock()
         tokens, last = self._buckets.pop(key, (self.capacity, now))
         tokens = min(self.capacity, tokens + (now - last) * self.rate)
@@ -52,4 +78,4 @@ class RateLimiter:
         # without bound.
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
-        return Taken(wait, int(tokens), (self.capacity - tokens) / self.rate)
+        return wait, tokens

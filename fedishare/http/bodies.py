@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,7 @@ from starlette.types import Message
 
 from fedishare.core.bounded_read import read_bounded
 from fedishare.core.errors import Invalid, TooLarge
-from fedishare.core.json_text import parse_json
+from fedishare.core.json_depth import check_depth
 from fedishare.core.types import JSON
 from fedishare.http.requests import instance_of
 
@@ -28,7 +29,10 @@ async def read_limited(request: Request, limit: int) -> bytes:
 def json_object(body: bytes) -> JSON:
     """A body that must be a JSON object (what every JSON endpoint of ours takes)."""
     try:
-        posted = parse_json(body)
+        # The standard library (after the depth check: it recurses) rather than parse_json:
+        # apps send integers past 64 bits (a mute's duration), which orjson reads as floats.
+        check_depth(body)
+        posted = json.loads(body)
     except ValueError:
         raise Invalid("the body is not JSON") from None
     if not isinstance(posted, dict):

@@ -1,5 +1,5 @@
-"""Rate limits per client address and per API token, for everything but the inbox (which
-limits per remote host itself, on its own raw path).
+"""Rate limits per client address and per API token. The inbox takes its own raw path past
+this middleware: it limits per remote host itself, and per address with `AddressLimit`.
 
 Limits as Mastodon sets them (its rack-attack rules), in instance.toml's [limits]: every
 request from one address; the API per bearer token, or per address without one; log-in,
@@ -36,8 +36,15 @@ from fedishare.core.rate_limit import RateLimiter, Taken
 Refuse = Callable[[Request, Exception], Awaitable[Response]]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+# A client is an address, or the text of a forwarded hop that is none.
+Client = Address | str
+
+# The longest malformed X-Forwarded-For hop kept as a client's name (an IPv6 address with a
+# port and brackets is 47 characters).
+MAX_HOP_CHARS = 64
 
 _FIVE_MINUTES = 300.0
+_MAX_PEERS = 10_000  # connecting addresses remembered by AddressLimit
 _LOGIN_PATHS = ("/login", "/oauth/token", "/oauth/authorize")
 _SIGNUP_PATHS = ("/signup", "/api/v1/accounts")
 
@@ -62,9 +69,7 @@ class RateLimits:
     ) -> None:
         self.app = app
         self.refuse = refuse
-        self.trusted: tuple[Network, ...] = tuple(
-            ipaddress.ip_network(p, strict=False) for p in config.instance.trusted_proxies
-        )
+        self.trusted = trusted_networks(config)
         lim = config.limits
 
         def rule(limit: int, period: float, reason: str) -> _Rule:
@@ -94,13 +99,13 @@ class RateLimits:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        client = _client(scope, self.trusted)
+        client = client_of(scope, self.trusted)
         if client is not None:
             scope["client"] = (str(client), scope["client"][1] if scope.get("client") else 0)
-        if scope["type"] != "http" or client is None or client.is_loopback:
+        key = client_key(client) if client is not None else None
+        if scope["type"] != "http" or key is None:
             await self.app(scope, receive, send)
             return
-        key = _address_key(client)
         path, method = scope["path"], scope["method"]
         checks: list[tuple[_Rule, str]] = [(self.address, key)]
         is_api = path.startswith("/api/")
@@ -142,6 +147,40 @@ class RateLimits:
         await self.app(scope, receive, send_with_headers)
 
 
+class AddressLimit:
+    """The inbox's limit per client address (``inbox_requests_per_address_per_minute``): inbox
+    POSTs take a path past this middleware (fedishare.inbox.routes), so they are counted
+    here, in their own buckets, resolving the client the same way."""
+
+    def __init__(self, config: Config, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.trusted = trusted_networks(config)
+        self.limiter = RateLimiter(config.limits.inbox_requests_per_address_per_minute, clock=clock)
+        # Each connecting address's bucket and whether it is a trusted proxy: parsing an
+        # address costs more than the rest of this together (every inbox POST comes here).
+        self._peers: dict[str, tuple[str | None, bool]] = {}
+
+    def wait(self, scope: Scope) -> float:
+        """Take one token for the request's client: 0.0 if allowed (always for loopback),
+        else the seconds until one is free."""
+        peer = scope.get("client")
+        host: str = peer[0] if peer else ""
+        known = self._peers.get(host)
+        if known is None:
+            address = _parse(host)
+            known = (
+                client_key(address) if address is not None else None,
+                address is not None and _is_trusted(address, self.trusted),
+            )
+            if len(self._peers) >= _MAX_PEERS:
+                self._peers.clear()
+            self._peers[host] = known
+        key, proxy = known
+        if proxy and any(name == b"x-forwarded-for" for name, _ in scope["headers"]):
+            client = client_of(scope, self.trusted)
+            key = client_key(client) if client is not None else None
+        return self.limiter.allow(key) if key is not None else 0.0
+
+
 def _rate_headers(limiter: RateLimiter, taken: Taken) -> dict[str, str]:
     """Mastodon's headers: the limit, what is left, and when it is whole again (ISO 8601)."""
     reset = datetime.fromtimestamp(time.time() + taken.full_in, UTC)
@@ -152,8 +191,12 @@ def _rate_headers(limiter: RateLimiter, taken: Taken) -> dict[str, str]:
     }
 
 
-def _client(scope: Scope, trusted: Sequence[Network]) -> Address | None:
-    """The client's address: the peer's, or the nearest untrusted one its proxies name."""
+def client_of(scope: Scope, trusted: Sequence[Network]) -> Client | None:
+    """The client: the peer's address, or the nearest untrusted hop its proxies name.
+
+    A hop with a port or in brackets (``1.2.3.4:5678``, ``[2001:db8::1]:443``) is its
+    address; any other hop that is no address is the client by its text (cut to
+    `MAX_HOP_CHARS`), never the proxy's loopback address, which is not limited."""
     peer = scope.get("client")
     address = _parse(peer[0]) if peer else None
     if address is None or not _is_trusted(address, trusted):
@@ -161,15 +204,31 @@ def _client(scope: Scope, trusted: Sequence[Network]) -> Address | None:
     forwarded = [
         value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"
     ]
+    if not forwarded:
+        return address
     hops = [h.strip() for h in ",".join(forwarded).split(",") if h.strip()]
+    client: Client = address
     for hop in reversed(hops):
-        named = _parse(hop)
+        named = _parse_hop(hop)
         if named is None:
-            break  # a malformed hop: believe no further
-        address = named
+            return hop[:MAX_HOP_CHARS]  # malformed: believe no further, but limit it
+        client = named
         if not _is_trusted(named, trusted):
             break
-    return address
+    return client
+
+
+def client_key(client: Client) -> str | None:
+    """The bucket a client counts against; None for loopback, which is never limited."""
+    if isinstance(client, str):
+        return "hop:" + client
+    if client.is_loopback:
+        return None
+    return _address_key(client)
+
+
+def trusted_networks(config: Config) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in config.instance.trusted_proxies)
 
 
 def _parse(text: str) -> Address | None:
@@ -180,6 +239,22 @@ def _parse(text: str) -> Address | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
+
+
+def _parse_hop(hop: str) -> Address | None:
+    """An X-Forwarded-For hop's address, with any port and brackets taken off."""
+    address = _parse(hop)
+    if address is not None:
+        return address
+    if hop.startswith("["):  # [v6] or [v6]:port
+        inside, close, rest = hop[1:].partition("]")
+        if close and (not rest or (rest[0] == ":" and rest[1:].isdigit())):
+            return _parse(inside)
+        return None
+    host, colon, port = hop.rpartition(":")
+    if colon and port.isdigit() and ":" not in host:  # v4:port
+        return _parse(host)
+    return None
 
 
 def _is_trusted(address: Address, trusted: Sequence[Network]) -> bool:

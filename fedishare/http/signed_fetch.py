@@ -2,10 +2,10 @@
 
 Secure mode ([federation] secure_mode, Mastodon's "authorized fetch"): every GET of an actor,
 object, activity, collection or listing document must be signed by a key of a server we
-federate with; unsigned, or not verifying, is answered 401, a blocked server 403. The
-instance actor (`/actor`, whose key signs our own fetches) stays public: a server checking
-our signature never has to sign a fetch of our key, which would have us fetch theirs, and so
-on. WebFinger, NodeInfo and the web pages stay public too.
+federate with; unsigned, or not verifying, is answered 401, a blocked server or account 403.
+The instance actor (`/actor`, whose key signs our own fetches) stays public: a server
+checking our signature never has to sign a fetch of our key, which would have us fetch
+theirs, and so on. WebFinger, NodeInfo and the web pages stay public too.
 
 Whatever the mode, a signature decides who may read a followers-only document: a server that
 hosts one of the author's accepted followers (the follower signs, or their server's instance
@@ -60,7 +60,8 @@ async def signer(request: Request) -> Fetcher | None:
     """The verified signer of this request; None when it carries no signature.
 
     Raises a SignatureError (401; 400 when malformed) when a signature does not verify, and
-    Forbidden (403) when the key or its owner is on a server we do not federate with."""
+    Forbidden (403) when the key or its owner is on a server we do not federate with, or
+    an admin blocked the owner's account."""
     if _SCOPE_KEY in request.scope:
         found: Fetcher | None = request.scope[_SCOPE_KEY]
         return found
@@ -74,7 +75,10 @@ async def signer(request: Request) -> Fetcher | None:
             b"",
             resolve_key=partial(_permitted_key, inst),
             now=inst.clock(),
+            scheme=inst.config.instance.scheme,
         )
+        if inst.domains.refuses_actor(key.owner):  # an admin blocked the account
+            raise Forbidden(f"{key.owner} is blocked on this instance")
         fetcher = Fetcher(key.owner, _origin(inst, key.owner))
     request.scope[_SCOPE_KEY] = fetcher
     return fetcher

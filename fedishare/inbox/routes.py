@@ -16,14 +16,20 @@ from fedishare.context import Instance
 from fedishare.core.activitystreams import host_or_none
 from fedishare.core.bounded_read import read_bounded
 from fedishare.core.errors import RateLimited, TooLarge
+from fedishare.federation.errors import SignatureError
+from fedishare.federation.message_signatures import check_message_signature
+from fedishare.federation.signature_header import parse_signature_header
 from fedishare.federation.signing_string import HeaderValues, asgi_header_values
 from fedishare.http.errors import ANSWERED, error_response
+from fedishare.http.rate_limits import AddressLimit
+from fedishare.http.signed_fetch import request_target
 from fedishare.inbox.errors import InboxUnavailable, NoSuchInbox
 from fedishare.inbox.receive import Delivery, receive
 from fedishare.inbox.store import InboxWriter
 from fedishare.storage import actors
 
 WRITER_STATE = "inbox_writer"  # the lifespan state key of the InboxWriter
+ADDRESSES_STATE = "inbox_addresses"  # the lifespan state key of the AddressLimit
 
 
 # Finds the local actor whose inbox was posted to (None: the shared inbox), or refuses.
@@ -81,21 +87,36 @@ _EMPTY_BODY: dict[str, Any] = {"type": "http.response.body", "body": b""}
 
 
 async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipient) -> None:
-    """Answer one inbox POST: raw ASGI, no Request object (this is the hot path)."""
+    """Answer one inbox POST: raw ASGI, no Request object (this is the hot path).
+
+    Two rate limits: every POST counts against its client's address (`AddressLimit`; not
+    loopback's), and a verified one against its signer's host too. The host's bucket is only
+    looked at before verification and charged after it, so that requests claiming another
+    server's key, which anyone can send, neither empty that server's bucket nor dodge the
+    limit by naming a new host each time: they count against their address alone."""
     state = scope["state"]
     inst: Instance = state["instance"]
     headers = asgi_header_values(scope["headers"])
     try:
-        wait = inst.inbox_limiter.allow(_peer(scope, headers))
-        if wait:
-            raise RateLimited("too many requests from your server; slow down", wait)
         writer = state.get(WRITER_STATE)
-        if not isinstance(writer, InboxWriter):
+        addresses = state.get(ADDRESSES_STATE)
+        if not isinstance(writer, InboxWriter) or not isinstance(addresses, AddressLimit):
             raise InboxUnavailable("the inbox is not running")
+        wait = addresses.wait(scope)
+        if wait:
+            raise RateLimited("too many requests from your address; slow down", wait)
+        claimed = _claimed_host(headers)
+        if claimed is not None:
+            wait = inst.inbox_limiter.peek(claimed)
+            if wait:
+                raise RateLimited("too many requests from your server; slow down", wait)
         recipient_id = await recipient(inst)
         body = await _read_limited(headers, receive_, inst.config.limits.max_body_bytes)
-        delivery = Delivery(scope["method"], _target(scope), headers, body, recipient_id)
-        await receive(inst, writer, delivery)
+        delivery = Delivery(scope["method"], request_target(scope), headers, body, recipient_id)
+        if await receive(inst, writer, delivery):
+            signer = claimed if _read_as_verified(headers) else _signer_host(inst, delivery)
+            if signer is not None:
+                inst.inbox_limiter.charge(signer)
     except ANSWERED as exc:
         await error_response(exc)(scope, receive_, send)
         return
@@ -138,26 +159,46 @@ async def _body_chunks(receive_: Receive, message: Message) -> AsyncIterator[byt
             message = await receive_()
 
 
-def _peer(scope: Scope, headers: HeaderValues) -> str:
-    """Who to count a request against: the signing key's host (one server sends from many
-    addresses), else the client address. Unverified here; verification comes later."""
-    header = headers.get("signature", "")
-    start = header.find('keyId="')
+def _claimed_host(headers: HeaderValues) -> str | None:
+    """The host of the keyId the request names (cavage's keyId, RFC 9421's keyid), unverified:
+    a quick look, enough to refuse early a host already over its limit."""
+    if "signature-input" in headers:
+        header, name = headers["signature-input"], 'keyid="'
+    else:
+        header, name = headers.get("signature", ""), 'keyId="'
+    start = header.find(name)
     end = header.find('"', start + 7) if start >= 0 else -1
-    if end > 0:
-        host = host_or_none(header[start + 7 : end])
-        if host is not None:
-            return host
-    client = scope.get("client")
-    return client[0] if client else "unknown"
+    return host_or_none(header[start + 7 : end]) if end > 0 else None
 
 
-def _target(scope: Scope) -> str:
-    """The request target as sent, which is what was signed (Starlette's url.path is decoded
-    and has no query)."""
-    raw: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
-    query: bytes = scope.get("query_string", b"")
-    return (raw + b"?" + query if query else raw).decode("latin-1")
+def _read_as_verified(headers: HeaderValues) -> bool:
+    """Whether the quick look read the keyId that verification read: a Signature header that
+    starts with it (as every server writes it) and has no escapes. Elsewhere the quick look
+    could be fooled, by a parameter named like keyId or an escaped quote."""
+    if "signature-input" in headers:
+        return False
+    header = headers.get("signature", "")
+    return header.startswith('keyId="') and "\\" not in header
+
+
+def _signer_host(inst: Instance, delivery: Delivery) -> str | None:
+    """The host of the key that verified the delivery, read as verification read it."""
+    headers = delivery.headers
+    try:
+        if "signature-input" in headers:
+            key_id = check_message_signature(
+                delivery.method,
+                delivery.target,
+                headers,
+                delivery.body,
+                now=inst.clock(),
+                scheme=inst.config.instance.scheme,
+            ).key_id
+        else:
+            key_id = parse_signature_header(headers.get("signature", "")).key_id
+    except SignatureError:  # it verified a moment ago; only the clock can have moved
+        return None
+    return host_or_none(key_id)
 
 
 routes = [

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from fedishare.context import Instance
 from fedishare.core.json_text import parse_json
+from fedishare.core.log_context import job
 from fedishare.core.pause import pause
 from fedishare.inbox.dispatch import dispatch
 from fedishare.inbox.item import InboxItem, Rejected
@@ -107,7 +108,8 @@ async def process_due(inst: Instance, stop: asyncio.Event | None = None) -> int:
                 break
             lease_until = await _renew_if_old(inst, claimed[started:], lease_until)
             started += 1
-            await _process(inst, item, outcomes)
+            with job(f"inbox-{item.id}"):  # its log lines carry the item's id
+                await _process(inst, item, outcomes)
     except asyncio.CancelledError:
         if started and not outcomes.has(claimed[started - 1].id):
             # Interrupted mid-item: due again at once, the attempt counted (so an item

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,8 @@ from fedishare.storage.actors import LocalActor
 from fedishare.storage.peers import unfollowed_listings_from
 
 log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, int], None]  # (fetched, of, stored) during a backfill
 
 DEFAULT_HANDLE = "community"
 # When a peer is added, its recent listings are taken in from its community's outbox.
@@ -125,9 +128,10 @@ async def _group(inst: Instance) -> LocalActor:
     return group
 
 
-async def add_peer(inst: Instance, domain: str) -> Peer:
+async def add_peer(inst: Instance, domain: str, on_listing: Progress | None = None) -> Peer:
     """Have our community follow the community of `domain` (queued; the running server
-    sends the Follow). Adding a peer again sends the Follow again."""
+    sends the Follow). Adding a peer again sends the Follow again. `on_listing` follows
+    the backfill (see `backfill`)."""
     host = normalize_domain(inst, domain)
     group = await _group(inst)
     community = await find_community(inst, host)
@@ -138,7 +142,7 @@ async def add_peer(inst: Instance, domain: str) -> Peer:
     except FollowError as exc:
         raise PeerError(f"{host}: {exc}") from None
     stored = await follows.find(inst.db, actor_id(inst.urls, group), community)
-    taken_in = await backfill(inst, community)
+    taken_in = await backfill(inst, community, on_listing=on_listing)
     return Peer(host, community, "pending" if stored is None else stored.state, taken_in)
 
 
@@ -173,23 +177,31 @@ def _on_host(url: str, host: str) -> bool:
     return host_or_none(url) == host
 
 
-async def backfill(inst: Instance, community: str, *, limit: int = BACKFILL_LISTINGS) -> int:
+async def backfill(
+    inst: Instance,
+    community: str,
+    *,
+    limit: int = BACKFILL_LISTINGS,
+    on_listing: Progress | None = None,
+) -> int:
     """Take in the listings a peer's community announced before we followed it; returns
     how many were stored. What cannot be fetched now is skipped: the peer's next Announce
-    of it (at its next change) brings it."""
+    of it (at its next change) brings it. `on_listing(fetched, of, stored)` is called after
+    each listing is fetched (for the command line's progress)."""
     try:
         ids = await _announced_ids(inst, community, limit)
     except FetchError as exc:
         log.info("no backfill from %s: %s", community, exc.reason)
         return 0
     stored = 0
-    for listing_id in ids:
+    for fetched, listing_id in enumerate(ids, 1):
         try:
             outcome = await ingest.refresh(inst, listing_id)
+            stored += outcome is ingest.Outcome.STORED
         except FetchError as exc:
             log.info("listing %s not taken in: %s", listing_id, exc.reason)
-            continue
-        stored += outcome is ingest.Outcome.STORED
+        if on_listing is not None:
+            on_listing(fetched, len(ids), stored)
     return stored
 
 

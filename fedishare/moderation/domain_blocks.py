@@ -129,6 +129,15 @@ async def blocks(inst: Instance) -> list[DomainBlock]:
     return await store.all_blocks(inst.db)
 
 
+async def start(inst: Instance) -> None:
+    """At startup: take the lists and rebuild `hidden_authors` whole. instance.toml's
+    [federation] allow and block may have changed since the last run, and only a rebuild
+    applies them to the authors already stored (`reload` only tops the set up)."""
+    async with inst.db.transaction() as tx:
+        policy = await apply(inst, tx)
+    take(inst, policy)
+
+
 async def reload(inst: Instance) -> None:
     """Take the lists as the database has them now (another process may have changed them)
     and hide the authors a silence covers that were first seen since the last pass."""

@@ -1,6 +1,8 @@
 """Keeping `hidden_authors` (what searches, the board and public timelines leave out) in step
-with the admins' decisions: recomputed whole when a block, silence or account block changes,
-and topped up with authors first seen since (`top_up`, run with each reload of the lists).
+with the admins' decisions: recomputed whole when a block, silence or account block changes
+and at every start (instance.toml's lists may have changed meanwhile:
+`domain_blocks.start`), and topped up with authors first seen since (`top_up`, run with each
+reload of the lists).
 
 A new author under a silenced domain is therefore hidden within `RELOAD_SECONDS` of their
 first listing; authors already known are hidden the moment the silence is made. (Suspended

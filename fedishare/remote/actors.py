@@ -6,6 +6,10 @@
 
 from __future__ import annotations
 
+import logging
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
 from fedishare.context import Instance
 from fedishare.core.types import JSON
 from fedishare.federation.errors import FetchError, KeyUnavailable
@@ -23,6 +27,8 @@ from fedishare.storage.remote_actors import RemoteActor
 # After fetching a key, how long a signature that fails with it is refused rather than the key
 # fetched again: a rotation is still picked up by the sender's next retry.
 KEY_REFETCH_SECONDS = 60.0
+
+log = logging.getLogger(__name__)
 
 
 class KeyGone(KeyUnavailable):
@@ -55,11 +61,13 @@ async def resolve_key(inst: Instance, key_id: str, refresh: bool) -> ResolvedKey
     that fails so soon after is no rotation, and forged ones must not make us fetch at will).
     Raises KeyUnavailable (KeyGone when the document is gone), so that verification answers 401.
     """
+    previous: RSAPublicKey | None = None  # the key before a refresh, to see a rotation
     if refresh:
         cached = inst.public_keys.get(key_id)
         since = inst.clock().timestamp() - KEY_REFETCH_SECONDS
         if cached is not None and inst.public_keys.fetched_after(key_id, since):
             return cached
+        previous = cached.public_key if cached is not None else await _stored_key(inst, key_id)
     else:
         key = inst.public_keys.get(key_id)
         if key is not None:
@@ -80,7 +88,17 @@ async def resolve_key(inst: Instance, key_id: str, refresh: bool) -> ResolvedKey
             raise KeyGone(f"key {key_id} is gone ({exc.status})") from exc
         raise KeyUnavailable(f"cannot fetch key {key_id}: {exc.reason}") from exc
     inst.public_keys.note_fetched(key_id, inst.clock().timestamp())
+    if previous is not None and previous.public_numbers() != key.public_key.public_numbers():
+        log.info("%s rotated its key %s: signatures now verify with the new one", key.owner, key_id)
     return key
+
+
+async def _stored_key(inst: Instance, key_id: str) -> RSAPublicKey | None:
+    actor = await stored.get_by_key_id(inst.db, key_id)
+    try:
+        return None if actor is None else load_public_key(actor.public_key_pem)
+    except KeyUnavailable:  # a stored key that no longer loads: no rotation to tell of
+        return None
 
 
 async def _fetch_key(inst: Instance, key_id: str) -> ResolvedKey:

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 
 from fedishare.context import Instance
+from fedishare.core.log_context import job, job_id
 from fedishare.core.urls import Urls
 from fedishare.federation.actor_document import actor_id
 from fedishare.federation.backoff import HOST_FAILURES_BEFORE_PAUSE, host_pause
@@ -187,10 +188,16 @@ class DeliveryWorker:
         else:
             outcome = task.result()
         self._finish(outcome)
-        if outcome.state in ("failed", "gone"):
-            log.info(
-                "delivery %d to %s %s: %s", claim.id, claim.inbox, outcome.state, outcome.error
-            )
+        if outcome.state in ("failed", "gone"):  # given up: one line each, with its job id
+            with job(f"delivery-{claim.id}"):
+                log.log(
+                    logging.WARNING if outcome.state == "failed" else logging.INFO,
+                    "delivery %d to %s %s: %s",
+                    claim.id,
+                    claim.inbox,
+                    outcome.state,
+                    outcome.error,
+                )
         if outcome.state == "gone":  # what else was claimed for that inbox need not be sent
             for other in [c for c in self._ready if c.inbox == claim.inbox]:
                 self._ready.remove(other)
@@ -203,6 +210,7 @@ class DeliveryWorker:
         self._progress.set()
 
     async def _attempt(self, claim: Claim) -> Outcome:
+        job_id.set(f"delivery-{claim.id}")  # this task's own context: its log lines
         try:
             async with asyncio.timeout(ATTEMPT_TIMEOUT):
                 sender = await self._sender(claim.actor_id)
@@ -306,3 +314,12 @@ async def _first(*waits: Coroutine[Any, Any, object]) -> None:
     finally:
         for task in tasks:
             task.cancel()
+
+
+async def hand_back_claims(inst: Instance) -> None:
+    """Before any worker runs, and none runs elsewhere: every lease is a dead worker's, and
+    its deliveries are made due again at once rather than when the lease would run out."""
+    async with inst.db.transaction() as tx:
+        count = await store.hand_back_leases(tx, inst.clock().timestamp(), LEASE)
+    if count:
+        log.info("handed back %d delivery(ies) claimed before a stop", count)

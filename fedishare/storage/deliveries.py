@@ -128,6 +128,17 @@ async def claim(
     return sorted((Claim(*row) for row in rows), key=lambda c: c.id)
 
 
+async def hand_back_leases(tx: Transaction, now: float, lease: float) -> int:
+    """Make due at once every pending row that is leased (due within `lease` seconds): with
+    no worker running anywhere, a lease is a dead worker's (fedishare.workers.presence). A
+    retry that falls due within the same seconds is made a little early. Returns how many."""
+    return await tx.execute(
+        "UPDATE deliveries SET next_try = ? WHERE state = 'pending' AND next_try > ?"
+        " AND next_try <= ?",
+        (now, now, now + lease),
+    )
+
+
 async def renew(tx: Transaction, ids: Sequence[int], lease_until: float) -> None:
     """Extend the leases of rows still being attempted."""
     if ids:

@@ -5,7 +5,12 @@ Append new migrations at the end; never edit one that has shipped.
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import aiosqlite
+
+from fedishare.storage.backup import back_up_before_migration
 
 MIGRATIONS: list[str] = [
     # 1: local actors (the instance Application, the community Group, member Persons).
@@ -700,6 +705,8 @@ async def apply_migrations(conn: aiosqlite.Connection) -> int:
         raise RuntimeError(
             f"the database is at schema {version}, newer than this fedishare ({len(MIGRATIONS)})"
         )
+    if 0 < version < len(MIGRATIONS):
+        await _back_up(conn, version)
     for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
         await conn.execute("BEGIN IMMEDIATE")
         try:
@@ -711,6 +718,15 @@ async def apply_migrations(conn: aiosqlite.Connection) -> int:
             raise
         await conn.commit()
     return len(MIGRATIONS)
+
+
+async def _back_up(conn: aiosqlite.Connection, version: int) -> None:
+    """Keep a copy of a database that has data before migrating it (any migration may alter
+    or drop what it holds): DATABASE.before-migration-FROM-TO (fedishare.storage.backup)."""
+    rows = await conn.execute_fetchall("PRAGMA database_list")
+    path = next((str(row[2]) for row in rows if row[1] == "main"), "")
+    if path:  # "" for an in-memory database
+        await asyncio.to_thread(back_up_before_migration, Path(path), version, len(MIGRATIONS))
 
 
 def _statements(sql: str) -> list[str]:

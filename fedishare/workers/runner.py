@@ -25,7 +25,10 @@ from fedishare.core.types import Clock, utc_now
 from fedishare.inbox.worker import hand_back_claims, run_inbox_worker
 from fedishare.lifecycle import open_instance
 from fedishare.listings.expiry import run_expiry_worker
+from fedishare.remote.delivery import hand_back_claims as hand_back_deliveries
 from fedishare.remote.delivery import run_delivery_worker
+from fedishare.workers.heartbeat import run_heartbeat
+from fedishare.workers.host_watch import run_host_watch
 from fedishare.workers.presence import WorkersLock
 from fedishare.workers.retention import run_retention_worker
 
@@ -37,6 +40,8 @@ ALL_WORKERS: tuple[Worker, ...] = (
     run_inbox_worker,
     run_expiry_worker,
     run_retention_worker,
+    run_heartbeat,  # tells /readyz these workers are alive
+    run_host_watch,  # logs hosts paused and resumed
 )
 STOP_TIMEOUT = 10.0  # seconds the workers get to finish what they started
 
@@ -53,6 +58,7 @@ async def running(inst: Instance, workers: Sequence[Worker] = ALL_WORKERS) -> As
         if lock.alone():  # no worker runs anywhere: claims left in the database are a dead one's
             try:
                 await hand_back_claims(inst)
+                await hand_back_deliveries(inst)
             except Exception:  # a full or locked database: the leases run out instead
                 log.exception("handing back the claims of stopped workers failed")
         await lock.share()

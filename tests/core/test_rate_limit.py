@@ -42,3 +42,19 @@ def test_says_what_remains_and_when_the_limit_is_whole_again() -> None:
     assert refused.wait == 1.0 and refused.remaining == 0 and refused.full_in == 300.0
     clock.now += 300.0
     assert limiter.take("198.51.100.1").remaining == 299  # a refusal took nothing
+
+
+def test_peeking_takes_nothing_and_charging_takes_after_the_fact() -> None:
+    clock = Clock()
+    limiter = RateLimiter(2, clock=clock)  # one token every 30 seconds
+    assert all(limiter.peek("a.test") == 0.0 for _ in range(5))
+    limiter.charge("a.test")
+    limiter.charge("a.test")
+    assert limiter.peek("a.test") == 30.0
+    assert limiter.peek("b.test") == 0.0
+    # Requests let in together are all charged: the bucket goes below empty.
+    limiter.charge("a.test")
+    assert limiter.peek("a.test") == 60.0
+    clock.now += 60.0
+    assert limiter.peek("a.test") == 0.0
+    assert limiter.allow("a.test") == 0.0

@@ -5,6 +5,8 @@ instances in secure mode still works, followers-only listings included."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from fedishare.accounts.members import create_member
@@ -12,12 +14,15 @@ from fedishare.federation.errors import FetchError
 from fedishare.federation.signing import sign_headers
 from fedishare.follows.following import follow_actor
 from fedishare.listings import service
+from fedishare.moderation import account_blocks
 from fedishare.remote.fetch import signed_get
 from fedishare.storage import actors, follows
 from fedishare.storage import listings as listing_store
+from tests.federation import rfc9421
 from tests.harness import Network, Node
 from tests.listings.factory import draft
 from tests.listings.federation_support import peer
+from tests.mastodon_peer import MastodonPeer, rsa_key
 from tests.waiting import eventually
 
 AS = {"Accept": "application/activity+json"}
@@ -127,3 +132,54 @@ async def test_two_instances_in_secure_mode_federate(net: Network) -> None:
         f"{elm.base}/users/bob", headers=AS
     )
     assert unsigned.status_code == 401
+
+
+async def test_an_account_an_admin_blocked_is_refused_its_signed_gets(net: Network) -> None:
+    oak = await net.add("oak.test", federation=SECURE)
+    elm = await net.add("elm.test")
+    await create_member(oak.instance.db, oak.instance.clock, "alice")
+    actor = f"{oak.base}/users/alice"
+    assert await status_signed_by(elm, actor) == 200
+    admin = await actors.find_by_kind(oak.instance.db, "application")
+    assert admin is not None
+    # elm's instance actor signs elm's fetches; the rest of elm is not blocked.
+    await account_blocks.block(oak.instance, f"{elm.base}/actor", "scraping", admin)
+    assert await status_signed_by(elm, actor) == 403
+    bob = await create_member(elm.instance.db, elm.instance.clock, "bob")
+    key = elm.instance.keys.get(bob.id, bob.private_key_pem)
+    headers = sign_headers(
+        "GET",
+        actor,
+        None,
+        key_id=f"{elm.base}/users/bob#main-key",
+        private_key=key,
+        now=elm.instance.clock(),
+    )
+    response = await elm.client.get(actor, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+async def test_an_rfc_9421_signature_must_name_the_scheme_we_are_reached_by(
+    net: Network,
+) -> None:
+    oak = await net.add("oak.test", federation=SECURE)  # reached over plain http
+    await create_member(oak.instance.db, oak.instance.clock, "alice")
+    mastodon = MastodonPeer.on(net, "mastodon.test")
+    mastodon.add("john", rsa_key(0))
+    actor = f"{oak.base}/users/alice"
+
+    async def status_signed_for(url: str) -> int:
+        headers = rfc9421.sign(
+            rsa_key(0),
+            mastodon.key_id("john"),
+            "GET",
+            url,
+            AS,
+            created=int(time.time()),
+            components=rfc9421.MASTODON_GET,
+        )
+        return (await oak.client.get(actor, headers=headers)).status_code
+
+    assert await status_signed_for(actor) == 200
+    # Signed for https://oak.test/…, an address this instance does not answer at.
+    assert await status_signed_for(actor.replace("http://", "https://")) == 401

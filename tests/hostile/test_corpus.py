@@ -169,7 +169,12 @@ async def test_the_hostile_corpus_is_refused_and_changes_nothing(tmp_path: Path)
         _peer_on(peer, peer_sock),
         _peer_on(elsewhere, elsewhere_sock),
         serving(site, port),
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as client,
+        aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=60),
+            # Idle connections are dropped well before the server's 5 s keep-alive ends:
+            # otherwise a request can go out on one the server is closing at that moment.
+            connector=aiohttp.TCPConnector(keepalive_timeout=1.0),
+        ) as client,
     ):
         for case in setup:
             response = await send(client, case, target, datetime.now(UTC))

@@ -181,6 +181,29 @@ async def test_a_trusted_proxy_names_the_client(net: Network, oak: Node) -> None
             assert_refused(await same.get("/api/v1/instance"))
 
 
+@pytest.mark.parametrize(
+    ("hops", "same"),
+    [
+        (["198.51.100.5:5678", "198.51.100.5:1234"], "198.51.100.5"),
+        (["[2001:db8:5::1]", "[2001:db8:5::2]:443"], "2001:db8:5::3"),
+        (["not an address", "not an address"], "not an address"),
+    ],
+)
+async def test_a_forwarded_client_with_a_port_or_no_address_is_still_limited(
+    net: Network, oak: Node, hops: list[str], same: str
+) -> None:
+    # Each named hop is the client, not the loopback proxy (which is never limited).
+    for hop in (*hops, same):
+        async with client_from(net, oak, "127.0.0.1", **{"X-Forwarded-For": hop}) as client:
+            assert (await client.get("/api/v1/instance")).status_code == 200, hop
+    async with client_from(net, oak, "127.0.0.1", **{"X-Forwarded-For": hops[0]}) as client:
+        assert_refused(await client.get("/api/v1/instance"))
+    async with client_from(net, oak, "127.0.0.1", **{"X-Forwarded-For": "x" * 500}) as client:
+        for _ in range(3):
+            assert (await client.get("/api/v1/instance")).status_code == 200
+        assert_refused(await client.get("/api/v1/instance"))
+
+
 async def test_ipv6_clients_count_per_64(net: Network, oak: Node) -> None:
     for host in ("2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3"):
         async with client_from(net, oak, host) as client:

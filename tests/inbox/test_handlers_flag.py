@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
+from fedishare.inbox.handlers.flag import MOST_TARGETS
 from fedishare.storage import reports
 from fedishare.storage.database import Database
 from tests.harness import Network
@@ -76,6 +77,16 @@ async def test_posts_given_inline_count_by_their_ids(net: Network) -> None:
     [report] = await reports.listed(oak.instance.db, resolved=False, limit=10)
     [post] = (await reports.posts_of(oak.instance.db, [report.id]))[report.id]
     assert (post.uri, post.text) == (note, "Ladder to lend")  # as we have it
+
+
+async def test_one_flag_reports_at_most_a_few_accounts(net: Network) -> None:
+    """A Flag naming many of our members makes reports for the first MOST_TARGETS only."""
+    oak = await net.add("oak.test")
+    named = [actor_id(oak.instance.urls, await member(oak, f"m{n}")) for n in range(8)]
+    await receive(oak, flag(named))
+    found = await reports.listed(oak.instance.db, resolved=False, limit=20)
+    assert sorted(r.target for r in found) == sorted(named[:MOST_TARGETS])
+    assert len(found) == MOST_TARGETS < len(named)
 
 
 async def test_a_flag_about_nothing_of_ours_changes_nothing(net: Network) -> None:

@@ -1,9 +1,15 @@
 """Flag: another server reports accounts and posts of ours to our admins (Mastodon sends one
 from its instance actor when a member there forwards a report). The objects that are ours
 become one report per account: each account named, and the author of each post named. Objects
-that are not ours are ignored; a Flag with none of ours changes nothing."""
+that are not ours are ignored; a Flag with none of ours changes nothing.
+
+One Flag makes at most `MOST_TARGETS` reports (the first accounts it names): a real report is
+about one account, or a few; a Flag naming dozens would only flood the admins' queue. (How
+many Flags a server may send is the inbox's per-host rate limit.)"""
 
 from __future__ import annotations
+
+import logging
 
 from fedishare.accounts.members import local_actor_for
 from fedishare.context import Instance
@@ -15,6 +21,9 @@ from fedishare.storage import statuses
 from fedishare.storage.statuses import StatusRow
 
 MOST_OBJECTS = 200  # a report names an account and some of its posts; more is not read
+MOST_TARGETS = 5  # reports one Flag may make (one per account of ours it names)
+
+log = logging.getLogger(__name__)
 
 
 async def on_flag(inst: Instance, item: InboxItem) -> None:
@@ -34,7 +43,16 @@ async def on_flag(inst: Instance, item: InboxItem) -> None:
             targets.append(actor_id(inst.urls, actor))
     content = activity.get("content")
     comment = content if isinstance(content, str) else ""
-    for target in dict.fromkeys(targets):
+    distinct = list(dict.fromkeys(targets))
+    if len(distinct) > MOST_TARGETS:
+        log.info(
+            "Flag %s from %s names %d of our accounts: only the first %d are reported",
+            activity["id"],
+            item.actor,
+            len(distinct),
+            MOST_TARGETS,
+        )
+    for target in distinct[:MOST_TARGETS]:
         await reports.receive_flag(
             inst, item.actor, str(activity["id"]), target, posts.get(target, []), comment
         )
