@@ -257,5 +257,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(FEDERATION_COMMANDS[args.command](config, args))
         return asyncio.run(with_instance(config, ACCOUNT_ACTIONS[args.action], args))
     except (ConfigError, CommandError, AccountError) as e:
+        # 1: the command was refused (argparse's own usage errors exit 2).
         print(f"fedishare: {e}", file=sys.stderr)
-        return 2
+        return 1

@@ -187,7 +187,18 @@ class Reloader:
             self.apply(changes)
             if changes.keys & set(LISTS):
                 await self._rehide()
+            else:
+                await self._refresh_moderation()
             return True
+
+    async def _refresh_moderation(self) -> None:
+        """The admins' blocks as the database has them now: `fedishare domain block` run
+        from a shell, or another process's page, applies here at once on SIGHUP rather than
+        at the next periodic reload."""
+        try:
+            await domain_blocks.reload(self.inst)
+        except Exception:  # a busy database: the periodic reload catches up
+            log.exception("the admins' blocks were not read again; the periodic reload does it")
 
     async def _rehide(self) -> None:
         """What the lists now hide, in the database every process reads, as at start."""

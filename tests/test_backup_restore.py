@@ -139,7 +139,7 @@ async def test_a_database_with_data_is_copied_before_it_is_migrated(
         conn.execute(
             "INSERT INTO domain_blocks (domain, created_at) VALUES ('spam.example', 1764925200)"
         )
-    with caplog.at_level(logging.INFO, logger="fedishare.storage.backup"):
+    with caplog.at_level(logging.INFO, logger="fedishare.storage"):
         async with open_database(database):
             pass
     kept = tmp_path / f"fedishare.sqlite3.before-migration-{older}-{len(MIGRATIONS)}"
@@ -147,6 +147,11 @@ async def test_a_database_with_data_is_copied_before_it_is_migrated(
     assert rows(kept, "SELECT domain FROM domain_blocks") == [("spam.example",)]
     assert rows(database, "PRAGMA user_version") == [(len(MIGRATIONS),)]
     assert "before migrating it" in caplog.text
+    # A line per migration step, and one when done.
+    assert f"migrating the database to schema {len(MIGRATIONS)} of {len(MIGRATIONS)}" in (
+        caplog.text
+    )
+    assert f"the database is at schema {len(MIGRATIONS)}" in caplog.text
 
     # A new database has nothing to keep; one already migrated is not copied again.
     async with open_database(tmp_path / "new.sqlite3"), open_database(database):

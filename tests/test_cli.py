@@ -29,7 +29,7 @@ def test_init_writes_a_local_config_for_a_domain_and_port(
     assert config.base_url == "http://127.0.0.1:8123"
     assert (config.instance.listen_host, config.instance.listen_port) == ("127.0.0.1", 8123)
     code, _, err = run(capsys, "init", "--domain", "oak.example")
-    assert code == 2 and "exists; pass --force" in err
+    assert code == 1 and "exists; pass --force" in err
     code, _, _ = run(capsys, "init", "--domain", "oak.example", "--force")
     assert load_config(tmp_path / "instance.toml").base_url == "https://oak.example"
 
@@ -46,7 +46,7 @@ def test_init_refuses_a_bad_domain_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     code, _, err = run(capsys, "--config", str(tmp_path / "instance.toml"), "init", *args)
-    assert code == 2 and message in err
+    assert code == 1 and message in err
     assert not (tmp_path / "instance.toml").exists()
 
 
@@ -62,11 +62,11 @@ def test_accounts_create_list_disable_enable_token(
     token = next(line.split()[1] for line in out.splitlines() if line.startswith("token:"))
     assert len(token) >= 40
     code, _, err = run(capsys, "--config", cfg, "account", "create", "ALICE")
-    assert code == 2 and "the name 'ALICE' is taken" in err
+    assert code == 1 and "the name 'ALICE' is taken" in err
     code, _, err = run(capsys, "--config", cfg, "account", "create", "bad.")
-    assert code == 2 and "not a valid name" in err
+    assert code == 1 and "not a valid name" in err
     code, _, err = run(capsys, "--config", cfg, "account", "create", "community")
-    assert code == 2 and "taken" in err
+    assert code == 1 and "taken" in err
     run(capsys, "--config", cfg, "account", "create", "bob", "--locked")
     code, out, _ = run(capsys, "--config", cfg, "account", "list")
     lines = out.splitlines()
@@ -75,7 +75,7 @@ def test_accounts_create_list_disable_enable_token(
     assert run(capsys, "--config", cfg, "account", "disable", "alice")[0] == 0
     assert "disabled" in run(capsys, "--config", cfg, "account", "list")[1].splitlines()[0]
     code, _, err = run(capsys, "--config", cfg, "account", "disable", "nobody")
-    assert code == 2 and "no member named 'nobody'" in err
+    assert code == 1 and "no member named 'nobody'" in err
     assert run(capsys, "--config", cfg, "account", "enable", "alice")[0] == 0
     code, out, _ = run(capsys, "--config", cfg, "account", "token", "alice")
     assert code == 0 and out.strip() != token
@@ -146,4 +146,4 @@ def test_account_invite_and_reset_link_print_one_time_links(
     assert code == 0 and re.fullmatch(r"https://oak\.example/reset/[\w-]{32}\n", out)
     assert "24 hours" in err
     code, _, err = run(capsys, "--config", cfg, "account", "reset-link", "nobody")
-    assert code == 2 and "no member named 'nobody'" in err
+    assert code == 1 and "no member named 'nobody'" in err

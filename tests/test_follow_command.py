@@ -40,9 +40,9 @@ async def test_follow_and_following_as_a_member_and_as_the_community(tmp_path: P
         ]
 
         code, _, err = await cli(elm, "follow", "@nobody@127.0.0.1:1", "--as", "bob")
-        assert code == 2 and "@nobody@127.0.0.1:1" in err
+        assert code == 1 and "@nobody@127.0.0.1:1" in err
         code, _, err = await cli(elm, "follow", f"{alice}", "--as", "ghost")
-        assert code == 2 and "no member named 'ghost'" in err
+        assert code == 1 and "no member named 'ghost'" in err
 
         code, out, err = await cli(elm, "unfollow", alice, "--as", "bob")
         assert code == 0, err

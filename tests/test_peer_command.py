@@ -81,4 +81,4 @@ async def test_peer_add_list_and_remove(tmp_path: Path) -> None:
             (("peer", "add", "not a domain"), "is not a domain"),
         ]:
             code, _, err = await cli(elm, *args)
-            assert code == 2 and message in err, (args, err)
+            assert code == 1 and message in err, (args, err)

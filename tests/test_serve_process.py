@@ -59,7 +59,7 @@ async def test_serve_is_discoverable_stops_on_sigterm_and_restarts_the_same(
 
 async def test_first_serve_without_config_writes_a_working_default(tmp_path: Path) -> None:
     refused = run_cli(tmp_path, "serve", "--config", "missing.toml")
-    assert refused.returncode == 2 and "missing.toml: no such file" in refused.stderr
+    assert refused.returncode == 1 and "missing.toml: no such file" in refused.stderr
     assert list(tmp_path.iterdir()) == []
 
     port = free_port()

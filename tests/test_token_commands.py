@@ -48,7 +48,7 @@ def test_tokens_are_listed_and_revoked_one_by_one(
         assert created.endswith("Z") and last_used == "never"
 
     code, _, err = run(capsys, "--config", cfg, "account", "revoke", "bob", rows[0][0])
-    assert code == 2 and f"@bob has no token {rows[0][0]}" in err
+    assert code == 1 and f"@bob has no token {rows[0][0]}" in err
     assert works(tmp_path, first)
 
     code, out, _ = run(capsys, "--config", cfg, "account", "revoke", "alice", rows[0][0])
@@ -58,9 +58,9 @@ def test_tokens_are_listed_and_revoked_one_by_one(
     assert [line.split("\t")[0] for line in listed] == [rows[1][0]]
 
     code, _, err = run(capsys, "--config", cfg, "account", "revoke", "alice", rows[0][0])
-    assert code == 2 and "no token" in err and "account tokens alice" in err
+    assert code == 1 and "no token" in err and "account tokens alice" in err
     code, _, err = run(capsys, "--config", cfg, "account", "tokens", "nobody")
-    assert code == 2 and "no member named 'nobody'" in err
+    assert code == 1 and "no member named 'nobody'" in err
     bobs = run(capsys, "--config", cfg, "account", "tokens", "bob")[1].split("\t")[0]
     assert run(capsys, "--config", cfg, "account", "revoke", "bob", bobs)[0] == 0
     code, out, err = run(capsys, "--config", cfg, "account", "tokens", "bob")

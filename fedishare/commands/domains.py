@@ -4,7 +4,8 @@ The same services as the admin pages (fedishare.moderation.domain_blocks), actin
 instance actor. The database is changed at once: searches and the board leave a blocked or
 silenced domain's listings out from then on, in every process. The inbox of a running server
 asks a copy of the list in memory, which it reloads from the database every
-`RELOAD_SECONDS` (or when restarted): each command that changes the list says so.
+`RELOAD_SECONDS`, at once on SIGHUP (`systemctl reload`), or when restarted: each command
+that changes the list says so.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def add_parser(
         help="block, silence, list, import and purge other servers' domains",
         description="Moderate other servers by domain (a domain covers its subdomains). "
         "Changes apply at once to searches and the board; a running server's inbox takes "
-        f"them within {domain_blocks.RELOAD_SECONDS:.0f} seconds.",
+        f"them within {domain_blocks.RELOAD_SECONDS:.0f} seconds, or at once on SIGHUP.",
     )
     actions = domain.add_subparsers(dest="action", required=True, metavar="ACTION")
     block = actions.add_parser(
@@ -110,7 +111,7 @@ def _why(reason: str) -> str:
 def _takes_effect(inst: Instance) -> str:
     return (
         "in effect for searches and the board now, and in a running server's inbox within"
-        f" {domain_blocks.RELOAD_SECONDS:.0f} s (or when it restarts)"
+        f" {domain_blocks.RELOAD_SECONDS:.0f} s (at once if sent SIGHUP: systemctl reload)"
     )
 
 

@@ -6,11 +6,14 @@ Append new migrations at the end; never edit one that has shipped.
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import aiosqlite
 
 from fedishare.storage.backup import back_up_before_migration
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS: list[str] = [
     # 1: local actors (the instance Application, the community Group, member Persons).
@@ -708,6 +711,8 @@ async def apply_migrations(conn: aiosqlite.Connection) -> int:
     if 0 < version < len(MIGRATIONS):
         await _back_up(conn, version)
     for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+        if version:  # a new database is made in one go; an existing one step by step
+            log.info("migrating the database to schema %d of %d", number, len(MIGRATIONS))
         await conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in _statements(sql):
@@ -717,6 +722,8 @@ async def apply_migrations(conn: aiosqlite.Connection) -> int:
             await conn.rollback()
             raise
         await conn.commit()
+    if version < len(MIGRATIONS) and version:
+        log.info("the database is at schema %d", len(MIGRATIONS))
     return len(MIGRATIONS)
 
 
