@@ -29,7 +29,7 @@ from tests.inbox_recorder import recording_inboxes
 from tests.processes import free_port, run_cli, serving
 from tests.waiting import eventually
 
-ROUNDS = 10
+ROUNDS = 20
 FOLLOWERS = 120
 PORTS = 3
 ANSWER_DELAY = 0.1  # seconds each inbox takes to answer

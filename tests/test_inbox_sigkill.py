@@ -33,7 +33,7 @@ from tests.processes import cli, local_site, serving
 from tests.signing_peer import SigningPeer
 from tests.waiting import eventually
 
-ROUNDS = 10
+ROUNDS = 20
 ACTORS = 12
 CYCLES = 3  # of each actor's script: about 20 activities each
 KILL_AFTER = 0.05  # at most this long after the round's chosen number of 202s
