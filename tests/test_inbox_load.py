@@ -17,14 +17,11 @@ import json
 import socket
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,6 +29,7 @@ from starlette.routing import Route
 
 from fedishare.federation.keys import load_private_key
 from fedishare.federation.signing import sign_headers
+from tests.asgi_server import serving_app
 from tests.conftest import _pooled_key_pair
 from tests.processes import free_port, serving
 from tests.waiting import eventually
@@ -167,27 +165,6 @@ class Peer:
         return Response(status_code=202)
 
 
-@asynccontextmanager
-async def serving_peer(peer: Peer, sock: socket.socket) -> AsyncIterator[None]:
-    server = uvicorn.Server(
-        uvicorn.Config(peer.app, lifespan="off", log_level="warning", access_log=False)
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-
-    async def started() -> bool:
-        if task.done():
-            task.result()
-            raise AssertionError("the peer stopped before it started serving")
-        return bool(server.started)
-
-    await eventually(started, within=10)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-
-
 def _states(database: Path) -> dict[str, int]:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as conn:
         return dict(conn.execute("SELECT state, count(*) FROM inbox_items GROUP BY state"))
@@ -234,7 +211,7 @@ inbox_requests_per_minute = 1000000
     to_send: asyncio.Queue[Signed | None] = asyncio.Queue(maxsize=2 * SHARE)
     statuses: dict[int, int] = {}
     async with (
-        serving_peer(peer, sock),
+        serving_app(peer.app, sock),
         serving(site, port, timeout=60) as server,
         aiohttp.ClientSession(
             # Idle connections are dropped before the server's 5 s keep-alive ends.

@@ -21,15 +21,13 @@ import asyncio
 import difflib
 import socket
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import uvicorn
 
+from tests.asgi_server import serving_app
 from tests.hostile.corpus import Request, Target, build, load_cases, mismatch, send
 from tests.mastodon_peer import MastodonPeer, rsa_key
 from tests.processes import free_port, run_cli, serving
@@ -38,27 +36,6 @@ from tests.waiting import eventually
 ROUNDS = 20
 IN_FLIGHT = 64
 MAX_BODY_BYTES = 200_000  # the corpus's bodies "over the limit" are just over this
-
-
-@asynccontextmanager
-async def _peer_on(peer: MastodonPeer, sock: socket.socket) -> AsyncIterator[None]:
-    server = uvicorn.Server(
-        uvicorn.Config(peer.app, lifespan="off", log_level="warning", access_log=False)
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-
-    async def started() -> bool:
-        if task.done():
-            task.result()
-            raise AssertionError("the peer stopped before it started serving")
-        return bool(server.started)
-
-    await eventually(started, within=10)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 def _listening() -> tuple[socket.socket, str]:
@@ -166,8 +143,8 @@ async def test_the_hostile_corpus_is_refused_and_changes_nothing(tmp_path: Path)
     target = Target(f"http://127.0.0.1:{port}", peer, elsewhere)
 
     async with (
-        _peer_on(peer, peer_sock),
-        _peer_on(elsewhere, elsewhere_sock),
+        serving_app(peer.app, peer_sock),
+        serving_app(elsewhere.app, elsewhere_sock),
         serving(site, port),
         aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=60),
