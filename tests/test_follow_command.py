@@ -19,7 +19,14 @@ async def test_follow_and_following_as_a_member_and_as_the_community(tmp_path: P
     assert (await cli(elm, "account", "create", "bob"))[0] == 0
     alice = f"http://127.0.0.1:{oak_port}/users/alice"
 
-    async with serving(oak, oak_port), serving(elm, elm_port), httpx.AsyncClient() as client:
+    # Idle connections dropped before the server's 5 s keep-alive ends: the CLI calls between
+    # two requests take longer than that, and a request could go out on a closing connection.
+    fresh = httpx.Limits(keepalive_expiry=1.0)
+    async with (
+        serving(oak, oak_port),
+        serving(elm, elm_port),
+        httpx.AsyncClient(limits=fresh) as client,
+    ):
         code, out, err = await cli(elm, "follow", f"@alice@127.0.0.1:{oak_port}", "--as", "bob")
         assert code == 0, err
         assert f"@bob follows {alice}" in out

@@ -42,4 +42,4 @@ def test_listings_command_searches_by_words_and_place(
     code, out, err = run("sofa")
     assert code == 0 and out == "" and "no listings found" in err
     code, _, err = run("--near", "95,0")
-    assert code == 2 and "lat" in err
+    assert code == 1 and "lat" in err
