@@ -14,6 +14,7 @@ from fedishare.commands import backup as backup_cli
 from fedishare.commands import config_check
 from fedishare.commands import domains as domains_cli
 from fedishare.commands import listings as listings_cli
+from fedishare.commands import migrate as migrate_cli
 from fedishare.commands import queues as queues_cli
 from fedishare.commands.accounts import ACCOUNT_ACTIONS, add_admin_parsers, with_instance
 from fedishare.commands.errors import CommandError
@@ -22,6 +23,7 @@ from fedishare.commands.logging_setup import setup_logging
 from fedishare.commands.serve import cmd_init, cmd_serve
 from fedishare.commands.work import cmd_work
 from fedishare.core.config import CONFIG_FILE, ConfigError, default_config_text, load_config
+from fedishare.storage.database import SchemaOutOfDate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     queues_cli.add_parser(sub, common)
     config_check.add_parser(sub, common)
     domains_cli.add_parser(sub, common)
+    migrate_cli.add_parser(sub, common)
     return parser
 
 
@@ -247,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_work(config)
         if args.command in ("backup", "restore"):
             return backup_cli.run(config, args)
+        if args.command == "migrate":
+            return asyncio.run(migrate_cli.run(config))
         if args.command == "queue":
             return asyncio.run(queues_cli.run(config, args))
         if args.command == "listings":
@@ -256,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in FEDERATION_COMMANDS:
             return asyncio.run(FEDERATION_COMMANDS[args.command](config, args))
         return asyncio.run(with_instance(config, ACCOUNT_ACTIONS[args.action], args))
-    except (ConfigError, CommandError, AccountError) as e:
+    except (ConfigError, CommandError, AccountError, SchemaOutOfDate) as e:
         # 1: the command was refused (argparse's own usage errors exit 2).
         print(f"fedishare: {e}", file=sys.stderr)
         return 1

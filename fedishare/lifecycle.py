@@ -20,7 +20,7 @@ from fedishare.federation.addresses import PrivateHosts
 from fedishare.federation.transport import make_http_client
 from fedishare.listings.suspension import finish_withdrawals
 from fedishare.moderation import domain_blocks
-from fedishare.storage.database import Database
+from fedishare.storage.database import database_for
 
 USER_AGENT = f"fedishare/{__version__}"
 log = logging.getLogger(__name__)
@@ -38,15 +38,22 @@ def default_http_client(config: Config) -> httpx.AsyncClient:
 
 @asynccontextmanager
 async def open_instance(
-    config: Config, *, http: httpx.AsyncClient | None = None, clock: Clock = utc_now
+    config: Config,
+    *,
+    http: httpx.AsyncClient | None = None,
+    clock: Clock = utc_now,
+    migrate: bool = False,
 ) -> AsyncIterator[Instance]:
     """The database (migrated), the outgoing client (ours unless one is passed in) and the
     instance and community actors, closed again at exit."""
     async with AsyncExitStack() as stack:
-        db = Database(
-            config.instance.database, max_bytes=config.instance.max_database_mb * 1024 * 1024
+        db = database_for(
+            config.database_url,
+            pool_size=config.database.pool_size,
+            max_bytes=config.instance.max_database_mb * 1024 * 1024,
         )
-        await db.open()
+        # A new database gets its schema; an out-of-date one is for `fedishare migrate`.
+        await db.open(migrate=migrate)
         stack.push_async_callback(db.close)
         client = http
         if client is None:

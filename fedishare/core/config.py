@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 CONFIG_FILE = "instance.toml"
 REGISTRATION_POLICIES = ("open", "approval", "closed")
@@ -107,6 +108,19 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseSettings:
+    """Where the data lives: `url` is ``sqlite:////absolute/path`` (the embedded default) or
+    ``postgresql://...``; `pool_size`: connections each process keeps to PostgreSQL."""
+
+    url: str
+    pool_size: int = 10
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite:///")
+
+
+@dataclass(frozen=True)
 class MapSettings:
     # A tile URL template ({z}/{x}/{y}, optionally {s}); empty: the board shows no map.
     tiles: str = ""
@@ -143,6 +157,12 @@ class Config:
     map: MapSettings = field(default_factory=MapSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    database: DatabaseSettings = field(default=DatabaseSettings(""))
+
+    @property
+    def database_url(self) -> str:
+        """[database] url, or the SQLite file of [instance] database as one."""
+        return self.database.url or "sqlite:///" + str(self.instance.database)
 
     @property
     def base_url(self) -> str:
@@ -202,6 +222,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     },
     "retention": {"finished_days": ((int, float), 14)},
     "map": {"tiles": (str, ""), "attribution": (str, "")},
+    "database": {"url": (str, ""), "pool_size": (int, 10)},
     "logging": {"level": (str, "info"), "format": (str, "text"), "access": (bool, False)},
     "metrics": {"allow": (list, ["127.0.0.1", "::1"])},
 }
@@ -371,6 +392,9 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             finished_days,
         )
 
+    db_settings = _database_settings(values["database"], inst, database, path, c)
+    if db_settings.is_sqlite:
+        database = Path(db_settings.url.removeprefix("sqlite:///"))
     return Config(
         path=path,
         instance=InstanceSettings(
@@ -405,6 +429,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         map=_map_settings(values["map"], c),
         logging=_logging_settings(values["logging"], c),
         metrics=_metrics_settings(values["metrics"], c),
+        database=db_settings,
     )
 
 
@@ -486,6 +511,36 @@ def _metrics_settings(values: dict[str, Any], c: _Checker) -> MetricsSettings:
         if not isinstance(item, str) or not _is_network(item):
             raise c.fail("metrics.allow", "a list of IP addresses or networks", item)
     return MetricsSettings(allow=tuple(values["allow"]))
+
+
+def _database_settings(
+    values: dict[str, Any], inst: dict[str, Any], sqlite_file: Path, path: Path, c: _Checker
+) -> DatabaseSettings:
+    """[database] url, or else [instance] database (a SQLite file, the older key)."""
+    url = values["url"].strip()
+    pool_size = values["pool_size"]
+    if not 1 <= pool_size <= 1000:
+        raise c.fail("database.pool_size", "a number of connections from 1 to 1000", pool_size)
+    if not url:
+        return DatabaseSettings("sqlite:///" + str(sqlite_file), pool_size)
+    if inst["database"] != _SCHEMA["instance"]["database"][1]:
+        raise c.fail(
+            "database.url", "no [instance] database beside it (give one or the other)", url
+        )
+    expected = '"sqlite:///PATH" (relative to this file) or "postgresql://USER@HOST/NAME"'
+    if url.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(url)
+        if not parts.hostname and "host=" not in parts.query:
+            raise c.fail("database.url", expected, url)
+        if not parts.path.strip("/"):
+            raise c.fail("database.url", f"{expected}, with the database's NAME", url)
+        return DatabaseSettings(url, pool_size)
+    if url.startswith("sqlite:///") and url.removeprefix("sqlite:///").strip():
+        file = Path(url.removeprefix("sqlite:///"))
+        if not file.is_absolute():
+            file = path.resolve().parent / file
+        return DatabaseSettings("sqlite:///" + str(file), pool_size)
+    raise c.fail("database.url", expected, url)
 
 
 def _map_settings(values: dict[str, Any], c: _Checker) -> MapSettings:

@@ -30,7 +30,7 @@ from fedishare.core.listing import (
 )
 from fedishare.core.types import JSON
 from fedishare.storage import statuses
-from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.database import POSTGRESQL, SQLITE, Database, Row, Transaction
 from fedishare.storage.rows import marks
 
 # Every column but `num` and `deleted`, in insert order.
@@ -43,13 +43,24 @@ COLUMNS = (
 SELECT_COLUMNS = ", ".join(f"l.{c}" for c in COLUMNS)
 _INSERT = f"INSERT INTO listings ({', '.join(COLUMNS)}) VALUES ({marks(COLUMNS)})"
 _UPDATE = f"UPDATE listings SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])} WHERE num = ?"
-_DOCUMENT = "INSERT OR REPLACE INTO listing_documents (num, document) VALUES (?, ?)"
+_DOCUMENT = (
+    "INSERT INTO listing_documents (num, document) VALUES (?, ?)"
+    " ON CONFLICT (num) DO UPDATE SET document = excluded.document"
+)
 _INDEX_ADD = "INSERT INTO listings_fts (rowid, title, description, place_name) VALUES (?, ?, ?, ?)"
 # External-content FTS5 removes an entry given the values it was indexed with.
-_INDEX_REMOVE = (
-    "INSERT INTO listings_fts (listings_fts, rowid, title, description, place_name)"
-    " SELECT 'delete', num, title, description, place_name FROM listings WHERE num = ?"
-)
+_INDEX_REMOVE = {
+    SQLITE: "INSERT INTO listings_fts (listings_fts, rowid, title, description, place_name)"
+    " SELECT 'delete', num, title, description, place_name FROM listings WHERE num = ?",
+    # A plain table on PostgreSQL (fedishare.storage.postgres_schema).
+    POSTGRESQL: "DELETE FROM listings_fts WHERE rowid = ?",
+}
+# The time a second after `updated` (ISO 8601 UTC text), in each dialect.
+_SECOND_LATER = {
+    SQLITE: "strftime('%Y-%m-%dT%H:%M:%SZ', updated, '+1 second')",
+    POSTGRESQL: "to_char(CAST(updated AS timestamp) + interval '1 second',"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+}
 
 
 def _time(dt: datetime | None) -> str | None:
@@ -179,7 +190,7 @@ async def upsert(
     if row["deleted"] or row["remote"] != values[1] or row["updated"] >= iso(listing.updated):
         return False
     num = row["num"]
-    await tx.execute(_INDEX_REMOVE, (num,))
+    await tx.execute(_INDEX_REMOVE[tx.dialect], (num,))
     await tx.execute(_UPDATE, (*values[1:], num))
     await tx.execute(_DOCUMENT, (num, compact_json(document)))
     await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
@@ -248,7 +259,7 @@ async def delete(tx: Transaction, listing_id: str, deleted_at: datetime, tombsto
     row = await tx.fetch_one("SELECT num FROM listings WHERE id = ? AND deleted = 0", (listing_id,))
     if row is None:
         return False
-    await tx.execute(_INDEX_REMOVE, (row["num"],))
+    await tx.execute(_INDEX_REMOVE[tx.dialect], (row["num"],))
     await tx.execute(
         "UPDATE listings SET deleted = 1, status = 'withdrawn', title = '', description = '',"
         " place_name = '', lat = NULL, lon = NULL, house_rules = '', reserved_for = NULL,"
@@ -270,7 +281,7 @@ async def expire_due(tx: Transaction, now: datetime) -> list[str]:
     rows = await tx.fetch_all(f"SELECT id FROM listings WHERE {due} AND remote = 0", (at,))
     await tx.execute(
         "UPDATE listings SET status = 'expired', updated = CASE WHEN remote = 0"
-        " THEN max(?, strftime('%Y-%m-%dT%H:%M:%SZ', updated, '+1 second')) ELSE updated END"
+        f" THEN max(?, {_SECOND_LATER[tx.dialect]}) ELSE updated END"
         f" WHERE {due}",
         (at, at),
     )

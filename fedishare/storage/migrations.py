@@ -12,6 +12,7 @@ from pathlib import Path
 import aiosqlite
 
 from fedishare.storage.backup import back_up_before_migration
+from fedishare.storage.database import SchemaOutOfDate
 
 log = logging.getLogger(__name__)
 
@@ -699,6 +700,21 @@ MIGRATIONS: list[str] = [
 async def schema_version(conn: aiosqlite.Connection) -> int:
     rows = list(await conn.execute_fetchall("PRAGMA user_version"))
     return int(rows[0][0])
+
+
+def check_schema(version: int, where: str) -> None:
+    """Refuse a database whose schema is not this fedishare's: newer (a newer fedishare
+    wrote it) or older (`fedishare migrate` brings it up to date)."""
+    if version > len(MIGRATIONS):
+        raise SchemaOutOfDate(
+            f"{where}: the database is at schema {version}, newer than this fedishare"
+            f" ({len(MIGRATIONS)}): upgrade fedishare"
+        )
+    if version < len(MIGRATIONS):
+        raise SchemaOutOfDate(
+            f"{where}: the database is at schema {version}, older than this fedishare's"
+            f" ({len(MIGRATIONS)}): run `fedishare migrate` first"
+        )
 
 
 async def apply_migrations(conn: aiosqlite.Connection) -> int:

@@ -13,7 +13,6 @@ The timeline queries themselves are in `fedishare.storage.timelines`.
 from __future__ import annotations
 
 import random
-import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -193,25 +192,25 @@ async def _insert(
     at = _time(published, now)
     status_id = await _next_id(tx, at)
     for _ in range(_TRIES):
-        try:
-            await tx.execute(
-                f"INSERT INTO statuses ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (
-                    status_id,
-                    uri,
-                    kind,
-                    author,
-                    local_actor_id,
-                    visibility,
-                    in_reply_to,
-                    reblog_of,
-                    int(media),
-                    published,
-                ),
-            )
+        added = await tx.execute(
+            f"INSERT INTO statuses ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+            " ON CONFLICT (id) DO NOTHING",
+            (
+                status_id,
+                uri,
+                kind,
+                author,
+                local_actor_id,
+                visibility,
+                in_reply_to,
+                reblog_of,
+                int(media),
+                published,
+            ),
+        )
+        if added:
             break
-        except sqlite3.IntegrityError:
-            status_id = snowflake(at, random.getrandbits(16))  # the id clashed
+        status_id = snowflake(at, random.getrandbits(16))  # the id clashed
     else:
         raise RuntimeError(f"no free status id for {uri}")
     await _set_tags(tx, status_id, tags, mentions)

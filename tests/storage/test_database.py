@@ -7,8 +7,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from fedishare.storage.database import Database, open_database
+from fedishare.storage.database import open_database
 from fedishare.storage.migrations import MIGRATIONS, apply_migrations, schema_version
+from fedishare.storage.sqlite import SqliteDatabase
 
 
 async def test_migrates_an_empty_database_to_the_newest_schema(tmp_path: Path) -> None:
@@ -40,7 +41,7 @@ async def test_a_database_from_a_newer_fedishare_is_refused(tmp_path: Path) -> N
         await conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
         await conn.commit()
     with pytest.raises(RuntimeError, match="newer than this fedishare"):
-        await Database(path).open()
+        await SqliteDatabase(path).open()
 
 
 async def test_interleaved_write_transactions_stay_atomic(tmp_path: Path) -> None:
@@ -121,7 +122,7 @@ async def test_a_transaction_waits_for_another_process_without_blocking_the_loop
 async def test_a_transaction_gives_up_on_a_lock_held_too_long(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fedishare.storage import database
+    from fedishare.storage import sqlite as database
 
     monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.2)
     path = tmp_path / "db.sqlite3"
@@ -141,7 +142,7 @@ async def test_a_transaction_gives_up_on_a_lock_held_too_long(
 
 
 async def test_the_wal_is_checkpointed_while_transactions_commit(tmp_path: Path) -> None:
-    from fedishare.storage.database import CHECKPOINT_EVERY
+    from fedishare.storage.sqlite import CHECKPOINT_EVERY
 
     path = tmp_path / "db.sqlite3"
     async with open_database(path) as db:

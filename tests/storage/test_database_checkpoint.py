@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from fedishare.storage import database
+from fedishare.storage import sqlite as database
 from fedishare.storage.database import Database, open_database
+from fedishare.storage.sqlite import SqliteDatabase
 
 EVERY = 25  # commits between checkpoints here (CHECKPOINT_EVERY)
 COMMITS = 1500
@@ -57,7 +58,7 @@ async def test_checkpoints_succeed_under_concurrent_reads_and_commits(
 ) -> None:
     monkeypatch.setattr(database, "CHECKPOINT_EVERY", EVERY)
     runs: list[BaseException | None] = []
-    run_checkpoint = Database._run_checkpoint
+    run_checkpoint = SqliteDatabase._run_checkpoint
 
     async def watched(self: Database) -> None:
         try:
@@ -67,7 +68,7 @@ async def test_checkpoints_succeed_under_concurrent_reads_and_commits(
             raise
         runs.append(None)
 
-    monkeypatch.setattr(Database, "_run_checkpoint", watched)
+    monkeypatch.setattr(SqliteDatabase, "_run_checkpoint", watched)
     caplog.set_level(logging.WARNING, logger=database.__name__)
     path = tmp_path / "load.sqlite3"
     async with open_database(path) as db:
