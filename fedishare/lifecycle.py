@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 
 import httpx
 
@@ -20,6 +21,7 @@ from fedishare.federation.addresses import PrivateHosts
 from fedishare.federation.transport import make_http_client
 from fedishare.listings.suspension import finish_withdrawals
 from fedishare.moderation import domain_blocks
+from fedishare.storage import signals
 from fedishare.storage.database import database_for
 
 USER_AGENT = f"fedishare/{__version__}"
@@ -71,7 +73,27 @@ async def open_instance(
         await finish_withdrawals(inst)  # a suspension a crash interrupted
         follower = asyncio.create_task(_follow_domain_blocks(inst), name="domain blocks")
         stack.push_async_callback(_stop, follower)
+        await stack.enter_async_context(signals.listening(db, partial(_on_signal, inst)))
         yield inst
+
+
+def _on_signal(inst: Instance, kind: str, value: str) -> None:
+    """Another process changed what this one keeps in memory (fedishare.storage.signals)."""
+    if kind == signals.KEY:
+        inst.public_keys.forget_owner(value)
+    elif kind == signals.BLOCKS:
+        task = asyncio.create_task(domain_blocks.reload(inst), name="domain blocks signal")
+        _pending.add(task)
+        task.add_done_callback(_done)
+
+
+_pending: set[asyncio.Task[None]] = set()  # reloads under way (kept from collection)
+
+
+def _done(task: asyncio.Task[None]) -> None:
+    _pending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("reloading the domain blocks failed", exc_info=task.exception())
 
 
 async def _follow_domain_blocks(inst: Instance) -> None:

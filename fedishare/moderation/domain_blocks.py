@@ -1,7 +1,8 @@
 """Admins block, silence and unblock other servers' domains (and their subdomains).
 
 A block (severity 'suspend') takes effect at once in this process (`inst.domains`); other
-processes of the instance reload the list within `RELOAD_SECONDS` (fedishare.lifecycle).
+processes of the instance reload the list at once on PostgreSQL (fedishare.storage.signals),
+and within `RELOAD_SECONDS` in any case (fedishare.lifecycle).
 Blocking also ends what is under way with the domain: deliveries queued to it fail with
 a reason, activities received from it and not yet handled are dropped, and follows between
 its actors and ours are removed. Unblocking lets it federate again; the follows do not come
@@ -22,7 +23,7 @@ from fedishare.core.activitystreams import host_or_none
 from fedishare.core.domain_policy import SEVERITIES, DomainPolicy, Severity, domain_of, within
 from fedishare.core.errors import Invalid, NotFound
 from fedishare.moderation import hiding
-from fedishare.storage import account_moderation, follows, inbox_items
+from fedishare.storage import account_moderation, follows, inbox_items, signals
 from fedishare.storage import domain_blocks as store
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Transaction
@@ -173,6 +174,7 @@ async def apply(inst: Instance, tx: Transaction) -> DomainPolicy:
         await store.domains(tx, "silence"), await account_moderation.blocked_uris(tx)
     )
     await hiding.recompute(policy, tx)
+    await signals.send(tx, signals.BLOCKS)  # the other processes take it at once
     return policy
 
 

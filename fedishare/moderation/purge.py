@@ -20,6 +20,7 @@ from fedishare.context import Instance
 from fedishare.core.errors import NotFound
 from fedishare.core.listing import whole_seconds
 from fedishare.moderation.domain_blocks import normal_domain
+from fedishare.remote.actors import forget_key
 from fedishare.storage import domain_purge, follows, listings, objects, reactions, remote_actors
 
 
@@ -56,7 +57,7 @@ async def purge(
                 tx, actor, now.isoformat(timespec="seconds")
             )
             await remote_actors.delete(tx, actor)
-        inst.public_keys.forget_owner(actor)
+        await forget_key(inst, actor)
         totals.actors = done
         if on_actor is not None:
             on_actor(done, totals)

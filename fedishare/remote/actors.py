@@ -22,6 +22,7 @@ from fedishare.federation.remote_actor_document import (
 )
 from fedishare.remote.fetch import signed_get
 from fedishare.storage import remote_actors as stored
+from fedishare.storage import signals
 from fedishare.storage.remote_actors import RemoteActor
 
 # After fetching a key, how long a signature that fails with it is refused rather than the key
@@ -33,6 +34,13 @@ log = logging.getLogger(__name__)
 
 class KeyGone(KeyUnavailable):
     """The key's document answered 404 or 410: the actor has most likely been deleted."""
+
+
+async def forget_key(inst: Instance, actor_id: str) -> None:
+    """Drop the actor's loaded key here and, on PostgreSQL, in the instance's other
+    processes (the web servers verifying its requests): it changed or the actor is gone."""
+    inst.public_keys.forget_owner(actor_id)
+    await signals.send(inst.db, signals.KEY, actor_id)
 
 
 async def get_remote_actor(inst: Instance, actor_id: str, *, refresh: bool = False) -> RemoteActor:

@@ -364,7 +364,7 @@ async def member_conversations(
     listings, and their answers to others' listings; the most recently active first."""
     rows = await db.fetch_all(
         f"SELECT * FROM ({_MEMBER_CONVERSATION} WHERE l.author = ? AND l.remote = 0"
-        f" UNION ALL {_MEMBER_CONVERSATION} WHERE c.responder = ? AND l.author != ?)"
+        f" UNION ALL {_MEMBER_CONVERSATION} WHERE c.responder = ? AND l.author != ?) AS mine"
         " ORDER BY last_at DESC, id DESC LIMIT ? OFFSET ?",
         (actor, actor, actor, limit, offset),
     )

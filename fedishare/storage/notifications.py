@@ -120,7 +120,7 @@ async def count_after(
     where, params = _filtered(recipient_id, which)
     value = await db.fetch_value(
         f"SELECT count(*) FROM (SELECT 1 FROM notifications WHERE {where} AND id > ?"
-        f" LIMIT {most:d})",
+        f" LIMIT {most:d}) AS newer",
         [*params, after_id],
     )
     return int(value or 0)

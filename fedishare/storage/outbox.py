@@ -123,7 +123,7 @@ async def delete_unneeded(
     """
     found = await tx.fetch_one(
         "SELECT max(id) FROM (SELECT id FROM outbox_activities WHERE id > ? AND id <= ?"
-        " ORDER BY id LIMIT ?)",
+        " ORDER BY id LIMIT ?) AS w",
         (after, upto, window),
     )
     last = None if found is None else found[0]

@@ -8,7 +8,7 @@ from fedishare.core.paging import Page
 
 
 def window(column: str, page: Page) -> tuple[str, list[Any], str]:
-    """(conditions joined by AND, or "1", their parameters, ORDER BY ... LIMIT ?) for `page`.
+    """(conditions joined by AND, or "1 = 1", their parameters, ORDER BY ... LIMIT ?) for `page`.
     With `min_id` the rows come oldest first: reverse them (`in_order`)."""
     where: list[str] = []
     params: list[Any] = []
@@ -21,7 +21,7 @@ def window(column: str, page: Page) -> tuple[str, list[Any], str]:
         params.append(lower)
     direction = "ASC" if page.walks_up else "DESC"
     return (
-        (" AND ".join(where) or "1"),
+        (" AND ".join(where) or "1 = 1"),
         params,
         f"ORDER BY {column} {direction} LIMIT {page.limit:d}",
     )

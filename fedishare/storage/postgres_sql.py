@@ -14,7 +14,9 @@ Each statement is translated once and kept (`translate` is cached). Rules, in or
 - ``CAST(x AS REAL)`` is double precision (PostgreSQL's REAL is single), INTEGER is BIGINT;
 - ``IN (SELECT value FROM json_each(?))`` (a JSON array bound as one parameter, SQLite's way
   to bind a list) is ``= ANY($n)``, and the parameter is bound as the list itself;
-- ``LIMIT -1`` (no limit) is ``LIMIT ALL``.
+- ``LIMIT -1`` (no limit) is ``LIMIT ALL``;
+- ``x IN name`` (SQLite's membership in a table or a WITH's result) is
+  ``x IN (SELECT * FROM name)``.
 
 Whatever else differs is written per dialect where it is used (`Database.dialect`).
 """
@@ -48,6 +50,10 @@ _SIMPLE = [
     (re.compile(r"\bAS\s+REAL\s*\)", re.IGNORECASE), "AS DOUBLE PRECISION)"),
     (re.compile(r"\bAS\s+INTEGER\s*\)", re.IGNORECASE), "AS BIGINT)"),
     (re.compile(r"\bLIMIT\s+-1\b", re.IGNORECASE), "LIMIT ALL"),
+    (
+        re.compile(r"\bIN\s+(?!SELECT\b)([A-Za-z_]\w*)\b(?!\s*[(.])", re.IGNORECASE),
+        r"IN (SELECT * FROM \1)",
+    ),
 ]
 _OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\sRETURNING\s", re.IGNORECASE)

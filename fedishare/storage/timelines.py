@@ -22,7 +22,7 @@ _S_COLUMNS = ", ".join(f"s.{c.strip()}" for c in COLUMNS.split(","))
 
 def _not_in(column: str, values: Collection[str]) -> tuple[str, list[Any]]:
     if not values:
-        return "1", []
+        return "1 = 1", []  # a condition on both backends (PostgreSQL's AND wants a boolean)
     return f"{column} NOT IN ({', '.join('?' for _ in values)})", sorted(values)
 
 

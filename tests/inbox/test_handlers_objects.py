@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -84,11 +85,7 @@ async def test_an_object_on_another_host_than_its_actor_is_not_fetched(net: Netw
     # actor speaks only of its own server's objects (the inbox refuses such a Create; a
     # stored one is not acted on either), so pine.test is not asked and nothing is kept.
     origin = await local_note(pine, await member(pine, "paula"), "objects/p1")
-    async with pine.instance.db.transaction() as tx:
-        await tx.execute(
-            "UPDATE objects SET document = json_set(document, '$.inReplyTo', ?) WHERE id = ?",
-            (reply_to, origin),
-        )
+    await _set_field(pine, origin, "inReplyTo", reply_to)
     forged = {
         "id": origin,
         "type": "Note",
@@ -121,11 +118,7 @@ async def test_a_boost_is_fetched_from_its_origin_and_kept_only_if_at_home_there
     assert kept.document["content"] == "<p>Ladder to lend</p>"
     # Served at its origin but attributed to another host there: not kept.
     foreign = await local_note(pine, await member(pine, "quinn"), "objects/p2")
-    async with pine.instance.db.transaction() as tx:
-        await tx.execute(
-            "UPDATE objects SET document = json_set(document, '$.attributedTo', ?) WHERE id = ?",
-            (BOB, foreign),
-        )
+    await _set_field(pine, foreign, "attributedTo", BOB)
     await receive(a, {"id": f"{ELM}/b/2", "type": "Announce", "actor": BOB, "object": foreign})
     assert await stored(a, foreign) is None
 
@@ -195,3 +188,14 @@ async def test_our_own_objects_cannot_be_deleted_or_replaced_from_outside(net: N
     ours = await stored(a, note)
     assert ours is not None and ours.is_local and not ours.deleted
     assert ours.document["content"] == "<p>Ladder to lend</p>"
+
+
+async def _set_field(node: Node, object_id: str, name: str, value: str) -> None:
+    """Change one field of a stored object's document, as its server then serves it."""
+    async with node.instance.db.transaction() as tx:
+        text = await tx.fetch_value("SELECT document FROM objects WHERE id = ?", (object_id,))
+        document = json.loads(text)
+        document[name] = value
+        await tx.execute(
+            "UPDATE objects SET document = ? WHERE id = ?", (json.dumps(document), object_id)
+        )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fedishare.context import Instance
 from fedishare.inbox.item import InboxItem
-from fedishare.remote.actors import get_remote_actor
+from fedishare.remote.actors import forget_key, get_remote_actor
 from fedishare.storage import follows, objects, reactions, remote_actors
 
 
 async def update_actor(inst: Instance, item: InboxItem) -> None:
     """Take the new profile and key from the actor's own server, not from the message."""
-    inst.public_keys.forget_owner(item.actor)
+    await forget_key(inst, item.actor)
     await get_remote_actor(inst, item.actor, refresh=True)
 
 
@@ -23,4 +23,4 @@ async def delete_actor(inst: Instance, item: InboxItem) -> None:
         await reactions.remove_actor(tx, item.actor)
         await objects.mark_author_deleted(tx, item.actor, now)
         await remote_actors.delete(tx, item.actor)
-    inst.public_keys.forget_owner(item.actor)
+    await forget_key(inst, item.actor)
