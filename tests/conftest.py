@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from fedishare.accounts import members
 from fedishare.federation.keys import KeyPair, generate_key_pair
 from fedishare.storage.database import Database, open_database
 from tests.clock import FakeClock
+from tests.databases import drop_template, drop_test_databases, fresh_database
 from tests.harness import Network, Node, network
 from tests.listings.factory import START
 
@@ -72,5 +73,19 @@ async def oak(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Node]:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "listings.sqlite3") as database:
+    async with open_database(fresh_database(tmp_path, "listings")) as database:
         yield database
+
+
+# On PostgreSQL (tests/databases.py), each test's databases are dropped when it ends, and each
+# test process's template when its tests end.
+@pytest.fixture(autouse=True)
+def _test_databases() -> Iterator[None]:
+    yield
+    drop_test_databases()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _database_template() -> Iterator[None]:
+    yield
+    drop_template()

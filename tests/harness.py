@@ -17,21 +17,28 @@ from fedishare.app import create_app
 from fedishare.context import Instance
 from fedishare.core.config import Config, parse_config
 from fedishare.core.types import Clock, utc_now
+from tests.databases import backend, fresh_database
 
 
 def make_config(directory: Path, domain: str, **sections: dict[str, Any]) -> Config:
-    """A local (plain http) config for `domain`, with any section overridden."""
+    """A local (plain http) config for `domain`, with any section overridden. Its database:
+    DIRECTORY/DOMAIN.sqlite3, or on PostgreSQL (tests/databases.py) a database of this test's
+    for the same directory and domain."""
+    name = domain.replace(":", "_")
     data: dict[str, Any] = {
         "instance": {
             "domain": domain,
             "scheme": "http",
             "allow_insecure": True,
             "listen": "127.0.0.1:8080",
-            "database": str(directory / f"{domain.replace(':', '_')}.sqlite3"),
+            "database": str(directory / f"{name}.sqlite3"),
         },
         "community": {"handle": "community", "name": f"Community of {domain}"},
         "registration": {"policy": "open"},
     }
+    if backend() == "postgresql":
+        del data["instance"]["database"]
+        data["database"] = {"url": fresh_database(directory, name)}
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)
     return parse_config(data, directory / "instance.toml")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tomllib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -107,9 +109,14 @@ async def cli(
 
 
 async def local_site(
-    parent: Path, name: str, *, command: Sequence[str] = FEDISHARE
+    parent: Path,
+    name: str,
+    *,
+    command: Sequence[str] = FEDISHARE,
+    database_url: str | None = None,
 ) -> tuple[Path, int]:
-    """A directory with `fedishare init --http` done for a free loopback port."""
+    """A directory with `fedishare init --http` done for a free loopback port; its database
+    the SQLite file `init` names, or `database_url` (e.g. tests.databases.fresh_database's)."""
     port = free_port()
     site = parent / name
     site.mkdir()
@@ -120,4 +127,26 @@ async def local_site(
     # Instances and peers here all live on loopback, which fetches and deliveries reach only
     # for the hosts in [federation] private_hosts: `init --http` names loopback there.
     assert '\nprivate_hosts = ["127.0.0.1", ' in (site / "instance.toml").read_text()
+    if database_url is not None:
+        use_database(site / "instance.toml", database_url)
     return site, port
+
+
+def use_database(toml: Path, url: str) -> None:
+    """Point instance.toml at the database `url`: its `[database] url`, with the SQLite path
+    of `[instance] database` left out."""
+    setting = f"url = {json.dumps(url)}\n"
+    lines: list[str] = []
+    table = ""
+    for line in toml.read_text().splitlines(keepends=True):
+        if line.startswith("["):
+            table = line.strip()
+        if (table, line.partition(" =")[0]) in {("[instance]", "database"), ("[database]", "url")}:
+            continue
+        lines.append(line)
+        if line.startswith("[database]"):
+            lines.append(setting)
+    if not any(line.startswith("[database]") for line in lines):
+        lines.append(f"\n[database]\n{setting}")
+    toml.write_text("".join(lines))
+    assert tomllib.loads(toml.read_text())["database"]["url"] == url

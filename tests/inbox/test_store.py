@@ -12,11 +12,12 @@ from fedishare.core.types import utc_now
 from fedishare.inbox.store import InboxWriter, StoreUnavailable, running_writer
 from fedishare.storage.database import Database, open_database
 from fedishare.storage.inbox_items import NewItem
+from tests.databases import fresh_database
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "db.sqlite3") as database:
+    async with open_database(fresh_database(tmp_path, "db")) as database:
         yield database
 
 

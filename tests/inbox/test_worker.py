@@ -29,6 +29,7 @@ from fedishare.inbox.worker import (
 from fedishare.lifecycle import open_instance
 from fedishare.storage import inbox_items
 from fedishare.storage.inbox_items import NewItem
+from tests.databases import fresh_database
 from tests.harness import make_config, network
 from tests.mastodon_peer import MastodonPeer, rsa_key
 from tests.waiting import eventually
@@ -324,7 +325,7 @@ async def test_an_app_stopped_mid_queue_resumes_after_restart(
 async def _states_of(tmp_path: Path) -> list[tuple[str, str, int]]:
     from fedishare.storage.database import open_database
 
-    async with open_database(tmp_path / "oak.test.sqlite3") as db:
+    async with open_database(fresh_database(tmp_path, "oak.test")) as db:
         rows = await db.fetch_all(
             "SELECT activity_id, state, attempts FROM inbox_items ORDER BY id"
         )

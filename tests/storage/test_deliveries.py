@@ -14,6 +14,7 @@ from fedishare.storage.database import Database, open_database
 from fedishare.storage.deliveries import Claim, Outcome
 from fedishare.storage.migrations import MIGRATIONS
 from fedishare.storage.outbox import enqueue_deliveries, insert_activity
+from tests.databases import fresh_database
 
 T0 = 1_000_000.0
 LEASE = 10.0
@@ -21,7 +22,7 @@ LEASE = 10.0
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "q.sqlite3") as database:
+    async with open_database(fresh_database(tmp_path, "q")) as database:
         async with database.transaction() as tx:
             await tx.execute(
                 "INSERT INTO local_actors (username, kind, private_key_pem, public_key_pem,"
@@ -109,8 +110,8 @@ async def test_renewing_keeps_a_lease(db: Database) -> None:
 
 
 async def test_two_workers_on_one_database_never_share_a_row(tmp_path: Path) -> None:
-    path = tmp_path / "shared.sqlite3"
-    async with open_database(path) as one, open_database(path) as two:
+    target = fresh_database(tmp_path, "shared")
+    async with open_database(target) as one, open_database(target) as two:
         async with one.transaction() as tx:
             await tx.execute(
                 "INSERT INTO local_actors (username, kind, private_key_pem, public_key_pem,"

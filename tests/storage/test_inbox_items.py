@@ -10,11 +10,12 @@ import pytest
 from fedishare.storage import inbox_items
 from fedishare.storage.database import Database, open_database
 from fedishare.storage.inbox_items import NewItem
+from tests.databases import fresh_database
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "db.sqlite3") as database:
+    async with open_database(fresh_database(tmp_path, "db")) as database:
         async with database.transaction() as tx:
             await inbox_items.insert_many(
                 tx,
@@ -68,7 +69,7 @@ async def test_store_many_keeps_bodies_exactly_and_ignores_replays(tmp_path: Pat
     items = [
         NewItem(f"http://p.test/{n}", "http://p.test/u", None, b) for n, b in enumerate(bodies)
     ]
-    async with open_database(tmp_path / "db.sqlite3") as db:
+    async with open_database(fresh_database(tmp_path, "db")) as db:
         async with db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO local_actors (kind, username, display_name, private_key_pem,"

@@ -22,13 +22,14 @@ from fedishare.storage.queue_stats import (
     queue_stats,
     struggling_hosts,
 )
+from tests.databases import fresh_database
 
 T0 = 1_000_000.0
 
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "q.sqlite3") as database:
+    async with open_database(fresh_database(tmp_path, "q")) as database:
         async with database.transaction() as tx:
             await tx.execute(
                 "INSERT INTO local_actors (username, kind, private_key_pem, public_key_pem,"

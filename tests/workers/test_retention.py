@@ -22,6 +22,7 @@ from fedishare.storage.inbox_items import NewItem
 from fedishare.storage.outbox import enqueue_deliveries, insert_activity
 from fedishare.workers import retention
 from fedishare.workers.retention import Pruned, prune_finished, run_retention_worker
+from tests.databases import fresh_database
 from tests.harness import make_config, network
 from tests.waiting import eventually
 
@@ -179,7 +180,7 @@ async def test_each_round_finds_what_has_aged_since(
 async def test_a_running_instance_prunes_what_it_starts_with(tmp_path: Path) -> None:
     # The database exists before the instance starts, with rows from long ago.
     retention_days = {"finished_days": 3}
-    database = make_config(tmp_path, "oak.test").instance.database
+    database = fresh_database(tmp_path, "oak.test")  # the one make_config names
     now = START.timestamp()
     async with open_database(database) as db:
         await fill(db, now)
