@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
@@ -15,11 +16,14 @@ from starlette.types import Receive, Scope, Send
 
 from fedishare.client_api import routes as client_api
 from fedishare.client_api.cors import Cors
+from fedishare.context import Instance
 from fedishare.core.config import Config
+from fedishare.core.rate_limit import RateLimiter
 from fedishare.core.types import Clock, utc_now
 from fedishare.http.errors import ANSWERED
 from fedishare.http.observe import HttpMetrics, Observe, RouteNames, observe_inbox
 from fedishare.http.rate_limits import AddressLimit, RateLimits
+from fedishare.http.shared_limits import run_exchanges
 from fedishare.inbox import routes as inbox_routes
 from fedishare.inbox.store import running_writer
 from fedishare.json_api import follow_requests
@@ -29,6 +33,7 @@ from fedishare.lifecycle import open_instance
 from fedishare.outbox import listing_objects as listing_routes
 from fedishare.outbox import routes as outbox_routes
 from fedishare.reload import Reloader, web_limiters
+from fedishare.storage.database import POSTGRESQL
 from fedishare.web import (
     account_pages,
     actors,
@@ -103,8 +108,15 @@ def create_app(
             if workers:
                 await stack.enter_async_context(running(inst))
             addresses = AddressLimit(config)
+            limiters = (
+                web_limiters(app.rate_limits, addresses) if isinstance(app, FedishareApp) else {}
+            )
+            if inst.db.dialect == POSTGRESQL:  # several web processes may serve the instance
+                await stack.enter_async_context(
+                    _sharing(inst, {**limiters, "inbox_requests_per_minute": [inst.inbox_limiter]})
+                )
             if reload_on_sighup and isinstance(app, FedishareApp):
-                reloader = Reloader(inst, web_limiters(app.rate_limits, addresses))
+                reloader = Reloader(inst, limiters)
                 reloader.install()
                 stack.push_async_callback(reloader.close)
             yield {
@@ -128,6 +140,22 @@ def create_app(
             405: error_pages.wrong_method,
         },
     )
+
+
+@asynccontextmanager
+async def _sharing(inst: Instance, limiters: dict[str, list[RateLimiter]]) -> AsyncIterator[None]:
+    """Hold the rate limits together with the instance's other web processes while inside
+    (fedishare.http.shared_limits), each bucket named by its [limits] key."""
+    shared = {key: found[0] for key, found in limiters.items() if found}
+    for limiter in shared.values():
+        limiter.share()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_exchanges(inst.db, shared, stop), name="shared rate limits")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 class FedishareApp(Starlette):

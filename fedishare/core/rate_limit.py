@@ -1,5 +1,9 @@
 """A token bucket per key (a peer's host, a client's address, an API token): bursts up to
-the limit, refilled evenly over the period."""
+the limit, refilled evenly over the period.
+
+A limiter that is `share`d also counts what it takes per key, for an exchange with the other
+processes of the instance (fedishare.http.shared_limits): `usage` hands over what was
+taken since the last exchange, `settle` takes in what all processes left."""
 
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ class RateLimiter:
         max_keys: int = 10_000,
     ) -> None:
         self.limit = limit
+        # Tokens taken per key since the last `usage`, once shared (None: not counted).
+        self._used: dict[str, float] | None = None
         self.capacity = float(limit)
         self.rate = limit / period
         self.clock = clock
@@ -55,6 +61,8 @@ class RateLimiter:
         tokens, last = self._buckets.pop(key, (self.capacity, now))
         tokens = min(self.capacity, tokens + (now - last) * self.rate)
         self._buckets[key] = (tokens - 1.0, now)
+        if self._used is not None:
+            self._used[key] = self._used.get(key, 0.0) + 1.0
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
 
@@ -71,6 +79,8 @@ class RateLimiter:
         wait = 0.0
         if tokens >= 1.0:
             tokens -= 1.0
+            if self._used is not None:
+                self._used[key] = self._used.get(key, 0.0) + 1.0
         else:
             wait = (1.0 - tokens) / self.rate
         self._buckets[key] = (tokens, now)
@@ -79,3 +89,32 @@ class RateLimiter:
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
         return wait, tokens
+
+    def share(self) -> None:
+        """Count what is taken per key from now on, for `usage`."""
+        if self._used is None:
+            self._used = {}
+
+    def usage(self) -> dict[str, float]:
+        """The tokens taken per key since the last call (a shared limiter's; else none)."""
+        if not self._used:
+            return {}
+        used, self._used = self._used, {}
+        return used
+
+    def keep_usage(self, used: dict[str, float]) -> None:
+        """Count again what `usage` handed over for an exchange that failed."""
+        if self._used is not None:
+            for key, tokens in used.items():
+                self._used[key] = self._used.get(key, 0.0) + tokens
+
+    def settle(self, left: dict[str, float]) -> None:
+        """Take the tokens all processes left per key (as of the exchange that answered
+        `usage`), less what this process took since."""
+        now = self.clock()
+        for key, tokens in left.items():
+            since = self._used.get(key, 0.0) if self._used is not None else 0.0
+            self._buckets[key] = (min(self.capacity, tokens) - since, now)
+            self._buckets.move_to_end(key)
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
