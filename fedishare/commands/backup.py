@@ -63,6 +63,12 @@ def add_parser(
 
 def run(config: Config, args: argparse.Namespace) -> int:
     try:
+        if not config.database.is_sqlite and config.database.url:
+            raise CommandError(
+                f"{args.command} — [database] url is a PostgreSQL server: back it up with its"
+                " own tools (pg_dump, or `fedishare export PATH`, which `fedishare import`"
+                " reads into an empty database of either kind)"
+            )
         if args.command == "backup":
             return _backup(config.instance.database, args.path, force=args.force)
         return _restore(config.instance.database, args.path)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from fedishare.core.config import ConfigError, load_config
+from fedishare.storage.database import shown
 
 
 def add_parser(
@@ -41,7 +42,7 @@ def run(path: Path) -> int:
     print(f"{path.name}: ok")
     print(f"  domain: {config.instance.domain} ({config.base_url})")
     print(f"  listen: {config.instance.listen_host}:{config.instance.listen_port}")
-    print(f"  database: {config.instance.database}")
+    print(f"  database: {shown(config.database_url)}")
     print(f"  media: {config.instance.media}")
     print(f"  registration: {config.registration}")
     print(

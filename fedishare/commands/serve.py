@@ -73,8 +73,10 @@ def cmd_serve(
         config.instance.listen_host,
         config.instance.listen_port,
     )
-    # Held until the process ends: `fedishare restore` refuses meanwhile (serving_lock).
-    hold_while_serving(config.instance.database)
+    # Held until the process ends: `fedishare restore` refuses meanwhile (serving_lock). A
+    # PostgreSQL server is not restored from here, and several web processes may serve it.
+    if config.database.is_sqlite or not config.database.url:
+        hold_while_serving(config.instance.database)
     first_admin = asyncio.run(first_admin_link(config))
     if first_admin is not None:
         log.warning(

@@ -663,6 +663,14 @@ finished_days = 14
 tiles = ""
 attribution = ""
 
+[database]
+# Where the data lives. Unset: the SQLite file of [instance] database (embedded, no server).
+# A large instance, run as several `serve` and `work` processes, uses a PostgreSQL server:
+# url = "postgresql://fedishare@db.internal:5432/fedishare"
+# (then leave [instance] database out; `fedishare export` and `import` move the data).
+# Connections each process keeps to PostgreSQL.
+pool_size = 10
+
 [logging]
 # Every process (serve, work, the commands) logs to stderr: "debug", "info", "warning" or
 # "error", as "text" (time, level, source, request or job id, message) or "json" (one

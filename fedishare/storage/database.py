@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 Dialect = Literal["sqlite", "postgresql"]
 SQLITE: Dialect = "sqlite"
@@ -141,6 +142,19 @@ def target_for(url_or_path: str | Path, *, relative_to: Path | None = None) -> s
     raise ValueError(
         f"{url_or_path!r}: expected sqlite:///PATH or postgresql://USER@HOST[:PORT]/NAME"
     )
+
+
+def shown(url: str) -> str:
+    """`url` as logs and messages show it: a SQLite file's path, a server's URL without
+    its password or options."""
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    parts = urlsplit(url)
+    netloc = (parts.username + "@" if parts.username else "") + (parts.hostname or "")
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def sqlite_path(target: str) -> Path | None:

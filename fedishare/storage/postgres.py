@@ -25,7 +25,6 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -39,6 +38,7 @@ from fedishare.storage.database import (
     Params,
     Row,
     Transaction,
+    shown,
 )
 from fedishare.storage.migrations import MIGRATIONS, check_schema
 from fedishare.storage.postgres_schema import schema_statements, upgrade_statements
@@ -115,12 +115,7 @@ class PostgresDatabase(Database):
 
     @property
     def describe(self) -> str:
-        parts = urlsplit(self.url)
-        host = parts.hostname or ""
-        netloc = (parts.username + "@" if parts.username else "") + host
-        if parts.port:
-            netloc += f":{parts.port}"
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        return shown(self.url)
 
     async def open(self, *, migrate: bool = True) -> None:
         conn = await asyncpg.connect(self.url)
