@@ -46,6 +46,9 @@ from fedishare.storage.postgres_sql import translate
 
 log = logging.getLogger(__name__)
 
+# A transaction, reads beside it, the signals' listener and the workers' presence lock each
+# hold a connection: fewer would make them wait for each other.
+MIN_POOL = 4
 SCHEMA_LOCK = 0x66656469  # pg_advisory_xact_lock key while the schema is made or migrated
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+\"?(\w+)", re.IGNORECASE)
 _COUNT = re.compile(r"(\d+)\s*$")
@@ -128,7 +131,7 @@ class PostgresDatabase(Database):
         finally:
             await conn.close()
         self._pool = await asyncpg.create_pool(
-            self.url, min_size=1, max_size=max(2, self.pool_size), init=_prepare_connection
+            self.url, min_size=1, max_size=max(MIN_POOL, self.pool_size), init=_prepare_connection
         )
 
     async def close(self) -> None:
@@ -144,10 +147,9 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         pool = self._opened()
-        async with self._write_lock, pool.acquire() as conn:
-            with _errors():
-                async with conn.transaction():
-                    yield PostgresTransaction(conn, self._keys)
+        with _errors():
+            async with self._write_lock, pool.acquire() as conn, conn.transaction():
+                yield PostgresTransaction(conn, self._keys)
 
     async def schema_version(self) -> int:
         async with self._opened().acquire() as conn:
@@ -233,6 +235,17 @@ async def _prepare_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+# The server down, restarting, refusing connections, or a connection lost mid-statement.
+_UNREACHABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,
+    asyncpg.ConnectionDoesNotExistError,
+)
+
+
 class _errors:
     """asyncpg's errors as the backend-neutral ones (fedishare.storage.database)."""
 
@@ -250,3 +263,5 @@ class _errors:
             raise Busy("the database is locked") from exc
         if isinstance(exc, asyncpg.DiskFullError):
             raise Full("the database's disk is full") from exc
+        if isinstance(exc, _UNREACHABLE):
+            raise Busy(f"the database server cannot be reached: {exc}") from exc
