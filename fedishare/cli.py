@@ -16,6 +16,7 @@ from fedishare.commands import domains as domains_cli
 from fedishare.commands import listings as listings_cli
 from fedishare.commands import migrate as migrate_cli
 from fedishare.commands import queues as queues_cli
+from fedishare.commands import transfer as transfer_cli
 from fedishare.commands.accounts import ACCOUNT_ACTIONS, add_admin_parsers, with_instance
 from fedishare.commands.errors import CommandError
 from fedishare.commands.federation import FEDERATION_COMMANDS
@@ -222,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_check.add_parser(sub, common)
     domains_cli.add_parser(sub, common)
     migrate_cli.add_parser(sub, common)
+    transfer_cli.add_parsers(sub, common)
     return parser
 
 
@@ -252,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return backup_cli.run(config, args)
         if args.command == "migrate":
             return asyncio.run(migrate_cli.run(config))
+        if args.command in ("export", "import"):
+            return transfer_cli.run(config, args)
         if args.command == "queue":
             return asyncio.run(queues_cli.run(config, args))
         if args.command == "listings":
