@@ -1,12 +1,21 @@
-"""How fast listing search runs over 100,000 federated listings.
+"""How fast listing search runs over 100,000 (or 1,000,000) federated listings, on SQLite
+and on PostgreSQL.
 
 Fills a fresh instance database with listings spread over a 60 km region in clustered
 neighbourhoods (mixed kinds and statuses, stays with dates, realistic documents), then times
-~200 queries of each kind through the real code path (aiosqlite, SQL, rows to `Listing`),
+~200 queries of each kind through the real code path (driver, SQL, rows to `Listing`),
 beside a primary-key lookup as the same-run baseline. Each query set runs twice: as a fresh
-instance has it (no planner statistics) and after ANALYZE.
+instance has it (no planner statistics) and after ANALYZE. The same listings and queries go
+to every backend and size asked for; a table of p95s after ANALYZE ends the run.
 
-Run: .venv/bin/python bench/search.py [--listings N] [--queries N]   (about 40 s)
+On SQLite the fill is the code path's bulk insert (with the statuses index); on PostgreSQL,
+COPY into `listings` and `listing_documents`, then the full-text index in one INSERT ...
+SELECT (the statuses index, which search does not use, is left out). PostgreSQL gets a
+database of its own on the server given (`--postgres`, a superuser's URL), dropped at the end.
+
+Run: .venv/bin/python bench/search.py [--listings 100000,1000000] [--queries N]
+        [--backends sqlite,postgresql --postgres postgresql://user@host:port/postgres]
+(100,000 on SQLite alone: about 40 s)
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import random
 import statistics
 import tempfile
@@ -22,11 +32,15 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
+
+from fedishare.core.json_text import compact_json
 from fedishare.core.listing import Kind, Listing, Place, Purpose, Status
 from fedishare.listings.wire import to_note
 from fedishare.storage import listings as store
-from fedishare.storage.database import Database, open_database
+from fedishare.storage.database import POSTGRESQL, Database, open_database
 from fedishare.storage.listing_search import Query, search
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -146,9 +160,40 @@ async def fill(db: Database, count: int, rng: random.Random) -> tuple[float, lis
         for item in items:
             yield item, to_note(item, item.id.split("/listings/")[0])
 
-    async with db.transaction() as tx:
-        await store.insert_many(tx, rows())
+    if db.dialect == POSTGRESQL:
+        await _copy(db, rows())
+    else:
+        async with db.transaction() as tx:
+            await store.insert_many(tx, rows())
     return time.perf_counter() - start, [i.id for i in items]
+
+
+async def _copy(db: Database, rows: Iterator[tuple[Listing, dict[str, Any]]]) -> None:
+    """PostgreSQL's bulk load: COPY in batches, then the full-text index from the rows."""
+    connection = getattr(db, "connection")  # noqa: B009 (PostgreSQL's database only)
+    async with connection() as conn, conn.transaction():
+        num = 0
+        while True:
+            batch = [row for _, row in zip(range(20_000), rows, strict=False)]
+            if not batch:
+                break
+            first = num + 1
+            num += len(batch)
+            await conn.copy_records_to_table(
+                "listings",
+                columns=["num", *store.COLUMNS],
+                records=[(first + i, *store.row_values(item)) for i, (item, _) in enumerate(batch)],
+            )
+            await conn.copy_records_to_table(
+                "listing_documents",
+                columns=["num", "document"],
+                records=[(first + i, compact_json(doc)) for i, (_, doc) in enumerate(batch)],
+            )
+        await conn.execute(
+            "INSERT INTO listings_fts (rowid, title, description, place_name)"
+            " SELECT num, title, description, place_name FROM listings"
+        )
+        await conn.execute("SELECT setval(pg_get_serial_sequence('listings', 'num'), $1)", num)
 
 
 def timings(samples: list[float]) -> str:
@@ -176,56 +221,107 @@ def stay_window(rng: random.Random) -> tuple[datetime, datetime]:
     return first, first + timedelta(days=rng.randrange(2, 8))
 
 
+CASES = [
+    "baseline: get by id", "browse newest (give)", "browse page 50", "words, relevance",
+    "two words", "radius 3 km, nearest", "radius 10 km, newest", "stay dates + party",
+    "stay dates + 5 km", "words + 5 km + kinds",
+]  # fmt: skip
+
+
+async def run_one(db: Database, count: int, queries: int) -> list[str]:
+    """Fill `db` with `count` listings, time the queries; the p95s after ANALYZE."""
+    rng = random.Random(42)
+    fill_s, ids = await fill(db, count, rng)
+    print(f"{db.dialect}: filled {count:,} listings in {fill_s:.1f} s ({count / fill_s:,.0f}/s)")
+
+    async def by_id(r: random.Random) -> int:
+        return int(await store.get(db, r.choice(ids)) is not None)
+
+    async def run(q: Query) -> int:
+        return len(await search(db, q))
+
+    cases: list[Callable[[random.Random], Awaitable[int]]] = [
+        by_id,
+        lambda r: run(Query(kinds=("give",))),
+        lambda r: run(Query(offset=1000)),
+        lambda r: run(Query(words=r.choice(THINGS))),
+        lambda r: run(Query(words=f"{r.choice(ADJECTIVES)} {r.choice(THINGS)}")),
+        lambda r: run(Query(near=point(r), within_km=3)),
+        lambda r: run(Query(near=point(r), within_km=10, order="newest")),
+        lambda r: run(Query(dates=stay_window(r), party_size=r.randrange(1, 4))),
+        lambda r: run(Query(dates=stay_window(r), near=point(r), within_km=5)),
+        lambda r: run(Query(
+            words=r.choice(THINGS), near=point(r), within_km=5, kinds=("give", "lend"))),
+    ]  # fmt: skip
+    passes = {}
+    for label in ("no statistics", "after ANALYZE"):
+        if label == "after ANALYZE":
+            async with db.transaction() as tx:
+                await tx.execute("ANALYZE")
+        passes[label] = [await measure(make, queries) for make in cases]
+    print(f"{queries} queries each, milliseconds (median, p95), hits per query")
+    print(f"{'':24} {'no statistics':>17} {'after ANALYZE':>19} {'hits':>6}")
+    for i, name in enumerate(CASES):
+        (cold, hits), (warm, _) = passes["no statistics"][i], passes["after ANALYZE"][i]
+        print(f"{name:24} {cold}   {warm} {hits:6.1f}")
+    return [warm.split()[1] for warm, _ in passes["after ANALYZE"]]
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--listings", type=int, default=100_000)
+    parser.add_argument("--listings", default="100000", help="sizes, comma-separated")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--backends", default="sqlite", help="sqlite,postgresql")
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server's URL")
     args = parser.parse_args()
-    rng = random.Random(42)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.sqlite3"
-        async with open_database(path) as db:
-            fill_s, ids = await fill(db, args.listings, rng)
-            # Fold the WAL into the file, so that its size is the database's.
-            await db.fetch_value("PRAGMA wal_checkpoint(TRUNCATE)")
-            size = path.stat().st_size
-            print(f"filled {args.listings:,} listings in {fill_s:.1f} s "
-                  f"({args.listings / fill_s:,.0f}/s), database {size / 1e6:.0f} MB")  # fmt: skip
+    sizes = [int(n) for n in args.listings.split(",")]
+    backends = args.backends.split(",")
+    if "postgresql" in backends and not args.postgres:
+        parser.error("--backends postgresql needs --postgres URL")
+    columns: dict[str, list[str]] = {}
+    for count in sizes:
+        for backend in backends:
+            print(f"\n== {backend}, {count:,} listings")
+            if backend == "sqlite":
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = Path(tmp) / "bench.sqlite3"
+                    async with open_database(path) as db:
+                        columns[f"{backend} {count:,}"] = await run_one(db, count, args.queries)
+                        # Fold the WAL into the file, so that its size is the database's.
+                        await db.fetch_value("PRAGMA wal_checkpoint(TRUNCATE)")
+                        print(f"database {path.stat().st_size / 1e6:.0f} MB")
+            else:
+                url = await _create(args.postgres)
+                try:
+                    async with open_database(url) as db:
+                        columns[f"{backend} {count:,}"] = await run_one(db, count, args.queries)
+                        size = await db.fetch_value("SELECT pg_database_size(current_database())")
+                        print(f"database {size / 1e6:.0f} MB")
+                finally:
+                    await _drop(args.postgres, url)
+    print("\np95 after ANALYZE, milliseconds")
+    print(f"{'':24}" + "".join(f"{name:>20}" for name in columns))
+    for i, name in enumerate(CASES):
+        print(f"{name:24}" + "".join(f"{values[i]:>20}" for values in columns.values()))
 
-            async def by_id(r: random.Random) -> int:
-                return int(await store.get(db, r.choice(ids)) is not None)
 
-            async def run(q: Query) -> int:
-                return len(await search(db, q))
+async def _create(server: str) -> str:
+    name = f"bench_search_{os.getpid()}"
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return urlunsplit(urlsplit(server)._replace(path="/" + name))
 
-            cases: list[tuple[str, Callable[[random.Random], Awaitable[int]]]] = [
-                ("baseline: get by id", by_id),
-                ("browse newest (give)", lambda r: run(Query(kinds=("give",)))),
-                ("browse page 50", lambda r: run(Query(offset=1000))),
-                ("words, relevance", lambda r: run(Query(words=r.choice(THINGS)))),
-                ("two words", lambda r: run(Query(
-                    words=f"{r.choice(ADJECTIVES)} {r.choice(THINGS)}"))),
-                ("radius 3 km, nearest", lambda r: run(Query(near=point(r), within_km=3))),
-                ("radius 10 km, newest", lambda r: run(
-                    Query(near=point(r), within_km=10, order="newest"))),
-                ("stay dates + party", lambda r: run(Query(
-                    dates=stay_window(r), party_size=r.randrange(1, 4)))),
-                ("stay dates + 5 km", lambda r: run(Query(
-                    dates=stay_window(r), near=point(r), within_km=5))),
-                ("words + 5 km + kinds", lambda r: run(Query(
-                    words=r.choice(THINGS), near=point(r), within_km=5, kinds=("give", "lend")))),
-            ]  # fmt: skip
-            passes = {}
-            for label in ("no statistics", "after ANALYZE"):
-                if label == "after ANALYZE":
-                    async with db.transaction() as tx:
-                        await tx.execute("ANALYZE")
-                passes[label] = [await measure(make, args.queries) for _, make in cases]
-            print(f"{args.queries} queries each, milliseconds (median, p95), hits per query")
-            print(f"{'':24} {'no statistics':>17} {'after ANALYZE':>19} {'hits':>6}")
-            for i, (name, _) in enumerate(cases):
-                (cold, hits), (warm, _) = passes["no statistics"][i], passes["after ANALYZE"][i]
-                print(f"{name:24} {cold}   {warm} {hits:6.1f}")
+
+async def _drop(server: str, url: str) -> None:
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}"')
+    finally:
+        await conn.close()
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ _INDEX_REMOVE = {
 _SECOND_LATER = {
     SQLITE: "strftime('%Y-%m-%dT%H:%M:%SZ', updated, '+1 second')",
     POSTGRESQL: "to_char(CAST(updated AS timestamp) + interval '1 second',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+    ' \'YYYY-MM-DD"T"HH24:MI:SS"Z"\')',
 }
 
 

@@ -694,6 +694,24 @@ MIGRATIONS: list[str] = [
     CREATE INDEX outbox_activities_object ON outbox_activities(object_id, actor_id, id);
     ALTER TABLE delivery_hosts ADD COLUMN failing_since REAL;
     """,
+    # 19: a delivery's lease, beside its next_try, so that on PostgreSQL the per-host cap
+    # counts the rows every worker process has in flight (fedishare.storage.deliveries): a
+    # row is leased while lease_until = next_try is still ahead. SQLite leaves it at 0.
+    """
+    ALTER TABLE deliveries ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
+    CREATE INDEX deliveries_leased ON deliveries(lease_until) WHERE lease_until > 0;
+    """,
+    # 20: rate-limit buckets shared by the web processes of an instance on PostgreSQL
+    # (fedishare.storage.rate_buckets); SQLite's one web process keeps them in memory.
+    """
+    CREATE TABLE rate_buckets (
+        name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        tokens REAL NOT NULL,
+        updated REAL NOT NULL,
+        PRIMARY KEY (name, key)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 

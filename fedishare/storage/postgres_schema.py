@@ -13,8 +13,9 @@ locale); a COLLATE NOCASE column is CITEXT. A table without an integer key gets 
 ``rowid`` column SQLite gives every table, as an identity column.
 
 Full text: SQLite's FTS5 table `listings_fts` is a plain table here with the same columns,
-whose ``document`` (a tsvector, weighted title A, place B, description C, accents removed)
-is generated from them and GIN-indexed.
+whose ``document`` (a tsvector, weighted title A, place B, description C) a trigger makes
+from them, GIN-indexed; its words are FTS5's own (`fedishare.storage.fts_tokens`), and FTS5's
+totals are kept beside it, so that searches rank as on SQLite (`listing_search`).
 """
 
 from __future__ import annotations
@@ -23,38 +24,106 @@ import re
 
 import aiosqlite
 
+from fedishare.storage.fts_tokens import tokens_function
 from fedishare.storage.migrations import MIGRATIONS, apply_migrations
 
 BASELINE = 18  # the newest schema when PostgreSQL came: no PostgreSQL database is older
 # Migration number -> its PostgreSQL statements (";"-separated), for each after BASELINE.
-UPGRADES: dict[int, str] = {}
-TEXT_SEARCH_CONFIG = "fedishare_words"
-
+UPGRADES: dict[int, str] = {
+    19: """
+    ALTER TABLE deliveries ADD COLUMN lease_until DOUBLE PRECISION NOT NULL DEFAULT 0;
+    CREATE INDEX deliveries_leased ON deliveries(lease_until) WHERE lease_until > 0;
+    """,
+    20: """
+    CREATE UNLOGGED TABLE rate_buckets (
+        name TEXT COLLATE "C" NOT NULL,
+        key TEXT COLLATE "C" NOT NULL,
+        tokens DOUBLE PRECISION NOT NULL,
+        updated DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (name, key)
+    );
+    """,
+}
+# Tables whose rows need not survive a crash of the server: not written to its log.
+_UNLOGGED = frozenset({"rate_buckets"})
 _PROLOGUE = [
     "CREATE EXTENSION IF NOT EXISTS citext",
-    "CREATE EXTENSION IF NOT EXISTS unaccent",
-    f"""DO $$ BEGIN
-        CREATE TEXT SEARCH CONFIGURATION {TEXT_SEARCH_CONFIG} (COPY = simple);
-        ALTER TEXT SEARCH CONFIGURATION {TEXT_SEARCH_CONFIG}
-            ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
-    EXCEPTION WHEN unique_violation THEN NULL; END $$""",
+    # Words as SQLite's FTS5 tokenizer makes them (fedishare.storage.fts_tokens), and an
+    # entry's words as a tsvector: title (weight A), place (B), description (C), each word
+    # at its own position, with a position left between the columns (no phrase runs from
+    # one into the next). Tokens hold no quote, backslash or space (all separators).
+    tokens_function(),
+    """CREATE OR REPLACE FUNCTION fedishare_document(t text[], p text[], d text[])
+    RETURNS tsvector LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $document$
+    SELECT CAST(coalesce(string_agg(x, ' '), '') AS tsvector) FROM (
+        SELECT '''' || w || ''':' || (n + 1) || 'A' AS x
+        FROM unnest(t) WITH ORDINALITY AS s(w, n)
+        UNION ALL SELECT '''' || w || ''':' || (n + cardinality(t) + 2) || 'B'
+        FROM unnest(p) WITH ORDINALITY AS s(w, n)
+        UNION ALL SELECT '''' || w || ''':' || (n + cardinality(t) + cardinality(p) + 3) || 'C'
+        FROM unnest(d) WITH ORDINALITY AS s(w, n)) v
+    $document$""",
     "CREATE TABLE fedishare_schema (version BIGINT NOT NULL)",
 ]
 _FULL_TEXT = [
-    f"""CREATE TABLE listings_fts (
+    # `document` holds the words (title A, place B, description C; fts_tokens), `size` how
+    # many there are: with the totals below, what BM25 needs (listing_search).
+    """CREATE TABLE listings_fts (
         rowid BIGINT PRIMARY KEY,
         title TEXT COLLATE "C" NOT NULL DEFAULT '',
         description TEXT COLLATE "C" NOT NULL DEFAULT '',
         place_name TEXT COLLATE "C" NOT NULL DEFAULT '',
-        document tsvector GENERATED ALWAYS AS (
-            setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', title), 'A')
-            || setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', place_name), 'B')
-            || setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', description), 'C')
-        ) STORED
+        document tsvector NOT NULL DEFAULT '',
+        size BIGINT NOT NULL DEFAULT 0
     )""",
+    # Made by a trigger rather than as generated columns: each text is split once.
+    """CREATE FUNCTION listings_fts_words() RETURNS trigger LANGUAGE plpgsql AS $words$
+    DECLARE
+        t text[] := fedishare_tokens(NEW.title);
+        p text[] := fedishare_tokens(NEW.place_name);
+        d text[] := fedishare_tokens(NEW.description);
+    BEGIN
+        NEW.document := fedishare_document(t, p, d);
+        NEW.size := cardinality(t) + cardinality(p) + cardinality(d);
+        RETURN NEW;
+    END $words$""",
+    """CREATE TRIGGER listings_fts_words BEFORE INSERT OR UPDATE ON listings_fts
+        FOR EACH ROW EXECUTE FUNCTION listings_fts_words()""",
     "CREATE INDEX listings_fts_document ON listings_fts USING GIN (document)",
-    f"""CREATE INDEX listings_fts_place ON listings_fts
-        USING GIN (to_tsvector('{TEXT_SEARCH_CONFIG}', place_name))""",
+    "CREATE INDEX listings_fts_place ON listings_fts USING GIN (fedishare_tokens(place_name))",
+    # How many entries and words the index holds (FTS5 keeps the same two totals): rows of
+    # changes that sum to them, each statement adding one and folding in those no other
+    # transaction holds (SKIP LOCKED), so that writers never wait on one another here.
+    "CREATE TABLE listings_fts_totals (entries BIGINT NOT NULL, words BIGINT NOT NULL)",
+    "INSERT INTO listings_fts_totals (entries, words) VALUES (0, 0)",
+    """CREATE FUNCTION listings_fts_count() RETURNS trigger LANGUAGE plpgsql AS $count$
+    DECLARE
+        n BIGINT := 0;
+        w BIGINT := 0;
+    BEGIN
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            SELECT count(*), coalesce(sum(size), 0) INTO n, w FROM added;
+        END IF;
+        IF TG_OP IN ('DELETE', 'UPDATE') THEN
+            SELECT n - count(*), w - coalesce(sum(size), 0) INTO n, w FROM removed;
+        END IF;
+        WITH folded AS (
+            DELETE FROM listings_fts_totals WHERE ctid IN (
+                SELECT ctid FROM listings_fts_totals FOR UPDATE SKIP LOCKED)
+            RETURNING entries, words)
+        INSERT INTO listings_fts_totals (entries, words)
+        SELECT n + coalesce(sum(entries), 0), w + coalesce(sum(words), 0) FROM folded;
+        RETURN NULL;
+    END $count$""",
+    """CREATE TRIGGER listings_fts_added AFTER INSERT ON listings_fts
+        REFERENCING NEW TABLE AS added
+        FOR EACH STATEMENT EXECUTE FUNCTION listings_fts_count()""",
+    """CREATE TRIGGER listings_fts_removed AFTER DELETE ON listings_fts
+        REFERENCING OLD TABLE AS removed
+        FOR EACH STATEMENT EXECUTE FUNCTION listings_fts_count()""",
+    """CREATE TRIGGER listings_fts_changed AFTER UPDATE ON listings_fts
+        REFERENCING OLD TABLE AS removed NEW TABLE AS added
+        FOR EACH STATEMENT EXECUTE FUNCTION listings_fts_count()""",
 ]
 _SKIPPED = re.compile(r"^(sqlite_|listings_fts)")
 _CONSTRAINT = re.compile(r"^(PRIMARY\s+KEY|UNIQUE|CHECK|FOREIGN\s+KEY|CONSTRAINT)\b", re.I)
@@ -119,7 +188,8 @@ def _table(name: str, sql: str) -> str:
         columns.append(f"{column} {pg_type}{rest}")
     if not has_integer_key and not without_rowid:
         columns.insert(0, "rowid BIGINT GENERATED BY DEFAULT AS IDENTITY UNIQUE")
-    return f"CREATE TABLE {name} (\n    " + ",\n    ".join(columns) + "\n)"
+    create = "CREATE UNLOGGED TABLE" if name in _UNLOGGED else "CREATE TABLE"
+    return f"{create} {name} (\n    " + ",\n    ".join(columns) + "\n)"
 
 
 def _index(sql: str) -> str:

@@ -209,6 +209,8 @@ async def test_limits_are_bounded(db: Database) -> None:
 
 async def test_search_uses_the_indexes(db: Database) -> None:
     """The plan, not just the answer: a radius uses the position index, dates the stays one."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's plans (its planner has no statistics, and the SQL steers it)")
 
     async def plan(q: Query) -> str:
         sql, params = build(q)
@@ -235,11 +237,11 @@ async def test_newest_within_a_radius_walks_the_newest_first_and_stays_exact(
     monkeypatch.setattr(listing_search, "WINDOWS", (4, 6))
     for offset in (0, 3, 8, 17):
         q = Query(near=CENTRE, within_km=2, order="newest", limit=3, offset=offset)
-        sql, params = build(q)
+        sql, params = build(q, dialect=db.dialect)
         expected = [row["id"] for row in await db.fetch_all(sql, params)]
         assert [h.listing.id for h in await search(db, q)] == expected, offset
     q = Query(near=CENTRE, within_km=2, order="newest", limit=3)
-    sql, params = build(q, window=6)
+    sql, params = build(q, window=6, dialect=db.dialect)
     assert "LIMIT ?) l WHERE" in sql
     rows = await db.fetch_all(sql, params)
     assert [r["id"] for r in rows] == [f"{OAK}/listings/{n}" for n in (38, 36, 34)]
