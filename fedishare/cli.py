@@ -83,12 +83,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve HTTP only, and leave delivery and inbox processing to `fedishare work` "
         "in another process (each then gets a core of its own)",
     )
-    sub.add_parser(
+    work = sub.add_parser(
         "work",
         parents=[common],
         help="run delivery, inbox processing, expiry and retention, without the web server",
         description="Run the background workers on their own, beside `fedishare serve "
         "--no-workers` on the same instance.toml. Stops cleanly on SIGTERM or Ctrl-C.",
+    )
+    work.add_argument(
+        "--queues",
+        metavar="NAMES",
+        default="all",
+        help="run only these queues' workers, comma-separated: delivery, inbox, expiry, "
+        "retention (default: all). On PostgreSQL, processes on several machines may share "
+        "the queues",
     )
 
     account = sub.add_parser(
@@ -249,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(config_path)
         setup_logging(config.logging)
         if args.command == "work":
-            return cmd_work(config)
+            return cmd_work(config, args.queues)
         if args.command in ("backup", "restore"):
             return backup_cli.run(config, args)
         if args.command == "migrate":

@@ -5,7 +5,8 @@ deleted `[retention] finished_days` later. Claiming a row is a lease: it moves `
 past the end of the attempt (`lease_until`) and counts the attempt, so no other worker, in
 this process or another, takes it meanwhile; the holder renews the lease while the attempt
 runs. If the process dies mid-attempt nothing more is written, and the row
-falls due again when its lease runs out: every delivery is made at least once.
+falls due again when its lease runs out: every delivery is made at least once. On
+PostgreSQL, worker processes on several machines claim at once: see `_CLAIM_POSTGRESQL`.
 
 Every function here takes the caller's transaction, so a worker records a batch of outcomes,
 renews its leases and claims its next batch in one commit.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from fedishare.storage.actors import LocalActor
-from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.database import POSTGRESQL, Database, Row, Transaction
 from fedishare.storage.rows import from_row
 
 # How far past the per-host due rows a claim looks for rows of other hosts.
@@ -97,6 +98,68 @@ RETURNING id, inbox, host, attempts, activity_rowid,
 """
 
 
+# PostgreSQL: the same claim across worker processes, on one server. Rows are locked as they
+# are picked (FOR UPDATE SKIP LOCKED: two processes never pick the same row, and neither
+# waits for the other's), and a host's rows in flight are those leased by any process (the
+# claim sets lease_until with next_try; a row stays counted while they are equal and ahead:
+# an outcome or a hand-back moves next_try, a dead worker's lease runs out), `held` counting
+# too where it says more (its rows are among them). Claims take CLAIM_LOCK until their commit,
+# so that each counts what the previous one leased: otherwise two processes claiming at once
+# would each see the other's rows free, and a host could get twice its cap. The window is
+# ordered by next_try alone: a fan-out's rows share one, and PostgreSQL's index on next_try
+# does not keep them by id (SQLite's does, for free), so ordering by id too would sort them
+# all; rows that tie come in the index's order (where they are stored, mostly by id).
+CLAIM_LOCK = 0x66656471  # pg_advisory_xact_lock key, held from a claim to its commit
+_CLAIM_POSTGRESQL = """
+WITH held(host, n) AS (
+    SELECT key, CAST(value AS BIGINT) FROM jsonb_each_text(CAST(:held AS jsonb))
+),
+leased(host, n) AS (
+    SELECT host, count(*) FROM deliveries
+    WHERE lease_until > 0 AND lease_until > :now AND next_try = lease_until
+      AND state = 'pending'
+    GROUP BY host
+),
+busy(host, n) AS (
+    SELECT coalesce(h.host, l.host), greatest(coalesce(h.n, 0), coalesce(l.n, 0))
+    FROM held h FULL JOIN leased l ON l.host = h.host
+),
+caps(host, cap) AS (
+    SELECT b.host, CASE WHEN coalesce(dh.failures, 0) >= :failing THEN 1 ELSE :per_host END
+    FROM busy b LEFT JOIN delivery_hosts dh ON dh.host = b.host
+),
+unavailable(host) AS (
+    SELECT host FROM delivery_hosts WHERE paused_until > :now
+    UNION SELECT c.host FROM caps c JOIN busy b ON b.host = c.host WHERE b.n >= c.cap
+),
+due AS (
+    SELECT id, host, next_try FROM deliveries
+    WHERE state = 'pending' AND next_try <= :now
+      AND host NOT IN (SELECT host FROM unavailable)
+    ORDER BY next_try LIMIT :window
+    FOR UPDATE SKIP LOCKED
+),
+ranked AS (
+    SELECT id, host, next_try,
+        row_number() OVER (PARTITION BY host ORDER BY next_try, id) AS rank
+    FROM due
+)
+UPDATE deliveries SET attempts = attempts + 1, next_try = :lease_until,
+    lease_until = :lease_until
+WHERE id IN (
+    SELECT r.id FROM ranked r
+    LEFT JOIN busy b ON b.host = r.host
+    LEFT JOIN delivery_hosts dh ON dh.host = r.host
+    WHERE r.rank + coalesce(b.n, 0)
+        <= CASE WHEN coalesce(dh.failures, 0) >= :failing THEN 1 ELSE :per_host END
+    ORDER BY r.next_try, r.id LIMIT :limit
+)
+RETURNING id, inbox, host, attempts, activity_rowid,
+    (SELECT actor_id FROM outbox_activities a WHERE a.id = activity_rowid),
+    (SELECT document FROM outbox_activities a WHERE a.id = activity_rowid)
+"""
+
+
 async def claim(
     tx: Transaction,
     *,
@@ -109,12 +172,14 @@ async def claim(
 ) -> list[Claim]:
     """Lease up to `limit` due rows, oldest first, skipping paused hosts, so that no host has
     more than `per_host` in flight counting the `held` ones (host -> rows this worker is
-    already sending). A host with `probe_after` failures in a row gets one row at a time (a
-    probe)."""
+    already sending); on PostgreSQL, counting the rows every worker process has leased. A
+    host with `probe_after` failures in a row gets one row at a time (a probe)."""
     if limit <= 0:
         return []
+    if tx.dialect == POSTGRESQL:
+        await tx.execute("SELECT pg_advisory_xact_lock(?)", (CLAIM_LOCK,))
     rows = await tx.fetch_all(
-        _CLAIM,
+        _CLAIM_POSTGRESQL if tx.dialect == POSTGRESQL else _CLAIM,
         {
             "now": now,
             "lease_until": lease_until,
@@ -141,12 +206,20 @@ async def hand_back_leases(tx: Transaction, now: float, lease: float) -> int:
 
 async def renew(tx: Transaction, ids: Sequence[int], lease_until: float) -> None:
     """Extend the leases of rows still being attempted."""
-    if ids:
+    if not ids:
+        return
+    if tx.dialect == POSTGRESQL:  # the lease is what other processes' claims count
         await tx.execute(
-            "UPDATE deliveries SET next_try = ? WHERE state = 'pending'"
+            "UPDATE deliveries SET next_try = ?, lease_until = ? WHERE state = 'pending'"
             " AND id IN (SELECT value FROM json_each(?))",
-            (lease_until, json.dumps(list(ids))),
+            (lease_until, lease_until, json.dumps(list(ids))),
         )
+        return
+    await tx.execute(
+        "UPDATE deliveries SET next_try = ? WHERE state = 'pending'"
+        " AND id IN (SELECT value FROM json_each(?))",
+        (lease_until, json.dumps(list(ids))),
+    )
 
 
 async def record(

@@ -2,7 +2,8 @@
 
 States: received -> processed | failed. A worker claims due items by pushing their
 ``next_try`` one lease ahead (and counting the attempt) in one write transaction, so several
-worker processes never claim the same item; an item whose worker died becomes due again when
+worker processes never claim the same item (on PostgreSQL, where they claim at once, with
+``FOR UPDATE SKIP LOCKED``); an item whose worker died becomes due again when
 the lease runs out, or at once when workers start and none runs elsewhere (`hand_back_all`).
 A finished item (``processed_at`` set) is deleted ``[retention] finished_days`` later; until
 then a redelivery of its activity is ignored. Times are unix seconds.
@@ -14,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from fedishare.storage.database import Database, Transaction
+from fedishare.storage.database import POSTGRESQL, Database, Transaction
+from fedishare.storage.notify import INBOX, notify
 
 
 class NewItem(NamedTuple):  # built for every inbox POST: cheaper than a dataclass
@@ -40,6 +42,7 @@ async def insert_many(tx: Transaction, items: Sequence[NewItem], now: float) -> 
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING",
         [(i.activity_id, i.actor, i.recipient_id, i.body, now, now) for i in items],
     )
+    await notify(tx, INBOX)  # workers in other processes (PostgreSQL)
 
 
 async def store_many(db: Database, items: Sequence[NewItem], now: float) -> None:
@@ -48,15 +51,30 @@ async def store_many(db: Database, items: Sequence[NewItem], now: float) -> None
         await insert_many(tx, items, now)
 
 
+# PostgreSQL: worker processes claim at once, each in its own transaction; the items one
+# picks are locked until it commits, and another skips them (it neither waits nor takes
+# them: once the first commits they are leased, which the row's second look sees). SQLite
+# has one writer at a time: its claims follow one another.
+_CLAIM_POSTGRESQL = (
+    "UPDATE inbox_items SET attempts = attempts + 1, next_try = ?"
+    " WHERE id IN (SELECT id FROM inbox_items WHERE state = 'received' AND next_try <= ?"
+    " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED)"
+    " RETURNING id, actor, recipient_id, body, attempts"
+)
+
+
 async def claim_due(tx: Transaction, now: float, lease: float, limit: int) -> list[ClaimedItem]:
     """Claim up to ``limit`` due items, oldest first, until ``now + lease``."""
-    rows = await tx.fetch_all(
-        "UPDATE inbox_items SET attempts = attempts + 1, next_try = ?"
-        " WHERE id IN (SELECT id FROM inbox_items WHERE state = 'received' AND next_try <= ?"
-        " ORDER BY id LIMIT ?)"
-        " RETURNING id, actor, recipient_id, body, attempts",
-        (now + lease, now, limit),
-    )
+    if tx.dialect == POSTGRESQL:
+        rows = await tx.fetch_all(_CLAIM_POSTGRESQL, (now + lease, now, limit))
+    else:
+        rows = await tx.fetch_all(
+            "UPDATE inbox_items SET attempts = attempts + 1, next_try = ?"
+            " WHERE id IN (SELECT id FROM inbox_items WHERE state = 'received' AND next_try <= ?"
+            " ORDER BY id LIMIT ?)"
+            " RETURNING id, actor, recipient_id, body, attempts",
+            (now + lease, now, limit),
+        )
     items = [ClaimedItem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
     return sorted(items, key=lambda item: item.id)  # RETURNING has no defined order
 

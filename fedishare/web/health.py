@@ -22,8 +22,9 @@ from starlette.routing import Route
 from fedishare.context import Instance
 from fedishare.http.observe import HttpMetrics
 from fedishare.storage import queue_stats
+from fedishare.storage.database import SQLITE
 from fedishare.storage.health import schema_problem, write_problem
-from fedishare.storage.heartbeat import STALE_SECONDS, seconds_since_beat
+from fedishare.storage.heartbeat import STALE_SECONDS, seconds_since_beat, server_workers_running
 
 METRICS_STATE = "metrics"  # the lifespan state key of the app's HttpMetrics
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
@@ -39,7 +40,7 @@ async def readyz(request: Request) -> Response:
     checks = {
         "database": await write_problem(inst.db),
         "schema": await schema_problem(inst.db),
-        "workers": workers_problem(inst),
+        "workers": await workers_problem(inst),
     }
     ready = not any(checks.values())
     return JSONResponse(
@@ -52,7 +53,11 @@ async def readyz(request: Request) -> Response:
     )
 
 
-def workers_problem(inst: Instance) -> str | None:
+async def workers_problem(inst: Instance) -> str | None:
+    if inst.db.dialect != SQLITE:  # processes on several machines: the server's lock says
+        if await server_workers_running(inst.db):
+            return None
+        return "no worker runs on this database (start `fedishare work`, or serve with workers)"
     age = seconds_since_beat(inst.config.instance.database, inst.clock().timestamp())
     if age is None:
         return "no worker has run on this database (start `fedishare work`, or serve with workers)"

@@ -8,6 +8,10 @@ database for as long as they run (the kernel lets go of it when the process dies
 dies). A process that can take that lock exclusively before its workers start knows that no
 worker is running anywhere: every claim in the database is a dead process's, and can be
 handed back at once, to be taken again in order.
+
+On PostgreSQL, whose workers may run on several machines, the lock is an advisory lock of
+the server's instead (fedishare.storage.worker_presence): `workers_present` gives the one the
+database calls for.
 """
 
 from __future__ import annotations
@@ -15,7 +19,12 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Protocol
+
+from fedishare.storage.database import SQLITE, Database
 
 SHARE_WAIT_SECONDS = 0.01  # another process is starting: it holds the lock for a moment
 
@@ -46,3 +55,51 @@ class WorkersLock:
 
     def close(self) -> None:
         os.close(self._fd)
+
+
+class Presence(Protocol):
+    """The workers' lock as the runner uses it, whichever database: `alone` at start, then
+    `share` while the workers run."""
+
+    async def alone(self) -> bool: ...
+    async def share(self) -> None: ...
+    async def listen(self, wake: Mapping[str, Callable[[], None]]) -> None:
+        """Call `wake[channel]` when another process queues work (fedishare.storage.notify)."""
+
+
+class _FilePresence:
+    def __init__(self, lock: WorkersLock) -> None:
+        self._lock = lock
+
+    async def alone(self) -> bool:
+        return self._lock.alone()
+
+    async def share(self) -> None:
+        await self._lock.share()
+
+    async def listen(self, wake: Mapping[str, Callable[[], None]]) -> None:
+        return None  # SQLite's workers look every second: no wake-ups between processes
+
+
+@asynccontextmanager
+async def workers_present(db: Database, database_file: Path) -> AsyncIterator[Presence]:
+    """The workers' lock of `db`, let go of at exit: on SQLite the file beside
+    `database_file`; on PostgreSQL the server's lock, on a pooled connection of its own."""
+    if db.dialect == SQLITE:
+        lock = WorkersLock(database_file)
+        try:
+            yield _FilePresence(lock)
+        finally:
+            lock.close()
+        return
+    from fedishare.storage.postgres import PostgresDatabase  # only PostgreSQL's need asyncpg
+    from fedishare.storage.worker_presence import ServerWorkersLock
+
+    if not isinstance(db, PostgresDatabase):
+        raise TypeError(f"no workers' lock for a {db.dialect} database")
+    server = ServerWorkersLock(db)
+    await server.open()
+    try:
+        yield server
+    finally:
+        await server.close()
