@@ -39,7 +39,7 @@ from fedishare.federation.signer import (
 )
 from fedishare.federation.transport import ForbiddenAddress
 from fedishare.storage import deliveries as store
-from fedishare.storage.database import Transaction
+from fedishare.storage.database import POSTGRESQL, Transaction
 from fedishare.storage.deliveries import Claim, Outcome
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,11 @@ class DeliveryWorker:
         self._renewed = 0.0
         self._signer = ProcessSigner()
         self._extensions = {"timeout": inst.http.timeout.as_dict()}
+        per_host = inst.config.limits.delivery_per_host
+        # Rows claimed per host: ahead of need, as in-flight rows of this process alone; on
+        # PostgreSQL a claim counts every process's leased rows (fedishare.storage.
+        # deliveries), and claiming no further than the limit holds it across them all.
+        self._per_host_claims = per_host if inst.db.dialect == POSTGRESQL else PREFETCH * per_host
 
     @property
     def running(self) -> int:
@@ -137,7 +142,7 @@ class DeliveryWorker:
                     now=now,
                     lease_until=now + LEASE,
                     limit=PREFETCH * limits.delivery_concurrency - len(held),
-                    per_host=PREFETCH * limits.delivery_per_host,
+                    per_host=self._per_host_claims,
                     held=self._held,
                     probe_after=HOST_FAILURES_BEFORE_PAUSE,
                 )

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from fedishare.core.json_text import compact_json
 from fedishare.core.types import JSON
 from fedishare.storage.database import Database, Row, Transaction
+from fedishare.storage.notify import DELIVERIES, notify
 
 
 async def insert_activity(
@@ -51,6 +52,7 @@ async def enqueue_deliveries(
         " VALUES (?, ?, ?, ?)",
         rows,
     )
+    await notify(tx, DELIVERIES)  # workers in other processes start at once (PostgreSQL)
     return len(rows)
 
 
