@@ -21,8 +21,6 @@ from fedishare.commands.accounts import ACCOUNT_ACTIONS, add_admin_parsers, with
 from fedishare.commands.errors import CommandError
 from fedishare.commands.federation import FEDERATION_COMMANDS
 from fedishare.commands.logging_setup import setup_logging
-from fedishare.commands.serve import cmd_init, cmd_serve
-from fedishare.commands.work import cmd_work
 from fedishare.core.config import CONFIG_FILE, ConfigError, default_config_text, load_config
 from fedishare.storage.database import SchemaOutOfDate
 
@@ -241,11 +239,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     config_path: Path = getattr(args, "config", Path(CONFIG_FILE))
     try:
         if args.command == "init":
+            from fedishare.commands.serve import cmd_init  # the web app: only where needed
+
             return cmd_init(config_path, args.domain, args.http, args.force)
         if args.command == "serve":
             if default_path and not config_path.exists():
                 config_path.write_text(default_config_text(), encoding="utf-8")
                 print(f"wrote a local {config_path} (edit it for production)", file=sys.stderr)
+            from fedishare.commands.serve import cmd_serve
+
             return cmd_serve(
                 load_config(config_path),
                 args.listen,
@@ -257,6 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(config_path)
         setup_logging(config.logging)
         if args.command == "work":
+            from fedishare.commands.work import cmd_work
+
             return cmd_work(config, args.queues)
         if args.command in ("backup", "restore"):
             return backup_cli.run(config, args)

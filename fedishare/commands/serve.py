@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import tomllib
@@ -15,6 +14,7 @@ from fedishare import __version__
 from fedishare.accounts import registration
 from fedishare.app import create_app
 from fedishare.commands.errors import CommandError
+from fedishare.commands.gc_tuning import tune_gc
 from fedishare.commands.logging_setup import setup_logging
 from fedishare.commands.serving_lock import hold_while_serving
 from fedishare.core.config import Config, ConfigError, default_config_text, parse_config
@@ -99,17 +99,3 @@ async def first_admin_link(config: Config) -> str | None:
     async with open_instance(config) as inst:
         code = await registration.first_admin_invite(inst)
         return None if code is None else registration.invite_url(inst, code)
-
-
-# Young-generation collections every 700 allocations ran hundreds of times a second under
-# load; a request allocates a few hundred objects, nearly all freed by reference counting.
-GC_GEN0_THRESHOLD = 20_000
-
-
-def tune_gc() -> None:
-    """Collect less often, and move what start-up made (modules, the app) out of the
-    collector's sight, so that full collections do not walk it again and again."""
-    gc.collect()
-    gc.freeze()
-    _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)

@@ -23,8 +23,8 @@ import uvloop
 
 from fedishare import __version__
 from fedishare.commands.errors import CommandError
+from fedishare.commands.gc_tuning import tune_gc
 from fedishare.commands.logging_setup import setup_logging
-from fedishare.commands.serve import tune_gc
 from fedishare.context import Instance
 from fedishare.core.config import Config
 from fedishare.reload import Reloader
