@@ -5,44 +5,32 @@ none lost, and the server's peak resident memory stays bounded.
 The 50 actors are served by one small peer on loopback (their documents and keys, which the
 server fetches as it would another server's; an inbox for its Accepts). The activities are a
 mix of what peers send most: Creates of Notes to the community, Likes and their Undos,
-Follows of the community and Deletes. They are signed before the clock starts, in two
-processes (RSA signing costs about a millisecond each), and sent by aiohttp, whose client
-costs a fraction of httpx's per request, as bench/inbox.py signs and sends them.
+Follows of the community and Deletes. They are signed and sent as tests/signed_load.py
+does: signed in two processes as the clock runs, sent by aiohttp.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import sqlite3
 import time
-from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import aiohttp
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from fedishare.federation.keys import load_private_key
-from fedishare.federation.signing import sign_headers
 from tests.asgi_server import serving_app
 from tests.conftest import _pooled_key_pair
 from tests.processes import free_port, serving
+from tests.signed_load import KEYS, SHARE, Peer, Signed, send_all, signing
 from tests.waiting import eventually
 
 ACTORS = 50
 ACTIVITIES = 5_000
 IN_FLIGHT = 100
-SHARE = 250  # activities signed at a time
-KEYS = 10  # distinct RSA keys among the actors (each key made costs 150 ms)
 PEAK_RSS_BOUND_MB = 400
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
-Signed = tuple[bytes, dict[str, str]]
 
 
 def _actor(peer: str, i: int) -> str:
@@ -81,88 +69,8 @@ def _activity(n: int, peer: str, group: str) -> dict[str, object]:
     return {**base, "type": "Delete", "to": [PUBLIC], "object": own}
 
 
-def _sign_share(job: tuple[list[str], str, str, str, range]) -> list[Signed]:
-    """Sign one share of the activities (run in a worker process)."""
-    pems, inbox, peer, group, numbers = job
-    keys = [load_private_key(pem) for pem in pems]
-    now = datetime.now(UTC)
-    out = []
-    for n in numbers:
-        i = n % ACTORS
-        body = json.dumps(_activity(n, peer, group)).encode()
-        key_id = f"{_actor(peer, i)}#main-key"
-        headers = sign_headers(
-            "POST", inbox, body, key_id=key_id, private_key=keys[i % KEYS], now=now
-        )
-        out.append((body, headers))
-    return out
-
-
-async def _signing(
-    pems: list[str], inbox: str, peer: str, group: str, out: asyncio.Queue[Signed | None]
-) -> None:
-    """Sign the activities in shares of SHARE, in order, in two worker processes, and queue
-    each share as it is done (so sending starts with the first); then one None per sender."""
-    loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(2) as pool:
-        shares = [
-            loop.run_in_executor(
-                pool, _sign_share, (pems, inbox, peer, group, range(n, min(n + SHARE, ACTIVITIES)))
-            )
-            for n in range(0, ACTIVITIES, SHARE)
-        ]
-        for share in shares:
-            for signed in await share:
-                await out.put(signed)
-    for _ in range(IN_FLIGHT):
-        await out.put(None)
-
-
-class Peer:
-    """The 50 actors' server: their documents with public keys, and inboxes answering 202."""
-
-    def __init__(self, base: str, public_pems: list[str]) -> None:
-        self.base = base
-        self.public_pems = public_pems
-        self.received = 0
-        self.app = Starlette(
-            routes=[
-                Route("/users/{name}", self.actor),
-                Route("/users/{name}/inbox", self.inbox, methods=["POST"]),
-                Route("/inbox", self.inbox, methods=["POST"]),
-            ]
-        )
-
-    async def actor(self, request: Request) -> Response:
-        name = request.path_params["name"]
-        if not name.startswith("u") or not name[1:].isdigit() or int(name[1:]) >= ACTORS:
-            return Response(status_code=404)
-        aid = f"{self.base}/users/{name}"
-        return JSONResponse(
-            {
-                "@context": [
-                    "https://www.w3.org/ns/activitystreams",
-                    "https://w3id.org/security/v1",
-                ],
-                "id": aid,
-                "type": "Person",
-                "preferredUsername": name,
-                "inbox": f"{aid}/inbox",
-                "followers": f"{aid}/followers",
-                "endpoints": {"sharedInbox": f"{self.base}/inbox"},
-                "publicKey": {
-                    "id": f"{aid}#main-key",
-                    "owner": aid,
-                    "publicKeyPem": self.public_pems[int(name[1:]) % KEYS],
-                },
-            },
-            media_type="application/activity+json",
-        )
-
-    async def inbox(self, request: Request) -> Response:
-        await request.body()
-        self.received += 1
-        return Response(status_code=202)
+def _known(name: str) -> bool:
+    return name.startswith("u") and name[1:].isdigit() and int(name[1:]) < ACTORS
 
 
 def _states(database: Path) -> dict[str, int]:
@@ -207,9 +115,8 @@ inbox_requests_per_minute = 1000000
 """
     )
     pairs = [_pooled_key_pair() for _ in range(KEYS)]
-    peer = Peer(peer_base, [p.public_pem for p in pairs])
+    peer = Peer(peer_base, [p.public_pem for p in pairs], _known)
     to_send: asyncio.Queue[Signed | None] = asyncio.Queue(maxsize=2 * SHARE)
-    statuses: dict[int, int] = {}
     async with (
         serving_app(peer.app, sock),
         serving(site, port, timeout=60) as server,
@@ -219,37 +126,19 @@ inbox_requests_per_minute = 1000000
             timeout=aiohttp.ClientTimeout(total=60),
         ) as client,
     ):
-
-        async def post(body: bytes, headers: dict[str, str]) -> int:
-            # A kept-alive connection the server closed as this request reused it is tried
-            # again, as peers redeliver (the activity's id makes the second copy harmless).
-            for attempt in range(3):
-                try:
-                    async with client.post(f"{base}/inbox", data=body, headers=headers) as response:
-                        await response.read()
-                        return response.status
-                except aiohttp.ServerDisconnectedError:
-                    if attempt == 2:
-                        raise
-            raise AssertionError("unreachable")
-
-        async def sender() -> None:
-            while (signed := await to_send.get()) is not None:
-                status = await post(*signed)
-                statuses[status] = statuses.get(status, 0) + 1
-
-        signing = _signing(
+        signing_all = signing(
             [p.private_pem for p in pairs],
             f"{base}/inbox",
-            peer_base,
-            f"{base}/users/community",
+            partial(_activity, peer=peer_base, group=f"{base}/users/community"),
+            range(ACTIVITIES),
             to_send,
+            IN_FLIGHT,
         )
         started = time.perf_counter()
         async with asyncio.TaskGroup() as tasks:  # a failure in one stops the others
-            tasks.create_task(signing)
-            for _ in range(IN_FLIGHT):
-                tasks.create_task(sender())
+            tasks.create_task(signing_all)
+            sending = tasks.create_task(send_all(client, [f"{base}/inbox"], to_send, IN_FLIGHT))
+        statuses = sending.result()
         sent = time.perf_counter() - started
         assert statuses == {202: ACTIVITIES}
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fedishare.core.paging import Page
 from fedishare.core.snowflake import snowflake
-from fedishare.storage.database import Database, Transaction
+from fedishare.storage.database import POSTGRESQL, Database, Transaction
 from fedishare.storage.paging import in_order, window
 from fedishare.storage.rows import from_row, marks
 
@@ -40,6 +40,8 @@ EVERY = Filter()  # no filter: every notification
 _COLUMNS = "id, recipient_id, type, from_actor, status_id, created_at"
 
 
+_ID_LOCK = 0x6E6F7469  # pg_advisory_xact_lock key of notification ids (PostgreSQL)
+
 async def insert(
     tx: Transaction,
     *,
@@ -50,7 +52,12 @@ async def insert(
     at: datetime,
 ) -> int | None:
     """Record one notification; None if the same event was recorded before. Ids grow even
-    when two come in the same millisecond (writes are serialised, so the max is safe)."""
+    when two come in the same millisecond, in the order their transactions commit (the
+    streaming API reads new ones after the last id it saw): SQLite's writes are serialised;
+    on PostgreSQL, where several processes write at once, a lock held until the commit
+    serialises these inserts, so the max is safe there too."""
+    if tx.dialect == POSTGRESQL:
+        await tx.execute("SELECT pg_advisory_xact_lock(?)", (_ID_LOCK,))
     row = await tx.fetch_one("SELECT coalesce(max(id), 0) FROM notifications")
     new_id = max(snowflake(at, 0), (0 if row is None else int(row[0])) + 1)
     changed = await tx.execute(
