@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from functools import partial
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ from fedishare.core.config import Config
 from fedishare.core.rate_limit import RateLimiter
 from fedishare.core.types import Clock, utc_now
 from fedishare.http.errors import ANSWERED
-from fedishare.http.observe import HttpMetrics, Observe, RouteNames, observe_inbox
+from fedishare.http.observe import HttpMetrics, Observe, RouteNames
 from fedishare.http.rate_limits import AddressLimit, RateLimits
 from fedishare.http.shared_limits import run_exchanges
 from fedishare.inbox import routes as inbox_routes
@@ -101,6 +100,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with AsyncExitStack() as stack:
             inst = await stack.enter_async_context(open_instance(config, http=http, clock=clock))
+            inst.receives = True
             # The inbox's writer runs even without workers: a 202 must mean stored.
             writer = await stack.enter_async_context(
                 running_writer(inst.db, inst.clock, inst.wake_inbox.set)
@@ -181,12 +181,6 @@ class FedishareApp(Starlette):
         if scope["type"] == "http":
             recipient = inbox_routes.match(scope)
             if recipient is not None:
-                await observe_inbox(
-                    partial(inbox_routes.serve, recipient=recipient),
-                    self.metrics,
-                    scope,
-                    receive,
-                    send,
-                )
+                await inbox_routes.serve(scope, receive, send, recipient, self.metrics)
                 return
         await self._secured(scope, receive, send)

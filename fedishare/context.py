@@ -30,6 +30,9 @@ class Instance:
     # Set when work is queued, so the workers wake at once instead of at their next poll.
     wake_delivery: asyncio.Event = field(default_factory=asyncio.Event)
     wake_inbox: asyncio.Event = field(default_factory=asyncio.Event)
+    # Whether this process answers inbox POSTs too (`serve`), which its inbox worker then
+    # gives way to; `fedishare work` answers none.
+    receives: bool = False
     inbox_limiter: RateLimiter = field(init=False)
     # Who may federate with us: instance.toml's lists and the admins' blocks, which
     # lifecycle loads at opening and keeps fresh; ask `domains.permits(host)`.

@@ -73,7 +73,7 @@ async def run_inbox_worker(inst: Instance, stop: asyncio.Event) -> None:
         inst.wake_inbox.clear()
         started = time.monotonic()
         if await process_due(inst, stop):
-            if inst.wake_inbox.is_set():
+            if inst.receives and inst.wake_inbox.is_set():
                 # Activities were stored while this batch ran: POSTs are arriving, and they
                 # share this process's core with us. Answering them comes first (a peer
                 # that times out sends again), so take at most YIELD_SHARE of the time.

@@ -105,7 +105,8 @@ RETURNING id, inbox, host, attempts, activity_rowid,
 # an outcome or a hand-back moves next_try, a dead worker's lease runs out), `held` counting
 # too where it says more (its rows are among them). Claims take CLAIM_LOCK until their commit,
 # so that each counts what the previous one leased: otherwise two processes claiming at once
-# would each see the other's rows free, and a host could get twice its cap. The window is
+# would each see the other's rows free, and a host could get twice its cap. A claim that
+# finds the lock taken claims nothing this turn. The window is
 # ordered by next_try alone: a fan-out's rows share one, and PostgreSQL's index on next_try
 # does not keep them by id (SQLite's does, for free), so ordering by id too would sort them
 # all; rows that tie come in the index's order (where they are stored, mostly by id).
@@ -176,8 +177,12 @@ async def claim(
     host with `probe_after` failures in a row gets one row at a time (a probe)."""
     if limit <= 0:
         return []
-    if tx.dialect == POSTGRESQL:
-        await tx.execute("SELECT pg_advisory_xact_lock(?)", (CLAIM_LOCK,))
+    # Another process claiming at this moment: claim at the next turn rather than wait for
+    # its commit, since waiting would hold up every transaction of this process meanwhile.
+    if tx.dialect == POSTGRESQL and not await tx.fetch_value(
+        "SELECT pg_try_advisory_xact_lock(?)", (CLAIM_LOCK,)
+    ):
+        return []
     rows = await tx.fetch_all(
         _CLAIM_POSTGRESQL if tx.dialect == POSTGRESQL else _CLAIM,
         {
