@@ -19,7 +19,8 @@ async def local_accounts(db: Database, text: str, *, limit: int, offset: int = 0
         "SELECT username FROM local_actors WHERE kind IN ('person', 'group') AND disabled = 0"
         " AND discoverable = 1"
         " AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')"
-        " ORDER BY username = ? COLLATE NOCASE DESC, username LIMIT ? OFFSET ?",
+        # username is a COLLATE NOCASE column (CITEXT on PostgreSQL): `=` ignores case.
+        " ORDER BY username = ? DESC, username LIMIT ? OFFSET ?",
         (pattern, pattern, text, limit, offset),
     )
     return [str(r[0]) for r in rows]
@@ -36,7 +37,7 @@ async def remote_accounts(db: Database, text: str, *, limit: int, offset: int = 
     user, _, host = text.partition("@")
     if host:
         rows = await db.fetch_all(
-            "SELECT id FROM remote_actors WHERE preferred_username = ? COLLATE NOCASE"
+            "SELECT id FROM remote_actors WHERE lower(preferred_username) = lower(?)"
             f" AND host LIKE ? ESCAPE '\\' AND {_FINDABLE} ORDER BY id LIMIT ? OFFSET ?",
             (user, _prefix(host.lower()), limit, offset),
         )
@@ -55,7 +56,7 @@ async def remote_by_handle(db: Database, user: str, host: str) -> str | None:
     """The id of the actor we know as user@host, blocked or not (admins find blocked
     accounts by it too; searches check the domain policy)."""
     row = await db.fetch_one(
-        "SELECT id FROM remote_actors WHERE preferred_username = ? COLLATE NOCASE AND host = ?",
+        "SELECT id FROM remote_actors WHERE lower(preferred_username) = lower(?) AND host = ?",
         (user, host.lower()),
     )
     return None if row is None else str(row[0])

@@ -61,7 +61,8 @@ async def thread_read(tx: Transaction, actor_id: int, conversation_id: int, stat
     await tx.execute(
         "INSERT INTO conversation_marks (actor_id, conversation_id, read_status_id)"
         " VALUES (?, ?, ?) ON CONFLICT (actor_id, conversation_id) DO UPDATE SET"
-        " read_status_id = max(coalesce(read_status_id, 0), excluded.read_status_id)",
+        " read_status_id = max(coalesce(conversation_marks.read_status_id, 0),"
+        " excluded.read_status_id)",
         (actor_id, conversation_id, status_id),
     )
 
@@ -75,6 +76,7 @@ async def thread_hidden(
         " (actor_id, conversation_id, read_status_id, hidden_status_id) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (actor_id, conversation_id) DO UPDATE SET"
         " hidden_status_id = excluded.hidden_status_id,"
-        " read_status_id = max(coalesce(read_status_id, 0), excluded.read_status_id)",
+        " read_status_id = max(coalesce(conversation_marks.read_status_id, 0),"
+        " excluded.read_status_id)",
         (actor_id, conversation_id, status_id, status_id),
     )

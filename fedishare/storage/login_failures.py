@@ -18,9 +18,10 @@ async def record(tx: Transaction, key: str, now: float, since: float) -> None:
     """One more failure for `key`; a window that started before `since` starts again."""
     await tx.execute(
         "INSERT INTO login_failures (key, failures, first_at) VALUES (?, 1, ?)"
-        " ON CONFLICT (key) DO UPDATE SET"
-        " failures = CASE WHEN first_at < ? THEN 1 ELSE failures + 1 END,"
-        " first_at = CASE WHEN first_at < ? THEN excluded.first_at ELSE first_at END",
+        " ON CONFLICT (key) DO UPDATE SET failures = CASE"
+        " WHEN login_failures.first_at < ? THEN 1 ELSE login_failures.failures + 1 END,"
+        " first_at = CASE WHEN login_failures.first_at < ? THEN excluded.first_at"
+        " ELSE login_failures.first_at END",
         (key, now, since, since),
     )
 

@@ -54,7 +54,7 @@ async def known_hosts(db: Database, limit: int = 10) -> list[str]:
     """Some hosts deliveries went to, those with pending deliveries first: for a refusal."""
     rows = await db.fetch_all(
         "SELECT host FROM deliveries GROUP BY host"
-        " ORDER BY sum(state = 'pending') DESC, host LIMIT ?",
+        " ORDER BY sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) DESC, host LIMIT ?",
         (limit,),
     )
     return [str(r[0]) for r in rows]

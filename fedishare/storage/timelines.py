@@ -172,8 +172,11 @@ def tag_sql(
     narrowed, narrowed_params = _narrowed(local, only_media, hidden)
     conditions += narrowed
     values += narrowed_params
-    # One tag walks its index newest first; several may meet one status twice.
+    # One tag walks its index newest first; several may meet one status twice. A DISTINCT
+    # query orders by a column it selects (PostgreSQL requires it; SQLite's plan is the same).
     distinct = "DISTINCT " if len(names) > 1 else ""
+    if distinct:
+        order = order.replace("t.status_id", "s.id", 1)
     sql = (
         f"SELECT {distinct}{_S_COLUMNS} FROM status_tags t JOIN statuses s ON s.id = t.status_id"
         f" WHERE {' AND '.join(conditions)} {order}"

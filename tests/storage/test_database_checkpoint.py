@@ -19,6 +19,10 @@ import pytest
 from fedishare.storage import sqlite as database
 from fedishare.storage.database import Database, open_database
 from fedishare.storage.sqlite import SqliteDatabase
+from tests.databases import backend
+
+# SQLite's own checkpoints, on files of these tests: the PostgreSQL run has nothing to add.
+pytestmark = pytest.mark.skipif(backend() != "sqlite", reason="SQLite's WAL checkpoints")
 
 EVERY = 25  # commits between checkpoints here (CHECKPOINT_EVERY)
 COMMITS = 1500

@@ -145,9 +145,13 @@ async def test_the_worker_prunes_at_start_and_stops_when_told(
     task = asyncio.create_task(run_retention_worker(inst, stop))
     try:
         await eventually(lambda: left(inst.db, (["processed", "received"], ["failed", "pending"])))
-        assert (
-            "deleted 2 finished inbox item(s), 2 finished delivery row(s) and 0 published"
-            " activity(ies) no longer needed, older than 3 days" in caplog.text
+        # The round logs once its last deletion is committed (and seen here): wait for it.
+        await eventually(
+            lambda: logged(
+                caplog,
+                "deleted 2 finished inbox item(s), 2 finished delivery row(s) and 0 published"
+                " activity(ies) no longer needed, older than 3 days",
+            )
         )
     finally:
         # The worker is in its hour's wait now; being told to stop ends it.
@@ -169,7 +173,9 @@ async def test_each_round_finds_what_has_aged_since(
         await eventually(lambda: left(inst.db, (["processed", "received"], ["failed", "pending"])))
         clock.now += timedelta(days=2)
         await eventually(lambda: left(inst.db, (["received"], ["pending"])))
-        assert "deleted 1 finished inbox item(s), 1 finished delivery row(s)" in caplog.text
+        await eventually(
+            lambda: logged(caplog, "deleted 1 finished inbox item(s), 1 finished delivery row(s)")
+        )
     finally:
         stop.set()
         done, _ = await asyncio.wait([task], timeout=10)
@@ -207,6 +213,10 @@ async def test_a_running_instance_prunes_what_it_starts_with(tmp_path: Path) -> 
 
 async def left(db: Database, expected: tuple[list[str], list[str]]) -> bool:
     return await remaining(db) == expected
+
+
+async def logged(caplog: pytest.LogCaptureFixture, text: str) -> bool:
+    return text in caplog.text
 
 
 async def test_idempotency_keys_are_forgotten_after_their_hour(
