@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -155,13 +155,16 @@ class AddressLimit:
     def __init__(self, config: Config, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.trusted = trusted_networks(config)
         self.limiter = RateLimiter(config.limits.inbox_requests_per_address_per_minute, clock=clock)
-        # Each connecting address's bucket and whether it is a trusted proxy: parsing an
-        # address costs more than the rest of this together (every inbox POST comes here).
-        self._peers: dict[str, tuple[str | None, bool]] = {}
+        # Each connecting address's bucket, and the address itself when it is a trusted
+        # proxy: parsing an address costs more than the rest of this together (every inbox
+        # POST comes here). Behind a proxy, each X-Forwarded-For value's bucket likewise.
+        self._peers: dict[str, tuple[str | None, Address | None]] = {}
+        self._forwarded: dict[tuple[str, str], str | None] = {}
 
-    def wait(self, scope: Scope) -> float:
+    def wait(self, scope: Scope, headers: Mapping[str, str] | None = None) -> float:
         """Take one token for the request's client: 0.0 if allowed (always for loopback),
-        else the seconds until one is free."""
+        else the seconds until one is free. `headers`: the request's, by lower-case name
+        with repeats joined (HeaderValues), if the caller has them already."""
         peer = scope.get("client")
         host: str = peer[0] if peer else ""
         known = self._peers.get(host)
@@ -169,16 +172,37 @@ class AddressLimit:
             address = _parse(host)
             known = (
                 client_key(address) if address is not None else None,
-                address is not None and _is_trusted(address, self.trusted),
+                address if address is not None and _is_trusted(address, self.trusted) else None,
             )
             if len(self._peers) >= _MAX_PEERS:
                 self._peers.clear()
             self._peers[host] = known
         key, proxy = known
-        if proxy and any(name == b"x-forwarded-for" for name, _ in scope["headers"]):
-            client = client_of(scope, self.trusted)
-            key = client_key(client) if client is not None else None
+        if proxy is not None:
+            forwarded = headers.get("x-forwarded-for") if headers is not None else _forwarded(scope)
+            if forwarded is not None:
+                key = self._forwarded_key(host, proxy, forwarded)
         return self.limiter.allow(key) if key is not None else 0.0
+
+    def _forwarded_key(self, host: str, proxy: Address, forwarded: str) -> str | None:
+        seen = (host, forwarded)
+        try:
+            return self._forwarded[seen]
+        except KeyError:
+            pass
+        key = client_key(_forwarded_client(proxy, forwarded, self.trusted))
+        if len(self._forwarded) >= _MAX_PEERS:
+            self._forwarded.clear()
+        self._forwarded[seen] = key
+        return key
+
+
+def _forwarded(scope: Scope) -> str | None:
+    """The request's X-Forwarded-For headers, joined; None without one."""
+    values = [
+        value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"
+    ]
+    return ",".join(values) if values else None
 
 
 def _rate_headers(limiter: RateLimiter, taken: Taken) -> dict[str, str]:
@@ -201,13 +225,14 @@ def client_of(scope: Scope, trusted: Sequence[Network]) -> Client | None:
     address = _parse(peer[0]) if peer else None
     if address is None or not _is_trusted(address, trusted):
         return address
-    forwarded = [
-        value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"
-    ]
-    if not forwarded:
-        return address
-    hops = [h.strip() for h in ",".join(forwarded).split(",") if h.strip()]
-    client: Client = address
+    forwarded = _forwarded(scope)
+    return address if forwarded is None else _forwarded_client(address, forwarded, trusted)
+
+
+def _forwarded_client(proxy: Address, forwarded: str, trusted: Sequence[Network]) -> Client:
+    """The client a trusted proxy's X-Forwarded-For names (see `client_of`)."""
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+    client: Client = proxy
     for hop in reversed(hops):
         named = _parse_hop(hop)
         if named is None:

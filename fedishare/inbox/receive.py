@@ -68,15 +68,18 @@ class Delivery(NamedTuple):  # built for every inbox POST: cheaper than a datacl
     recipient_id: int | None  # None for the shared inbox
 
 
-async def receive(inst: Instance, writer: InboxWriter, delivery: Delivery) -> bool:
-    """Check and store; True if stored (or stored before), False if dropped unverified."""
-    _check_content_type(delivery.headers.get("content-type"))
+async def receive(inst: Instance, writer: InboxWriter, delivery: Delivery) -> str | None:
+    """Check and store; the host of the key that verified it (the actor's) if stored (or
+    stored before), None if dropped unverified."""
+    content_type = delivery.headers.get("content-type")
+    if content_type not in _USUAL_TYPES:
+        _check_content_type(content_type)
     activity = parse_activity(delivery.body)
     _check_host(inst, activity.actor_host)
     if inst.domains.refuses_actor(activity.actor):  # an admin blocked the account
         raise HostRefused(f"{activity.actor} is blocked on this instance")
     if _deletes_its_actor(activity) and await remote_actors.get(inst.db, activity.actor) is None:
-        return False
+        return None
     key = await verify_request(
         delivery.method,
         delivery.target,
@@ -93,7 +96,8 @@ async def receive(inst: Instance, writer: InboxWriter, delivery: Delivery) -> bo
         await writer.store(item)
     except StoreUnavailable as exc:
         raise InboxUnavailable(str(exc)) from exc
-    return True
+    # The key's host is the actor's (`_permitted_key` refused any other).
+    return activity.actor_host
 
 
 def parse_activity(body: bytes) -> Activity:
@@ -110,23 +114,31 @@ def parse_activity(body: bytes) -> Activity:
         raise BadActivity("the body is not JSON") from exc
     if not isinstance(document, dict):
         raise BadActivity("the body is not a JSON object")
-    activity_id = _url(document, "id")
+    # Every inbox POST comes here: the usual values are taken in line, the rest (and every
+    # refusal) by the helpers below, which name what is wrong.
+    activity_id = document.get("id")
+    if not isinstance(activity_id, str) or not activity_id:
+        raise BadActivity(_not_a_string("id", activity_id))
     kind = document.get("type")
-    if kind is None or kind == "":
-        raise BadActivity("type: required")
-    if not isinstance(kind, str):
-        raise BadActivity("type: must be a string")
-    actor = _actor(document.get("actor"))
+    if not isinstance(kind, str) or not kind:
+        raise BadActivity(_not_a_string("type", kind))
+    actor = document.get("actor")
+    if not isinstance(actor, str) or not actor:
+        actor = _actor(actor)
     actor_host = _host(actor, "actor")
-    if _host(activity_id, "id") != actor_host:
+    # A URL starting with the actor's scheme, authority and a slash is on its host.
+    origin = _origin(actor)
+    if not _on_origin(activity_id, origin) and _host(activity_id, "id") != actor_host:
         # Ids are unique per activity: another host must not claim one (a replay would
         # then be taken for the real thing and dropped).
         raise BadActivity("id: not on its actor's host")
     for field in _AUDIENCE:
-        if field in document and not _are_references(document[field]):
-            raise BadActivity(f"{field}: must be an id, an object or a list of them")
+        if field in document:
+            value = document[field]
+            if not isinstance(value, _REFERENCE) and not _are_references(value):
+                raise BadActivity(f"{field}: must be an id, an object or a list of them")
     if kind in _HANDLED:
-        _check_object(document.get("object"), kind, actor_host)
+        _check_object(document.get("object"), kind, actor_host, origin)
     return Activity(activity_id, kind, actor, actor_host, document, text)
 
 
@@ -145,15 +157,22 @@ MAX_ID_LENGTH = 2048
 _AUDIENCE = ("to", "cc", "bto", "bcc", "audience")
 _HANDLED = frozenset(HANDLERS)  # the types the worker acts on: each has an object
 _OWN_OBJECT = frozenset({"Create", "Update", "Delete"})  # only of the actor's own objects
+_REFERENCE = (str, dict)  # an id or an object
+# Content-Types that servers send, each of a JSON type (any other is checked in full).
+_USUAL_TYPES = frozenset(
+    {
+        None,
+        "application/activity+json",
+        'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+        "application/json",
+    }
+)
 
 
-def _url(document: JSON, field: str) -> str:
-    value = document.get(field)
+def _not_a_string(field: str, value: Any) -> str:
     if value is None or value == "":
-        raise BadActivity(f"{field}: required")
-    if not isinstance(value, str):
-        raise BadActivity(f"{field}: must be a string")
-    return value
+        return f"{field}: required"
+    return f"{field}: must be a string"
 
 
 def _host(url: str, field: str) -> str:
@@ -163,6 +182,23 @@ def _host(url: str, field: str) -> str:
         return host_of(url)
     except NotHttpUrl as exc:
         raise BadActivity(f"{field}: not an http(s) URL") from exc
+
+
+def _origin(url: str) -> str | None:
+    """``scheme://authority/`` of an http(s) URL written plainly, else None."""
+    if url.startswith("https://"):
+        end = url.find("/", 8)
+    elif url.startswith("http://"):
+        end = url.find("/", 7)
+    else:
+        return None
+    return url[: end + 1] if end > 0 else None
+
+
+def _on_origin(url: str, origin: str | None) -> bool:
+    """Whether `url` (no longer than MAX_ID_LENGTH) starts with `origin` (from `_origin`),
+    which puts it on that origin's host as `host_of` finds it."""
+    return origin is not None and len(url) <= MAX_ID_LENGTH and url.startswith(origin)
 
 
 def _actor(value: Any) -> str:
@@ -181,23 +217,26 @@ def _actor(value: Any) -> str:
 def _are_references(value: Any) -> bool:
     """An id, an object, or a list of those (what the audience fields may hold)."""
     if isinstance(value, list):
-        return all(isinstance(item, str | dict) for item in value)
-    return isinstance(value, str | dict)
+        for item in value:
+            if not isinstance(item, _REFERENCE):
+                return False
+        return True
+    return isinstance(value, _REFERENCE)
 
 
-def _check_object(value: Any, kind: str, actor_host: str) -> None:
+def _check_object(value: Any, kind: str, actor_host: str, origin: str | None = None) -> None:
     if value is None or value == "" or value == []:
         raise BadActivity("object: required")
     if kind not in _OWN_OBJECT:
         if not _are_references(value):  # a Flag names several objects
             raise BadActivity("object: must be an id, an object or a list of them")
         return
-    if not isinstance(value, str | dict):
+    if not isinstance(value, _REFERENCE):
         raise BadActivity("object: must be an id or an object")
     object_id = id_of(value)
     if object_id is None:
         raise BadActivity("object: has no id")
-    if _host(object_id, "object") != actor_host:
+    if not _on_origin(object_id, origin) and _host(object_id, "object") != actor_host:
         raise BadActivity("object: its id is not on its actor's host")
 
 

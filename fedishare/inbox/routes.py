@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
-from typing import Any
+from time import perf_counter
 
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
@@ -16,11 +16,10 @@ from fedishare.context import Instance
 from fedishare.core.activitystreams import host_or_none
 from fedishare.core.bounded_read import read_bounded
 from fedishare.core.errors import RateLimited, TooLarge
-from fedishare.federation.errors import SignatureError
-from fedishare.federation.message_signatures import check_message_signature
-from fedishare.federation.signature_header import parse_signature_header
+from fedishare.core.log_context import request_id
 from fedishare.federation.signing_string import HeaderValues, asgi_header_values
 from fedishare.http.errors import ANSWERED, error_response
+from fedishare.http.observe import HttpMetrics, new_request_id, take_request_id
 from fedishare.http.rate_limits import AddressLimit
 from fedishare.http.signed_fetch import request_target
 from fedishare.inbox.errors import InboxUnavailable, NoSuchInbox
@@ -81,28 +80,59 @@ class InboxEndpoint:
         await serve(scope, receive, send, partial(self.recipient, **scope["path_params"]))
 
 
-_ACCEPTED: dict[str, Any] = {"type": "http.response.start", "status": 202}
-_ACCEPTED_HEADERS = [(b"content-length", b"0")]
-_EMPTY_BODY: dict[str, Any] = {"type": "http.response.body", "body": b""}
+_CONTENT_LENGTH_0 = (b"content-length", b"0")
 
 
-async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipient) -> None:
+async def serve(
+    scope: Scope,
+    receive_: Receive,
+    send: Send,
+    recipient: Recipient,
+    metrics: HttpMetrics | None = None,
+) -> None:
     """Answer one inbox POST: raw ASGI, no Request object (this is the hot path).
+
+    With `metrics` (`serve` called past the middleware, as FedishareApp does), this does
+    what the `Observe` middleware does for other requests: the request id for its log
+    lines and in X-Request-Id, its time by route template, and its count as received or
+    refused by reason (`HttpMetrics.inbox_path_answered`). Without, the middleware does it.
 
     Two rate limits: every POST counts against its client's address (`AddressLimit`; not
     loopback's), and a verified one against its signer's host too. The host's bucket is only
     looked at before verification and charged after it, so that requests claiming another
     server's key, which anyone can send, neither empty that server's bucket nor dodge the
     limit by naming a new host each time: they count against their address alone."""
+    if metrics is None:
+        await _answer(scope, receive_, send, recipient, asgi_header_values(scope["headers"]))
+        return
+    started = perf_counter()
+    headers = asgi_header_values(scope["headers"])
+    rid, token = take_request_id(scope) if "x-request-id" in headers else new_request_id()
+    status = 500
+    try:
+        status = await _answer(scope, receive_, send, recipient, headers, rid)
+    finally:
+        metrics.inbox_path_answered(scope["path"], status, perf_counter() - started)
+        request_id.reset(token)
+
+
+async def _answer(
+    scope: Scope,
+    receive_: Receive,
+    send: Send,
+    recipient: Recipient,
+    headers: HeaderValues,
+    rid: str | None = None,
+) -> int:
+    """Check, store and answer; the answer's status. `rid`: the request id, for X-Request-Id."""
     state = scope["state"]
     inst: Instance = state["instance"]
-    headers = asgi_header_values(scope["headers"])
     try:
         writer = state.get(WRITER_STATE)
         addresses = state.get(ADDRESSES_STATE)
         if not isinstance(writer, InboxWriter) or not isinstance(addresses, AddressLimit):
             raise InboxUnavailable("the inbox is not running")
-        wait = addresses.wait(scope)
+        wait = addresses.wait(scope, headers)
         if wait:
             raise RateLimited("too many requests from your address; slow down", wait)
         claimed = _claimed_host(headers)
@@ -113,15 +143,21 @@ async def serve(scope: Scope, receive_: Receive, send: Send, recipient: Recipien
         recipient_id = await recipient(inst)
         body = await _read_limited(headers, receive_, inst.config.limits.max_body_bytes)
         delivery = Delivery(scope["method"], request_target(scope), headers, body, recipient_id)
-        if await receive(inst, writer, delivery):
-            signer = claimed if _read_as_verified(headers) else _signer_host(inst, delivery)
-            if signer is not None:
-                inst.inbox_limiter.charge(signer)
+        signer = await receive(inst, writer, delivery)
+        if signer is not None:
+            inst.inbox_limiter.charge(signer)
     except ANSWERED as exc:
-        await error_response(exc)(scope, receive_, send)
-        return
-    await send({**_ACCEPTED, "headers": list(_ACCEPTED_HEADERS)})
-    await send(dict(_EMPTY_BODY))
+        response = error_response(exc)
+        if rid is not None:
+            response.raw_headers.append((b"x-request-id", rid.encode("latin-1")))
+        await response(scope, receive_, send)
+        return response.status_code
+    answer = [_CONTENT_LENGTH_0]
+    if rid is not None:
+        answer.append((b"x-request-id", rid.encode("latin-1")))
+    await send({"type": "http.response.start", "status": 202, "headers": answer})
+    await send({"type": "http.response.body", "body": b""})
+    return 202
 
 
 async def _read_limited(headers: HeaderValues, receive_: Receive, limit: int) -> bytes:
@@ -168,37 +204,27 @@ def _claimed_host(headers: HeaderValues) -> str | None:
         header, name = headers.get("signature", ""), 'keyId="'
     start = header.find(name)
     end = header.find('"', start + 7) if start >= 0 else -1
-    return host_or_none(header[start + 7 : end]) if end > 0 else None
-
-
-def _read_as_verified(headers: HeaderValues) -> bool:
-    """Whether the quick look read the keyId that verification read: a Signature header that
-    starts with it (as every server writes it) and has no escapes. Elsewhere the quick look
-    could be fooled, by a parameter named like keyId or an escaped quote."""
-    if "signature-input" in headers:
-        return False
-    header = headers.get("signature", "")
-    return header.startswith('keyId="') and "\\" not in header
-
-
-def _signer_host(inst: Instance, delivery: Delivery) -> str | None:
-    """The host of the key that verified the delivery, read as verification read it."""
-    headers = delivery.headers
-    try:
-        if "signature-input" in headers:
-            key_id = check_message_signature(
-                delivery.method,
-                delivery.target,
-                headers,
-                delivery.body,
-                now=inst.clock(),
-                scheme=inst.config.instance.scheme,
-            ).key_id
-        else:
-            key_id = parse_signature_header(headers.get("signature", "")).key_id
-    except SignatureError:  # it verified a moment ago; only the clock can have moved
+    if end <= 0:
         return None
-    return host_or_none(key_id)
+    key_id = header[start + 7 : end]
+    try:
+        return _KEY_HOSTS[key_id]
+    except KeyError:
+        pass
+    host = host_or_none(key_id)
+    if len(key_id) <= _MAX_KEPT_KEY_ID:
+        if len(_KEY_HOSTS) >= _MAX_KEY_HOSTS:
+            _KEY_HOSTS.clear()
+        _KEY_HOSTS[key_id] = host
+    return host
+
+
+# The hosts of the keyIds seen lately: the same few thousand senders' keys come again and
+# again, and finding a URL's host costs several times a dict's look-up. Bounded, as anyone
+# can send any keyId: at most this many, none longer than a real one.
+_KEY_HOSTS: dict[str, str | None] = {}
+_MAX_KEY_HOSTS = 4096
+_MAX_KEPT_KEY_ID = 256
 
 
 routes = [

@@ -113,6 +113,24 @@ async def test_one_address_is_slowed_down_whatever_hosts_it_names(net: Network, 
             assert answer.status_code == 400
 
 
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_share(
+    net: Network, oak: Node
+) -> None:
+    headers = forged("http://made-up.test/users/x#main-key")
+    first = {**headers, "X-Forwarded-For": "198.51.100.7, 127.0.0.1"}
+    async with client_from(net, oak, "127.0.0.1") as proxy:
+        for _ in range(6):
+            answer = await proxy.post(f"{OAK}/inbox", content=b"{}", headers=first)
+            assert answer.status_code == 400, answer.text
+        over = await proxy.post(f"{OAK}/inbox", content=b"{}", headers=first)
+        assert_refused(over, "10", "your address")
+        other = {**headers, "X-Forwarded-For": "198.51.100.8"}
+        assert (await proxy.post(f"{OAK}/inbox", content=b"{}", headers=other)).status_code == 400
+        for _ in range(8):  # the proxy's own requests: loopback's, not limited
+            answer = await proxy.post(f"{OAK}/inbox", content=b"{}", headers=headers)
+            assert answer.status_code == 400
+
+
 async def test_rfc_9421_deliveries_count_against_their_keys_host(
     net: Network, oak: Node, peer: MastodonPeer
 ) -> None:
