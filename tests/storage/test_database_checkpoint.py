@@ -80,9 +80,11 @@ async def test_checkpoints_succeed_under_concurrent_reads_and_commits(
     assert [r for r in runs if r is not None] == []
     assert [r.getMessage() for r in caplog.records] == []
     # Each commit adds a frame or two (a page of 4 KiB each); a checkpoint every EVERY
-    # commits lets the next commits reuse the WAL from its start.
+    # commits lets the next commits reuse the WAL from its start. On two busy cores the
+    # reader thread, which the checkpoints share with the readers, may take a few rounds to
+    # get to one; without them the WAL would hold all COMMITS (over 6 MiB).
     page = 4096 + 24
-    assert largest <= 2 * EVERY * 3 * page, f"the WAL grew to {largest} bytes"
+    assert largest <= 6 * EVERY * 3 * page, f"the WAL grew to {largest} bytes"
     # Several ran (how many depends on how busy the machine is: one at a time, and a
     # commit that finds one still running starts none).
     assert len(runs) >= 5, "checkpoints did not run"
