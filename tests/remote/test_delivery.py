@@ -35,7 +35,7 @@ from fedishare.storage import follows, remote_actors
 from fedishare.storage.actors import LocalActor
 from fedishare.storage.database import Row
 from fedishare.storage.remote_actors import RemoteActor
-from tests.harness import HostRouter, Network, make_config
+from tests.harness import HostRouter, Network, Node, make_config
 
 HERE = "here.test"
 ALICE = f"http://{HERE}/users/alice"
@@ -599,11 +599,19 @@ async def test_a_follow_crosses_to_another_instance_and_its_accept_comes_back(
         return found is not None and found.state == "accepted"
 
     await eventually(accepted, timeout=20)
-    # Each side delivered once: oak the Follow to bob's inbox, elm the Accept to alice's.
+    # Each side delivered once: oak the Follow to bob's inbox, elm the Accept to alice's
+    # (each worker records an outcome at its next turn, which may come after oak took the
+    # Accept in).
     for node, inbox in (
         (oak, "http://elm.test/users/bob/inbox"),
         (elm, "http://oak.test/users/alice/inbox"),
     ):
+
+        async def recorded(node: Node = node) -> bool:
+            done = "SELECT 1 FROM deliveries WHERE state != 'pending'"
+            return bool(await node.instance.db.fetch_all(done))
+
+        await eventually(recorded)
         rows = await node.instance.db.fetch_all("SELECT * FROM deliveries")
         assert [(r["inbox"], r["state"], r["last_status"]) for r in rows] == [
             (inbox, "delivered", 202)
