@@ -99,10 +99,12 @@ class Network:
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=self.router, timeout=10.0)
 
-    async def add(self, domain: str, **sections: dict[str, Any]) -> Node:
+    async def add(self, domain: str, *, workers: bool = True, **sections: dict[str, Any]) -> Node:
+        """An instance at `domain`; with `workers=False` nothing runs in its background (a
+        test that drives a queue or a pass by hand)."""
         config = make_config(self.directory, domain, **sections)
         http = await self._stack.enter_async_context(self.client())
-        app = create_app(config, http=http, clock=self.clock)
+        app = create_app(config, http=http, clock=self.clock, workers=workers)
         state = await self._stack.enter_async_context(app.router.lifespan_context(app))
         assert state is not None
         self.router.add(domain, _WithState(app, dict(state)))

@@ -190,8 +190,10 @@ class PostgresDatabase(Database):
             try:
                 yield conn
             finally:  # its LISTENs, session locks and settings go with it
-                if not conn.is_closed():
-                    with contextlib.suppress(*_UNREACHABLE, asyncpg.InterfaceError):
+                # A connection that was lost is already detached from the pool (asyncpg then
+                # refuses even is_closed()): nothing is left to reset.
+                with contextlib.suppress(*_UNREACHABLE, asyncpg.InterfaceError):
+                    if not conn.is_closed():
                         await conn.reset()
 
 
