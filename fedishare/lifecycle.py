@@ -18,7 +18,6 @@ from fedishare.core.config import Config
 from fedishare.core.types import Clock, utc_now
 from fedishare.core.urls import Urls
 from fedishare.federation.addresses import PrivateHosts
-from fedishare.federation.transport import make_http_client
 from fedishare.listings.suspension import finish_withdrawals
 from fedishare.moderation import domain_blocks
 from fedishare.storage import signals
@@ -29,6 +28,10 @@ log = logging.getLogger(__name__)
 
 
 def default_http_client(config: Config) -> httpx.AsyncClient:
+    # Imported here: aiohttp takes a fifth of a second to import, which commands that never
+    # reach the network (most of the CLI) need not pay.
+    from fedishare.federation.transport import make_http_client
+
     return make_http_client(
         user_agent=USER_AGENT,
         max_connections=config.limits.delivery_concurrency * 2,

@@ -33,6 +33,7 @@ from aiohttp.http_exceptions import ContentEncodingError
 from aiohttp.resolver import DefaultResolver
 
 from fedishare.federation.addresses import PrivateHosts, ip_literal, refusal
+from fedishare.federation.transport_errors import ForbiddenAddress, ResponseTooLarge
 
 DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 DEFAULT_TOTAL_TIMEOUT = 30.0  # seconds for one request, connecting to the last byte
@@ -42,15 +43,6 @@ _DECODABLE = frozenset({"gzip", "deflate"})
 # aiohttp decodes any of these it sees in a response (and fails on one it cannot decode).
 _DECODED_BY_AIOHTTP = frozenset({"gzip", "deflate", "br", "zstd"})
 _NO_BODY_STATUSES = frozenset({204, 304})
-
-
-class ResponseTooLarge(httpx.TransportError):
-    """The response body is larger than the transport accepts."""
-
-
-class ForbiddenAddress(httpx.ConnectError):
-    """The host is, or resolves only to, an address that is not public (loopback, private,
-    link-local, ...), and `private_hosts` does not allow it. Nothing was sent."""
 
 
 class _AddressRefused(OSError):

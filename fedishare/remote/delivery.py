@@ -37,7 +37,7 @@ from fedishare.federation.signer import (
     post_headers,
     with_signature,
 )
-from fedishare.federation.transport import ForbiddenAddress
+from fedishare.federation.transport_errors import ForbiddenAddress
 from fedishare.storage import deliveries as store
 from fedishare.storage.database import POSTGRESQL, Transaction
 from fedishare.storage.deliveries import Claim, Outcome

@@ -17,12 +17,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from fedishare.federation.addresses import PrivateHosts
-from fedishare.federation.transport import (
-    AiohttpTransport,
-    FederationClient,
-    ResponseTooLarge,
-    make_http_client,
-)
+from fedishare.federation.transport import AiohttpTransport, FederationClient, make_http_client
+from fedishare.federation.transport_errors import ResponseTooLarge
 
 BINARY = bytes(range(256)) * 8  # every byte value, 2 KB
 LIMIT = 64 * 1024
