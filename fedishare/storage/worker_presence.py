@@ -39,6 +39,7 @@ class ServerWorkersLock:
         self._db = db
         self._stack = AsyncExitStack()
         self._conn: asyncpg.Connection | None = None
+        self._pid: int | None = None  # the server process of _conn, read while it was alive
         self._exclusive = False
         self._shared = False
         self._closing = False
@@ -47,7 +48,8 @@ class ServerWorkersLock:
         self._again: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
-        self._conn = await self._stack.enter_async_context(self._db.connection())
+        conn = await self._stack.enter_async_context(self._db.connection())
+        self._conn, self._pid = conn, conn.get_server_pid()
 
     def _connection(self) -> asyncpg.Connection:
         if self._conn is None:
@@ -99,7 +101,7 @@ class ServerWorkersLock:
         """The lock, shared, on a new connection (the old one is given back to the pool,
         which drops it); tried again every RETAKE_SECONDS until it holds or `close`."""
         self._listeners.clear()
-        self._conn = None
+        self._conn = self._pid = None
         try:
             await self._stack.aclose()
         except (asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
@@ -119,7 +121,7 @@ class ServerWorkersLock:
                 log.warning("the workers' lock could not be taken again yet", exc_info=True)
                 await asyncio.sleep(RETAKE_SECONDS)
                 continue
-            self._stack, self._conn = stack, conn
+            self._stack, self._conn, self._pid = stack, conn, conn.get_server_pid()
             conn.add_termination_listener(self._lost)
             log.info("the workers' lock is held again")
             break
@@ -133,7 +135,7 @@ class ServerWorkersLock:
             await asyncio.gather(self._again, return_exceptions=True)
             self._again = None
         try:
-            if self._conn is not None and not self._conn.is_closed():
+            if self._conn is not None and _alive(self._conn):
                 self._conn.remove_termination_listener(self._lost)
                 for channel, listener in self._listeners:
                     await self._conn.remove_listener(channel, listener)
@@ -146,13 +148,22 @@ class ServerWorkersLock:
         finally:
             self._listeners.clear()
             self._shared = self._exclusive = False
-            self._conn = None
+            self._conn = self._pid = None
             await self._stack.aclose()
 
     @property
     def server_pid(self) -> int | None:
         """The server process of the connection holding the lock (None: none holds it)."""
-        return None if self._conn is None else int(self._conn.get_server_pid())
+        return self._pid
+
+
+def _alive(conn: asyncpg.Connection) -> bool:
+    """Whether `conn` is still open (asyncpg refuses even to say once a lost connection has
+    left the pool)."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
 
 
 class _Listener:
