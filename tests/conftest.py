@@ -90,26 +90,3 @@ def _database_template() -> Iterator[None]:
     yield
     drop_template()
 
-
-# Tests that run fedishare (or a peer server, or a browser) in processes of their own take
-# seconds to minutes each, most of it waiting on those processes; the rest take milliseconds.
-# They are collected first, so that with several workers (scripts/test) they overlap the short
-# ones instead of being left together at the end.
-# They are those at the top of tests/, those named *_serve.py, and these:
-_PROCESS_TESTS = (
-    "tests/peers/",
-    "tests/browser/",
-    "tests/hostile/",
-    "tests/accounts/test_first_admin.py",
-    "tests/client_api/test_mastodon_py.py",
-)
-
-
-def _runs_processes(item: pytest.Item) -> bool:
-    path = item.nodeid.partition("::")[0]
-    at_top = path.count("/") == 1 and path.startswith("tests/")
-    return at_top or path.endswith("_serve.py") or path.startswith(_PROCESS_TESTS)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: not _runs_processes(item))  # stable: else in collected order
