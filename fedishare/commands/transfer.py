@@ -48,6 +48,7 @@ from fedishare.storage.transfer import (
     clear,
     counts,
     finish_import,
+    gather_statistics,
     members,
     snapshot,
     tables_of,
@@ -252,6 +253,7 @@ async def _import(
                 f"{lines.path}: the database refused it ({type(e).__name__}: {e}); "
                 "nothing was imported"
             ) from e
+        await gather_statistics(db)
         return db.describe, read, await counts(db, tables.values())
     finally:
         await db.close()
