@@ -89,4 +89,3 @@ def _test_databases() -> Iterator[None]:
 def _database_template() -> Iterator[None]:
     yield
     drop_template()
-

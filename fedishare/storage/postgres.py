@@ -190,11 +190,18 @@ class PostgresDatabase(Database):
             try:
                 yield conn
             finally:  # its LISTENs, session locks and settings go with it
-                # A connection that was lost is already detached from the pool (asyncpg then
-                # refuses even is_closed()): nothing is left to reset.
-                with contextlib.suppress(*_UNREACHABLE, asyncpg.InterfaceError):
-                    if not conn.is_closed():
+                if is_open(conn):
+                    with contextlib.suppress(*_UNREACHABLE, asyncpg.InterfaceError):
                         await conn.reset()
+
+
+def is_open(conn: asyncpg.Connection) -> bool:
+    """Whether a connection from `PostgresDatabase.connection()` is still open. One that was
+    lost is detached from the pool at once, and asyncpg then refuses even `is_closed()`."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
 
 
 async def _version(conn: asyncpg.Connection) -> int:

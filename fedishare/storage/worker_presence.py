@@ -19,7 +19,7 @@ from contextlib import AsyncExitStack
 
 import asyncpg
 
-from fedishare.storage.postgres import PostgresDatabase
+from fedishare.storage.postgres import PostgresDatabase, is_open
 
 WORKERS_LOCK = 0x66656470  # below 2**31: pg_locks shows it as classid 0, objid this
 RETAKE_SECONDS = 1.0  # between tries to take the lock again after its connection ended
@@ -135,7 +135,7 @@ class ServerWorkersLock:
             await asyncio.gather(self._again, return_exceptions=True)
             self._again = None
         try:
-            if self._conn is not None and _alive(self._conn):
+            if self._conn is not None and is_open(self._conn):
                 self._conn.remove_termination_listener(self._lost)
                 for channel, listener in self._listeners:
                     await self._conn.remove_listener(channel, listener)
@@ -155,15 +155,6 @@ class ServerWorkersLock:
     def server_pid(self) -> int | None:
         """The server process of the connection holding the lock (None: none holds it)."""
         return self._pid
-
-
-def _alive(conn: asyncpg.Connection) -> bool:
-    """Whether `conn` is still open (asyncpg refuses even to say once a lost connection has
-    left the pool)."""
-    try:
-        return not conn.is_closed()
-    except asyncpg.InterfaceError:
-        return False
 
 
 class _Listener:
