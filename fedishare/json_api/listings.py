@@ -1,9 +1,13 @@
 """The listings JSON API that apps and pages share: reading. Writing goes through a
 member's outbox (`fedishare.listings.client_posts`). Reading is `GET /api/listings`
-(search across this instance and its peers) and `GET /api/listings/one?id=LISTING`.
+(search across this instance and its peers) and `GET /api/listings/one?id=LISTING`. Anyone
+may read; a member's token (`Authorization: Bearer`) adds the followers-only listings they
+may see (`fedishare.listings.audience`).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,6 +18,9 @@ from fedishare.core.activitystreams import iso
 from fedishare.core.errors import NotFound
 from fedishare.core.listing import Listing
 from fedishare.core.types import JSON
+from fedishare.federation.actor_document import actor_id
+from fedishare.http.auth import optional_member
+from fedishare.listings.audience import may_see
 from fedishare.listings.search import parse_query
 from fedishare.storage import listings as store
 from fedishare.storage.listing_search import search
@@ -58,10 +65,17 @@ def listing_summary(listing: Listing, distance_km: float | None = None) -> JSON:
     return out
 
 
+async def _viewer(request: Request) -> str | None:
+    """Who reads: a member's token (any with `read`) shows them the followers-only listings
+    they may see, as the board does for a signed-in member; without one, nobody."""
+    member = await optional_member(request, "read")
+    return None if member is None else actor_id(request.state.instance.urls, member)
+
+
 async def search_listings(request: Request) -> Response:
     inst: Instance = request.state.instance
     params = dict(request.query_params)
-    query = parse_query(params)
+    query = replace(parse_query(params), viewer=await _viewer(request))
     hits = await search(inst.db, query)
     items = [listing_summary(h.listing, h.distance_km) for h in hits]
     body: JSON = {"items": items, "next": None}
@@ -75,7 +89,7 @@ async def one_listing(request: Request) -> Response:
     inst: Instance = request.state.instance
     listing_id = request.query_params.get("id", "")
     listing = await store.get(inst.db, listing_id)
-    if listing is None or listing.visibility == "followers":
+    if listing is None or not await may_see(inst.db, await _viewer(request), listing):
         raise NotFound("no such listing")
     return JSONResponse(listing_summary(listing))
 

@@ -18,6 +18,7 @@ from fedishare.federation.actor_document import actor_id
 from fedishare.federation.errors import FetchError
 from fedishare.listings import outgoing
 from fedishare.listings import response_activities as wire
+from fedishare.listings.audience import may_see
 from fedishare.listings.conversations import clean_message
 from fedishare.listings.outgoing import Outgoing
 from fedishare.storage import conversations as store
@@ -32,9 +33,9 @@ async def answerable(inst: Instance, member: LocalActor, listing_id: str) -> Lis
     if member.kind != "person" or member.disabled:
         raise Forbidden("only an active member can answer a listing")
     listing = await listings.get(inst.db, listing_id)
-    if listing is None:
-        raise NotFound("no such listing")
     me = actor_id(inst.urls, member)
+    if listing is None or not await may_see(inst.db, me, listing):
+        raise NotFound("no such listing")
     if listing.author == me:
         raise Forbidden("this is your own listing: its answers are in your conversations")
     if not listing.is_live and await store.find_conversation(inst.db, listing.id, me) is None:

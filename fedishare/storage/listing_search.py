@@ -79,13 +79,17 @@ class Query:
     party_size: int | None = None  # stay offers with room for this many
     capacity: int | None = None  # stay requests of at most this many travellers
     origin: Origin | None = None  # None: ours and other servers' together
-    # Followers-only listings are left out unless the caller knows the viewer may see them.
+    # Followers-only listings are left out unless the caller knows the viewer may see them
+    # (or names `viewer`, below).
     visibilities: tuple[Visibility, ...] = ("public", "unlisted")
     author: str | None = None
     tag: str | None = None  # a hashtag name, without '#' (see `hashtag_condition`)
     # Listings by authors admins keep out (`fedishare.storage.hidden_authors`) are left out;
     # a silenced author's still show to `viewer` (an actor id) if they follow them.
     moderated: bool = True
+    # Who is looking (an actor id). Besides the silenced authors above, they also see their
+    # own followers-only listings and those of the authors they follow (an accepted follow),
+    # as `fedishare.listings.audience.may_see` decides for one listing.
     viewer: str | None = None
     order: Order | None = None  # default: relevance with words, else nearest with near
     limit: int = 20
@@ -414,10 +418,25 @@ def _in(column: str, values: tuple[str, ...], where: list[str], params: list[Any
         params.extend(values)
 
 
+# A followers-only listing that `viewer` (twice) wrote or whose author they follow.
+FOLLOWERS_ONLY_SEEN = (
+    "(l.visibility = 'followers' AND (l.author = ? OR EXISTS (SELECT 1 FROM follows f"
+    " WHERE f.follower = ? AND f.followee = l.author AND f.state = 'accepted')))"
+)
+
+
+def _visible(q: Query, where: list[str], params: list[Any]) -> None:
+    if q.viewer is None or not q.visibilities or "followers" in q.visibilities:
+        _in("l.visibility", q.visibilities, where, params)  # () is any visibility
+        return
+    where.append(f"(l.visibility IN ({marks(q.visibilities)}) OR {FOLLOWERS_ONLY_SEEN})")
+    params += [*q.visibilities, q.viewer, q.viewer]
+
+
 def _filters(q: Query, where: list[str], params: list[Any], plain: str, dialect: Dialect) -> None:
     _in(f"{plain}l.status", q.statuses, where, params)
     _in(f"{plain}l.kind", q.kinds, where, params)
-    _in("l.visibility", q.visibilities, where, params)
+    _visible(q, where, params)
     if q.purpose is not None:
         where.append("l.purpose = ?")
         params.append(q.purpose)

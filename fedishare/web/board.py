@@ -36,7 +36,8 @@ async def _board(request: Request, *, action: str, tag: str | None = None) -> Re
     filters = board_filters.read(request.query_params, tag=tag, place=default_place(inst, member))
     query = filters.query
     if query is not None and member is not None:
-        # A silenced author's listings still show to the member if they follow the author.
+        # The member also sees the followers-only listings of the authors they follow (and
+        # their own), and a silenced author's listings if they follow the author.
         query = replace(query, viewer=inst.urls.actor(member.username))
     hits: list[Hit] = [] if query is None else await search(inst.db, query)
     now = inst.clock()

@@ -33,11 +33,11 @@ from fedishare.http.errors import status_of
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.http.signed_fetch import check_fetch, reads_followers_only
 from fedishare.listings import service
+from fedishare.listings.audience import may_see
 from fedishare.listings.client_posts import post_listing_activity
 from fedishare.listings.lifecycle import check_editable
 from fedishare.media.uploads import size_text
 from fedishare.storage import conversations as conversation_store
-from fedishare.storage import follows
 from fedishare.storage import listings as store
 from fedishare.storage.actors import LocalActor
 from fedishare.web import listing_form as forms
@@ -107,7 +107,7 @@ async def _page(request: Request, inst: Instance, found_id: str) -> Response:
     member = await current_member(request)
     me = None if member is None else actor_id(inst.urls, member)
     is_author = me == found.author
-    if found.visibility == "followers" and not is_author and not await _follows(inst, me, found):
+    if not await may_see(inst.db, me, found):
         raise NotFound("no such listing")
     path = page_path(found)
     context = listing_view.shown(found, inst.clock()) | {
@@ -125,14 +125,6 @@ async def _page(request: Request, inst: Instance, found_id: str) -> Response:
         mine = await conversation_store.find_conversation(inst.db, found.id, me)
         context["own_conversation"] = None if mine is None else f"/conversations/{mine.id}"
     return await render(request, "listing.html", **context)
-
-
-async def _follows(inst: Instance, me: str | None, listing: Listing) -> bool:
-    """Whether `me` follows the author (a followers-only listing is for them)."""
-    if me is None:
-        return False
-    follow = await follows.find(inst.db, me, listing.author)
-    return follow is not None and follow.state == "accepted"
 
 
 # The author's actions

@@ -51,8 +51,11 @@ async def _actor(request: Request) -> LocalActor:
     return actor
 
 
-async def _open_listings(inst: Instance, actor: LocalActor) -> list[Card]:
-    """A member's open listings, newest first; for the community, the neighbourhood's."""
+async def _open_listings(
+    inst: Instance, actor: LocalActor, viewer: LocalActor | None
+) -> list[Card]:
+    """A member's open listings, newest first; for the community, the neighbourhood's. The
+    followers-only ones show to the member and to their followers (`viewer`)."""
     if actor.kind not in ("person", "group"):
         return []
     query = Query(
@@ -61,6 +64,7 @@ async def _open_listings(inst: Instance, actor: LocalActor) -> list[Card]:
         author=actor_id(inst.urls, actor) if actor.kind == "person" else None,
         order="newest",
         limit=MAX_LISTINGS,
+        viewer=None if viewer is None else actor_id(inst.urls, viewer),
     )
     now = inst.clock()
     return [card(hit, now) for hit in await search(inst.db, query)]
@@ -97,7 +101,7 @@ async def actor_page(
         icon=actor_document(inst.urls, actor)["icon"]["url"],
         summary=[p for p in actor.summary.split("\n\n") if p.strip()],
         rules=rules,
-        listings=await _open_listings(inst, actor),
+        listings=await _open_listings(inst, actor, viewer),
         is_self=viewer is not None and viewer.id == actor.id,
         following=following,
         followers=await follows.count_followers(inst.db, aid),

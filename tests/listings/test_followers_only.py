@@ -70,6 +70,8 @@ async def test_a_followers_only_listing_reaches_followers_and_nobody_else(
     assert not await can_see(elm.instance, dave, row)
     assert not await can_see(elm.instance, None, row)
     assert await found(elm, Query()) == []  # not on the board of everyone
+    assert await found(elm, Query(viewer="http://elm.test/users/bob")) == [listing_id]
+    assert await found(elm, Query(viewer="http://elm.test/users/dave")) == []
 
     await settled(oak, elm, pine)
     # Delivered to elm only, and never announced by the community.

@@ -11,6 +11,7 @@ import pytest
 
 from fedishare.core.listing import Listing, Place
 from fedishare.listings.wire import to_note
+from fedishare.storage import follows
 from fedishare.storage import listings as store
 from fedishare.storage.database import Database
 from fedishare.storage.listing_search import Query, build, fts_query, haversine_km, search
@@ -156,6 +157,40 @@ async def test_status_kind_purpose_origin_and_visibility(db: Database) -> None:
         "1",
     ]
     assert await ids(db, author=f"{OAK}/users/bob") == []
+
+
+async def test_a_viewer_also_finds_the_followers_only_listings_meant_for_them(
+    db: Database,
+) -> None:
+    alice, bob, carol = (f"{OAK}/users/{name}" for name in ("alice", "bob", "carol"))
+    dave, erin = "http://elm.test/users/dave", "http://elm.test/users/erin"
+    await fill(
+        db,
+        listing(n=1, author=bob),
+        listing(n=2, author=alice, visibility="followers", published=minutes(1)),
+        listing(n=3, author=carol, visibility="followers", published=minutes(2)),
+        listing(n=4, author=erin, origin="remote", visibility="followers", published=minutes(3)),
+        listing(n=5, author=bob, visibility="unlisted", published=minutes(4)),
+    )
+    async with db.transaction() as tx:
+        await follows.upsert(tx, dave, alice, f"{OAK}/f/1", "accepted", "2025-01-01T00:00:00Z")
+        await follows.upsert(tx, dave, carol, f"{OAK}/f/2", "pending", "2025-01-01T00:00:00Z")
+        await follows.upsert(tx, alice, erin, f"{OAK}/f/3", "accepted", "2025-01-01T00:00:00Z")
+        await follows.upsert(
+            tx, erin, bob, "http://elm.test/f/4", "rejected", "2025-01-01T00:00:00Z"
+        )
+    assert await ids(db) == ["5", "1"]  # nobody in particular: no followers-only listing
+    assert await ids(db, viewer=dave) == ["5", "2", "1"]  # alice's; carol has not accepted
+    assert await ids(db, viewer=alice) == ["5", "4", "2", "1"]  # her own, and erin's
+    assert await ids(db, viewer=carol) == ["5", "3", "1"]  # her own only
+    assert await ids(db, viewer=erin) == ["5", "4", "1"]
+    assert await ids(db, viewer=bob) == ["5", "1"]
+    # Narrower visibilities stay narrow for the rest; every visibility is every listing.
+    assert await ids(db, viewer=dave, visibilities=("public",)) == ["2", "1"]
+    assert await ids(db, viewer=dave, visibilities=()) == ["5", "4", "3", "2", "1"]
+    # The condition joins the others: words, origin and moderation still apply.
+    assert await ids(db, viewer=alice, origin="remote") == ["4"]
+    assert await ids(db, viewer=alice, words="bike", order="newest") == ["5", "4", "2", "1"]
 
 
 async def test_deleted_listings_are_never_found(db: Database) -> None:
