@@ -42,6 +42,7 @@ _COLUMNS = "id, recipient_id, type, from_actor, status_id, created_at"
 
 _ID_LOCK = 0x6E6F7469  # pg_advisory_xact_lock key of notification ids (PostgreSQL)
 
+
 async def insert(
     tx: Transaction,
     *,

@@ -29,6 +29,7 @@ ON CONFLICT (name, key) DO UPDATE SET
 RETURNING key, tokens
 """
 
+
 async def exchange(
     db: Database,
     name: str,
@@ -57,4 +58,3 @@ async def exchange(
             },
         )
     return {row[0]: float(row[1]) for row in rows}
-
