@@ -39,9 +39,13 @@ class Card:
 
 def listing_href(listing: Listing) -> str | None:
     """Where a listing's title links: our page for ours (a path, so that it works under any
-    address the site is reached at), the listing's own URL for other servers'."""
+    address the site is reached at), the listing's own URL for other servers'. Not another
+    server's followers-only listing: its page there is for signed server requests only, and
+    a browser would be told it does not exist (the card shows its text instead)."""
     parts = urlsplit(listing.id)
     if parts.scheme not in ("http", "https"):
+        return None
+    if not listing.is_local and listing.visibility == "followers":
         return None
     return parts.path if listing.is_local else listing.id
 

@@ -19,6 +19,8 @@ from tests.harness import Network, Node
 from tests.listings.factory import draft
 from tests.listings.federation_support import arrives, found, kept, member, peer, settled
 from tests.waiting import eventually
+from tests.web.board_support import cards
+from tests.web.signed_in import signed_in
 
 ALICE = "http://oak.test/users/alice"
 AS = {"Accept": "application/activity+json"}
@@ -72,6 +74,15 @@ async def test_a_followers_only_listing_reaches_followers_and_nobody_else(
     assert await found(elm, Query()) == []  # not on the board of everyone
     assert await found(elm, Query(viewer="http://elm.test/users/bob")) == [listing_id]
     assert await found(elm, Query(viewer="http://elm.test/users/dave")) == []
+    # On elm's board, bob sees it as a card that reads in full (alice's server would not
+    # show its page to his browser) and that he answers from here.
+    async with signed_in(clocked_net, elm, bob) as browser:
+        [friends] = cards((await browser.get("/board")).text)
+    assert "Followers only" in friends and "15 years old, some rust, rides fine." in friends
+    assert "Just for friends</h3>" in friends and f'href="{listing_id}"' not in friends
+    assert "/conversations/new?listing=" in friends
+    async with signed_in(clocked_net, elm, dave) as browser:
+        assert cards((await browser.get("/board")).text) == []
 
     await settled(oak, elm, pine)
     # Delivered to elm only, and never announced by the community.
