@@ -213,7 +213,7 @@ async def _insert(
         status_id = snowflake(at, random.getrandbits(16))  # the id clashed
     else:
         raise RuntimeError(f"no free status id for {uri}")
-    await _set_tags(tx, status_id, tags, mentions)
+    await _add_tags(tx, status_id, tags, mentions)  # a new id: statuses are never deleted
     return status_id
 
 
@@ -222,6 +222,12 @@ async def _set_tags(
 ) -> None:
     await tx.execute("DELETE FROM status_tags WHERE status_id = ?", (status_id,))
     await tx.execute("DELETE FROM status_mentions WHERE status_id = ?", (status_id,))
+    await _add_tags(tx, status_id, tags, mentions)
+
+
+async def _add_tags(
+    tx: Transaction, status_id: int, tags: Iterable[str], mentions: Iterable[str]
+) -> None:
     await tx.executemany(
         "INSERT OR IGNORE INTO status_tags (tag, status_id) VALUES (?, ?)",
         [(tag, status_id) for tag in sorted(set(tags))],

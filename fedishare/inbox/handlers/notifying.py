@@ -44,18 +44,23 @@ async def _owner(inst: Instance, object_id: str) -> LocalActor | None:
 async def _notify(
     inst: Instance, members: list[LocalActor], kind: str, sender: str, status_id: int | None
 ) -> None:
+    # Nobody hears of their own doings; with nobody left, no transaction is begun.
+    recipients = [
+        m for m in {m.id: m for m in members}.values() if actor_id(inst.urls, m) != sender
+    ]
+    if not recipients:
+        return
     at = inst.clock()
     async with inst.db.transaction() as tx:
-        for member in {m.id: m for m in members}.values():
-            if actor_id(inst.urls, member) != sender:  # nobody hears of their own doings
-                await record(
-                    tx,
-                    recipient_id=member.id,
-                    type=kind,
-                    from_actor=sender,
-                    status_id=status_id,
-                    at=at,
-                )
+        for member in recipients:
+            await record(
+                tx,
+                recipient_id=member.id,
+                type=kind,
+                from_actor=sender,
+                status_id=status_id,
+                at=at,
+            )
 
 
 async def on_follow(inst: Instance, item: InboxItem) -> None:

@@ -58,15 +58,20 @@ async def on_create(inst: Instance, item: InboxItem) -> None:
     if object_id is None or inst.urls.is_ours(object_id):
         return  # our own objects are never taken from others
     followed = await followed_locally(inst.db, inst.urls.base, item.actor)
-    if isinstance(value, dict) and not followed and not await _concerns_us(inst, value):
-        return  # not worth a fetch from its origin either
+    concerns: bool | None = None  # whether `value` concerns us, once asked
+    if isinstance(value, dict) and not followed:
+        concerns = await _concerns_us(inst, value)
+        if not concerns:
+            return  # not worth a fetch from its origin either
     doc = await trusted_object(inst, item, value)
     if doc is None or doc.get("type") not in KEPT_TYPES:
         return
     author = author_of(doc)
     if author is None:
         return
-    if not await _concerns_us(inst, doc) and not (
+    if doc is not value or concerns is None:  # a fetched copy may say otherwise
+        concerns = await _concerns_us(inst, doc)
+    if not concerns and not (
         author == item.actor and followed and listing_from_object(doc, now=inst.clock()) is None
     ):
         return
