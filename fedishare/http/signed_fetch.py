@@ -7,6 +7,9 @@ The instance actor (`/actor`, whose key signs our own fetches) stays public: a s
 checking our signature never has to sign a fetch of our key, which would have us fetch
 theirs, and so on. WebFinger, NodeInfo and the web pages stay public too.
 
+In secure mode, a member's documents are also answered 404 to an account the member blocks
+(`check_author_permits`).
+
 Whatever the mode, a signature decides who may read a followers-only document: a server that
 hosts one of the author's accepted followers (the follower signs, or their server's instance
 actor fetches for them). Anyone else is answered 404, as if it did not exist (Mastodon does
@@ -27,12 +30,13 @@ from starlette.types import Scope
 
 from fedishare.context import Instance
 from fedishare.core.activitystreams import NotHttpUrl, host_of
-from fedishare.core.errors import Forbidden
+from fedishare.core.errors import Forbidden, NotFound
 from fedishare.federation.errors import MalformedSignature, MissingSignature
 from fedishare.federation.public_key import ResolvedKey
 from fedishare.federation.verification import verify_request
 from fedishare.http.requests import instance_of
 from fedishare.remote.actors import resolve_key
+from fedishare.storage import account_relations, actors
 from fedishare.storage.follower_servers import has_follower_on
 
 _SCOPE_KEY = "fedishare.fetcher"
@@ -94,6 +98,23 @@ async def check_fetch(request: Request) -> Fetcher | None:
     if fetcher is None:
         raise MissingSignature("this server is in secure mode: sign the request")
     return fetcher
+
+
+async def check_author_permits(request: Request, fetcher: Fetcher | None, author: str) -> None:
+    """Once a document's author (one of our actors) is known: a verified signer whom the
+    author blocks is answered 404, as if the document did not exist (Mastodon's authorized
+    fetch does the same). `fetcher` is what `check_fetch` returned: only in secure mode is
+    every reader known; outside it anyone may read public documents unsigned, and a block
+    keeps nothing from them."""
+    if fetcher is None:
+        return
+    inst = instance_of(request)
+    name = inst.urls.username_of(author)
+    member = None if name is None else await actors.find_by_username(inst.db, name)
+    if member is None:
+        return
+    if await account_relations.find_block(inst.db, member.id, fetcher.actor) is not None:
+        raise NotFound("not found")
 
 
 async def reads_followers_only(request: Request, author: str) -> bool:

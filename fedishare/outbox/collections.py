@@ -54,6 +54,11 @@ async def outbox(inst: Instance, actor: LocalActor, aid: str, page: int | None) 
     return _page(url, page, items, len(rows) > PAGE_SIZE, total)
 
 
+def empty(url: str, page: int | None) -> JSON:
+    """A collection (or one of its pages) with nothing in it, for a reader who may see none."""
+    return _collection(url, 0) if page is None else _page(url, page, [], False, 0)
+
+
 async def followers(inst: Instance, aid: str, page: int | None) -> JSON:
     url = f"{aid}/followers"
     total = await follows.count_followers(inst.db, aid)

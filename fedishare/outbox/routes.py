@@ -19,7 +19,11 @@ from fedishare.federation.actor_document import actor_id
 from fedishare.http.auth import authenticated, granted, member_of
 from fedishare.http.bodies import posted_json
 from fedishare.http.responses import ActivityJSONResponse
-from fedishare.http.signed_fetch import check_fetch, reads_followers_only
+from fedishare.http.signed_fetch import (
+    check_author_permits,
+    check_fetch,
+    reads_followers_only,
+)
 from fedishare.outbox import collections
 from fedishare.outbox.client_posts import post_to_outbox
 from fedishare.storage import actors as actor_store
@@ -60,8 +64,13 @@ async def outbox(request: Request) -> Response:
     actor = await _local_actor(request)
     if request.method == "POST":
         return await _client_post(request, inst, actor)
-    await check_fetch(request)
-    doc = await collections.outbox(inst, actor, actor_id(inst.urls, actor), _page(request))
+    fetcher = await check_fetch(request)
+    aid = actor_id(inst.urls, actor)
+    try:
+        await check_author_permits(request, fetcher, aid)
+    except NotFound:  # someone the member blocks: an empty outbox, as Mastodon shows them
+        return ActivityJSONResponse(collections.empty(f"{aid}/outbox", _page(request)))
+    doc = await collections.outbox(inst, actor, aid, _page(request))
     return ActivityJSONResponse(doc)
 
 
@@ -106,21 +115,24 @@ async def _client_post(request: Request, inst: Instance, actor: LocalActor) -> R
 async def stored_activity(request: Request) -> Response:
     """Our public activities, dereferenceable at their ids."""
     inst: Instance = request.state.instance
-    await check_fetch(request)
+    fetcher = await check_fetch(request)
     activity_id = f"{inst.urls.base}{request.url.path}"
     row = await outbox_store.get_activity(inst.db, activity_id)
     if row is None or not row["public"]:
         raise NotFound("no such activity")
-    return ActivityJSONResponse(json.loads(row["document"]))
+    document = json.loads(row["document"])
+    await check_author_permits(request, fetcher, str(document.get("actor")))
+    return ActivityJSONResponse(document)
 
 
 async def stored_object(request: Request) -> Response:
     """Our objects at their ids; a deleted one answers 410 with its Tombstone."""
     inst: Instance = request.state.instance
-    await check_fetch(request)
+    fetcher = await check_fetch(request)
     obj = await object_store.get(inst.db, f"{inst.urls.base}{request.url.path}")
     if obj is None or not obj.is_local:
         raise NotFound("no such object")
+    await check_author_permits(request, fetcher, obj.attributed_to)
     if not (obj.deleted or is_public(obj.document)):
         # Followers-only objects go to their followers' servers; direct ones to nobody.
         author = obj.attributed_to

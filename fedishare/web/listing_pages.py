@@ -31,7 +31,11 @@ from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
 from fedishare.http.errors import status_of
 from fedishare.http.responses import ActivityJSONResponse
-from fedishare.http.signed_fetch import check_fetch, reads_followers_only
+from fedishare.http.signed_fetch import (
+    check_author_permits,
+    check_fetch,
+    reads_followers_only,
+)
 from fedishare.listings import service
 from fedishare.listings.audience import may_see
 from fedishare.listings.client_posts import post_listing_activity
@@ -82,7 +86,7 @@ async def _document(request: Request, inst: Instance, found_id: str) -> Response
     """One of our listings as its Note; a deleted one answers 410 with its Tombstone. In
     secure mode only to signed requests; a followers-only listing only to servers hosting
     one of the author's followers, and 404 to anyone else (see fedishare.http.signed_fetch)."""
-    await check_fetch(request)
+    fetcher = await check_fetch(request)
     stored = await store.get_document(inst.db, found_id)
     if stored is None:
         raise NotFound("no such listing")
@@ -92,6 +96,7 @@ async def _document(request: Request, inst: Instance, found_id: str) -> Response
     found = await store.get(inst.db, document["id"])
     if found is None or not found.is_local:
         raise NotFound("no such listing")
+    await check_author_permits(request, fetcher, found.author)
     if found.visibility == "followers" and not await reads_followers_only(request, found.author):
         raise NotFound("no such listing")
     return ActivityJSONResponse(document)

@@ -9,15 +9,19 @@ import time
 
 import httpx
 
+from fedishare.accounts import relations
 from fedishare.accounts.members import create_member
+from fedishare.core.activitystreams import PUBLIC
 from fedishare.federation.errors import FetchError
 from fedishare.federation.signing import sign_headers
 from fedishare.follows.following import follow_actor
 from fedishare.listings import service
 from fedishare.moderation import account_blocks
 from fedishare.remote.fetch import signed_get
+from fedishare.statuses.notes import publish_note
 from fedishare.storage import actors, follows
 from fedishare.storage import listings as listing_store
+from fedishare.storage.actors import LocalActor
 from tests.federation import rfc9421
 from tests.harness import Network, Node
 from tests.listings.factory import draft
@@ -157,6 +161,48 @@ async def test_an_account_an_admin_blocked_is_refused_its_signed_gets(net: Netwo
     )
     response = await elm.client.get(actor, headers=headers)
     assert response.status_code == 200, response.text
+
+
+async def test_a_members_documents_are_not_found_by_accounts_they_block(net: Network) -> None:
+    oak = await net.add("oak.test", federation=SECURE)
+    elm = await net.add("elm.test")
+    alice = await create_member(oak.instance.db, oak.instance.clock, "alice")
+    bob = await create_member(elm.instance.db, elm.instance.clock, "bob")
+    carol = await create_member(elm.instance.db, elm.instance.clock, "carol")
+    public = {"to": [PUBLIC], "cc": [f"{oak.base}/users/alice/followers"]}
+    create = await publish_note(oak.instance, alice, {"content": "<p>Hello</p>", **public})
+    listing = (await service.create_listing(oak.instance, alice, draft())).listing
+    documents = [create["object"]["id"], create["id"], listing.id]
+    outbox_page = f"{oak.base}/users/alice/outbox?page=1"
+    await relations.block(oak.instance, alice, f"{elm.base}/users/bob")
+
+    async def signed_as(member: LocalActor, url: str) -> httpx.Response:
+        key = elm.instance.keys.get(member.id, member.private_key_pem)
+        headers = sign_headers(
+            "GET",
+            url,
+            None,
+            key_id=f"{elm.base}/users/{member.username}#main-key",
+            private_key=key,
+            now=elm.instance.clock(),
+        )
+        return await elm.client.get(url, headers={**AS, **headers})
+
+    for url in documents:
+        assert (await signed_as(bob, url)).status_code == 404, url
+        assert (await signed_as(carol, url)).status_code == 200, url
+        assert await status_signed_by(elm, url) == 200, url  # elm itself is not blocked
+    hidden = await signed_as(bob, outbox_page)
+    assert hidden.status_code == 200
+    assert hidden.json()["orderedItems"] == [] and hidden.json()["totalItems"] == 0
+    shown = (await signed_as(carol, outbox_page)).json()
+    assert create["id"] in [item["id"] for item in shown["orderedItems"]]
+    # alice's profile stays readable: bob's server needs it to know whom he is blocked by.
+    assert (await signed_as(bob, f"{oak.base}/users/alice")).status_code == 200
+
+    await relations.unblock(oak.instance, alice, f"{elm.base}/users/bob")
+    for url in documents:
+        assert (await signed_as(bob, url)).status_code == 200, url
 
 
 async def test_an_rfc_9421_signature_must_name_the_scheme_we_are_reached_by(

@@ -69,7 +69,8 @@ async def on_create(inst: Instance, item: InboxItem) -> None:
     author = author_of(doc)
     if author is None:
         return
-    if doc is not value or concerns is None:  # a fetched copy may say otherwise
+    fetched = doc is not value  # a fetched copy may say otherwise
+    if fetched or concerns is None:
         concerns = await _concerns_us(inst, doc)
     if not concerns and not (
         author == item.actor and followed and listing_from_object(doc, now=inst.clock()) is None
