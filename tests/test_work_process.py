@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import httpx
 
+from fedishare.commands.serving_lock import nobody_serving
 from tests.processes import cli, local_site, running, serving
 from tests.waiting import eventually
 
@@ -112,3 +113,25 @@ async def test_a_web_process_with_workers_has_claimed_it_by_then(tmp_path: Path)
             assert claimed.attempts == 1
             assert claimed.next_try > queued.next_try  # leased
             assert claimed.state in ("pending", "delivered")
+
+
+async def test_work_and_restore_refuse_each_other(tmp_path: Path) -> None:
+    site, _ = await local_site(tmp_path, "oak")
+    database = site / "fedishare.sqlite3"
+    with nobody_serving(database):  # what `fedishare restore` holds while it replaces the file
+        code, _, err = await cli(site, "work")
+    assert code == 1
+    assert f"fedishare: {database} — a `fedishare restore` is replacing it" in err
+
+    copy = tmp_path / "copy.sqlite3"
+    assert (await cli(site, "account", "create", "alice"))[0] == 0  # the database made
+    assert (await cli(site, "backup", str(copy)))[0] == 0
+    async with running(site, "work", log="work.log"):
+
+        async def working() -> bool:
+            log = site / "work.log"
+            return log.exists() and "working for" in log.read_text()
+
+        await eventually(working, within=30)
+        code, _, err = await cli(site, "restore", str(copy))
+    assert code == 1 and f"fedishare: {database} — an instance is serving it" in err

@@ -1,11 +1,11 @@
 """Whether any process serves or works on a database: for `fedishare restore`, which must
 not replace the file under a running instance.
 
-Every `fedishare serve` holds a shared lock on ``DATABASE.serving`` for its whole life, as
-processes running workers hold one on ``DATABASE.workers`` (fedishare.workers.presence). The
-kernel lets go of both when a process ends, however it ends, so a lock that can be taken
-exclusively means that no such process is running; a restore holds both exclusively while
-it works, so that none starts meanwhile.
+Every `fedishare serve` and `fedishare work` holds a shared lock on ``DATABASE.serving`` for
+its whole life, as processes running workers hold one on ``DATABASE.workers``
+(fedishare.workers.presence). The kernel lets go of both when a process ends, however it
+ends, so a lock that can be taken exclusively means that no such process is running; a
+restore holds both exclusively while it works, so that none starts meanwhile.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from fedishare import __version__
 from fedishare.commands.errors import CommandError
 from fedishare.commands.gc_tuning import tune_gc
 from fedishare.commands.logging_setup import setup_logging
+from fedishare.commands.serving_lock import hold_while_serving
 from fedishare.context import Instance
 from fedishare.core.config import Config
 from fedishare.reload import Reloader
@@ -41,6 +42,10 @@ def cmd_work(config: Config, queues: str = EVERY_QUEUE) -> int:
     except UnknownQueue as exc:
         raise CommandError(str(exc)) from None
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until started: see cmd_serve
+    # As `serve` holds it: refused while `fedishare restore` replaces the SQLite file (the
+    # workers would go on with the file being replaced), and restore refuses meanwhile.
+    if config.database.is_sqlite or not config.database.url:
+        hold_while_serving(config.instance.database)
     setup_logging(config.logging)
     tune_gc()  # after the imports, as `serve` does
     uvloop.run(_work(config, workers, queues))
