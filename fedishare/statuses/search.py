@@ -70,8 +70,15 @@ async def search(
     viewer: LocalActor | None = None,
 ) -> Found:
     """What `text` finds for `viewer`: only the statuses they may see."""
+    reader = None if viewer is None else actor_id(inst.urls, viewer)
     found = await _search(
-        inst, text, kind=kind, resolve_remote=resolve_remote, limit=limit, offset=offset
+        inst,
+        text,
+        kind=kind,
+        resolve_remote=resolve_remote,
+        limit=limit,
+        offset=offset,
+        viewer=reader,
     )
     found.statuses = await visible_rows(inst, viewer, found.statuses)
     return found
@@ -85,6 +92,7 @@ async def _search(
     resolve_remote: bool,
     limit: int,
     offset: int,
+    viewer: str | None,
 ) -> Found:
     found = Found()
     text = text.strip()
@@ -106,9 +114,12 @@ async def _search(
         tag = text.removeprefix("#")
         found.hashtags = await account_search.hashtags(inst.db, tag, limit=limit, offset=offset)
     if _wants(kind, "statuses") and not text.startswith("@"):
-        hits = await search_listings(
-            inst.db, Query(words=text.removeprefix("#"), statuses=(), limit=limit, offset=offset)
+        # The viewer's followers-only listings and those of authors they follow are found
+        # too, as on the board.
+        query = Query(
+            words=text.removeprefix("#"), statuses=(), limit=limit, offset=offset, viewer=viewer
         )
+        hits = await search_listings(inst.db, query)
         rows = await status_index.by_uris(inst.db, [hit.listing.id for hit in hits])
         for hit in hits:
             row = rows.get(hit.listing.id)

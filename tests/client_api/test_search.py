@@ -4,9 +4,14 @@ servers fetched from there. The answer always holds all three lists."""
 
 from __future__ import annotations
 
-from fedishare.storage import actors
+from fedishare.federation.actor_document import actor_id
+from fedishare.follows.following import follow_actor
+from fedishare.listings import service
+from fedishare.storage import actors, follows
 from tests.client_api.conftest import Api
 from tests.client_api.schema import check
+from tests.listings.factory import draft
+from tests.waiting import eventually
 
 SEARCH = "/api/v2/search"
 
@@ -49,6 +54,31 @@ async def test_hashtags_and_listings_are_found_by_words(api: Api) -> None:
     tags = check(await api.get(SEARCH, params={"q": "#off", "type": "hashtags"}), "GET", SEARCH)
     assert [t["name"] for t in tags["hashtags"]] == ["offer"]
     assert tags["accounts"] == [] and tags["statuses"] == []
+
+
+async def test_a_followers_only_listing_is_found_by_the_authors_followers(api: Api) -> None:
+    inst = api.node.instance
+    bob, bob_token = await api.new_member("bob")
+    _, carol_token = await api.new_member("carol")
+    await follow_actor(inst, bob, actor_id(inst.urls, api.member))
+
+    async def accepted() -> bool:
+        found = await follows.find(
+            inst.db, actor_id(inst.urls, bob), actor_id(inst.urls, api.member)
+        )
+        return found is not None and found.state == "accepted"
+
+    await eventually(accepted)
+    change = await service.create_listing(
+        inst, api.member, draft(title="Spare bike for friends", visibility="followers")
+    )
+    readers = (("alice", api.token, True), ("bob", bob_token, True), ("carol", carol_token, False))
+    for who, token, sees in readers:
+        found = check(await api.as_(token).get(SEARCH, params={"q": "bike"}), "GET", SEARCH)
+        expected = [change.listing.id] if sees else []
+        assert [s["uri"] for s in found["statuses"]] == expected, who
+        if sees:
+            assert found["statuses"][0]["visibility"] == "private"
 
 
 async def test_a_post_on_another_server_is_fetched_by_its_url(api_pair: tuple[Api, Api]) -> None:
