@@ -3,11 +3,14 @@
 An Announce, Create, Update or Delete only tells us WHICH listing to look at; its embedded
 copy is never stored. `refresh` fetches the listing from where its id points (signed by our
 instance actor, no redirects), keeps it only if its author lives on that same host, and
-stores it (`upsert` applies a version only when its `updated` is newer). A 404, a 410 or a
-Tombstone means the listing is gone: ours becomes a Tombstone too. A followers-only listing
-is served only to a server hosting one of its author's followers: it is kept as followers-only
-(no Public in its addressing), and the status index and `fedishare.statuses.visibility` show
-it to the members who follow its author, and to nobody else.
+stores it (`upsert` applies a version only when its `updated` is newer). A 410 or a
+Tombstone means the listing is gone: ours becomes a Tombstone too, for good. A 404 means it
+is not served to us (any more): ours is withdrawn, and a newer version served later (the
+author made it public again) brings it back; so does one moved back within the radius. A
+followers-only listing is served only to a server hosting one of its author's followers: it
+is kept as followers-only (no Public in its addressing), and the status index and
+`fedishare.statuses.visibility` show it to the members who follow its author, and to nobody
+else.
 
 With a radius set ([federation] radius_km around [community] latitude/longitude), listings
 placed farther away are left out, and removed if we had them. Listings without a position
@@ -72,15 +75,23 @@ async def is_kept(inst: Instance, listing_id: str) -> bool:
     return found is not None and not found.is_local
 
 
-async def forget(inst: Instance, listing_id: str, tombstone: JSON | None = None) -> bool:
-    """Turn another server's listing into a Tombstone here; False if we had none live."""
+async def forget(
+    inst: Instance, listing_id: str, tombstone: JSON | None = None, *, for_good: bool = False
+) -> bool:
+    """Turn another server's listing into a Tombstone here; False if we had none live.
+
+    For good when its origin says it was deleted (a `tombstone`, or `for_good`: 410 Gone, its
+    author deleted); otherwise it is only withdrawn here (a 404, outside the radius, a server
+    we no longer take listings from), and comes back if its origin later serves us a newer
+    version (made public again, moved back within the radius)."""
     when = _deleted_at(tombstone, inst.clock())
     async with inst.db.transaction() as tx:
         found = await store.get(tx, listing_id)
         if found is None or found.is_local:
             return False
         doc = {"id": listing_id, "type": "Tombstone", "deleted": iso(when)}
-        return await store.delete(tx, listing_id, when, doc)
+        final = for_good or tombstone is not None
+        return await store.delete(tx, listing_id, when, doc, for_good=final)
 
 
 async def refresh(inst: Instance, listing_id: str, *, unwrap: bool = True) -> Outcome:
@@ -100,7 +111,8 @@ async def refresh(inst: Instance, listing_id: str, *, unwrap: bool = True) -> Ou
         doc = await signed_get(inst, listing_id)
     except FetchError as exc:
         if exc.status in (404, 410):
-            return Outcome.DELETED if await forget(inst, listing_id) else Outcome.SKIPPED
+            gone = await forget(inst, listing_id, for_good=exc.status == 410)
+            return Outcome.DELETED if gone else Outcome.SKIPPED
         if exc.status is None or exc.status in _TRANSIENT:
             raise
         log.info("listing %s not taken: %s", listing_id, exc.reason)

@@ -42,6 +42,9 @@ COLUMNS = (
 )  # fmt: skip
 SELECT_COLUMNS = ", ".join(f"l.{c}" for c in COLUMNS)
 _INSERT = f"INSERT INTO listings ({', '.join(COLUMNS)}) VALUES ({marks(COLUMNS)})"
+# `deleted`: LIVE; DELETED by its author (for good: ids are never reused); or WITHDRAWN here,
+# another server's listing we stopped keeping while its author may still have it.
+LIVE, DELETED, WITHDRAWN = 0, 1, 2
 _UPDATE = f"UPDATE listings SET {', '.join(f'{c} = ?' for c in COLUMNS[1:])} WHERE num = ?"
 _DOCUMENT = (
     "INSERT INTO listing_documents (num, document) VALUES (?, ?)"
@@ -172,11 +175,13 @@ async def upsert(
     tx: Transaction, listing: Listing, document: JSON, *, now: datetime | None = None
 ) -> bool:
     """Store a new listing, or replace a stored one when `listing.updated` is newer
-    (`now`, the writer's clock, bounds the time its status is indexed at).
+    (`now`, the writer's clock, bounds the time its status is indexed at). Another server's
+    listing that was withdrawn here (`delete(..., for_good=False)`) comes back live with a
+    version newer than the one it had.
 
     False (nothing changed) when the stored version is as new or newer, when the id was
-    deleted (ids are never reused), or when the origin differs (a remote object never
-    replaces one of ours, nor the other way round)."""
+    deleted for good (ids are never reused), or when the origin differs (a remote object
+    never replaces one of ours, nor the other way round)."""
     values = row_values(listing)
     row = await tx.fetch_one(
         "SELECT num, remote, updated, deleted FROM listings WHERE id = ?", (listing.id,)
@@ -187,10 +192,16 @@ async def upsert(
         await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
         await statuses.index_listing(tx, listing, document, now=now)
         return True
-    if row["deleted"] or row["remote"] != values[1] or row["updated"] >= iso(listing.updated):
+    if row["deleted"] not in (LIVE, WITHDRAWN) or row["remote"] != values[1]:
+        return False
+    if row["updated"] >= iso(listing.updated):
         return False
     num = row["num"]
-    await tx.execute(_INDEX_REMOVE[tx.dialect], (num,))
+    if row["deleted"] == WITHDRAWN:  # back: its text left the index when it was withdrawn
+        await tx.execute("UPDATE listings SET deleted = ? WHERE num = ?", (LIVE, num))
+        await statuses.mark_live(tx, listing.id)
+    else:
+        await tx.execute(_INDEX_REMOVE[tx.dialect], (num,))
     await tx.execute(_UPDATE, (*values[1:], num))
     await tx.execute(_DOCUMENT, (num, compact_json(document)))
     await tx.execute(_INDEX_ADD, (num, listing.title, listing.description, listing.place.name))
@@ -253,18 +264,36 @@ async def set_document(tx: Transaction, listing_id: str, document: JSON) -> None
     )
 
 
-async def delete(tx: Transaction, listing_id: str, deleted_at: datetime, tombstone: JSON) -> bool:
+async def delete(
+    tx: Transaction,
+    listing_id: str,
+    deleted_at: datetime,
+    tombstone: JSON,
+    *,
+    for_good: bool = True,
+) -> bool:
     """Turn a listing into a Tombstone: its text and position are dropped (and leave the
-    index), its row and id stay so that the id is never taken again. False if already gone."""
-    row = await tx.fetch_one("SELECT num FROM listings WHERE id = ? AND deleted = 0", (listing_id,))
+    index), its row and id stay so that the id is never taken again. False if already gone.
+
+    Not `for_good`: another server's listing withdrawn here while its author may still have
+    it (its origin no longer serves it to us, it left our radius, we stopped taking its
+    server's listings). It keeps the `updated` of the version we had, so that any newer
+    version its origin serves us later brings it back (`upsert`)."""
+    row = await tx.fetch_one(
+        "SELECT num, updated FROM listings WHERE id = ? AND deleted = 0", (listing_id,)
+    )
     if row is None:
         return False
     await tx.execute(_INDEX_REMOVE[tx.dialect], (row["num"],))
     await tx.execute(
-        "UPDATE listings SET deleted = 1, status = 'withdrawn', title = '', description = '',"
+        "UPDATE listings SET deleted = ?, status = 'withdrawn', title = '', description = '',"
         " place_name = '', lat = NULL, lon = NULL, house_rules = '', reserved_for = NULL,"
         " extra = '{}', updated = ? WHERE num = ?",
-        (iso(deleted_at), row["num"]),
+        (
+            DELETED if for_good else WITHDRAWN,
+            iso(deleted_at) if for_good else row["updated"],
+            row["num"],
+        ),
     )
     await tx.execute(_DOCUMENT, (row["num"], compact_json(tombstone)))
     await statuses.mark_deleted(tx, listing_id)

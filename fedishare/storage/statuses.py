@@ -420,6 +420,12 @@ async def index_reblog(
     )
 
 
+async def mark_live(tx: Transaction, uri: str) -> None:
+    """A listing withdrawn here is back (`fedishare.storage.listings.upsert`): its status
+    is live again, to be indexed anew; the boosts that went with it stay gone."""
+    await tx.execute("UPDATE statuses SET deleted = 0 WHERE uri = ? AND kind = 'listing'", (uri,))
+
+
 async def mark_deleted(tx: Transaction, uri: str) -> bool:
     """A status is gone (and its boosts with it); False if it was not indexed or live."""
     row = await by_uri(tx, uri)

@@ -161,6 +161,19 @@ async def test_a_listing_made_followers_only_leaves_peers_without_followers(
     }
     assert (shared[0]["to"], shared[0]["cc"]) == (["http://oak.test/users/community/followers"], [])
 
+    # Public again: the community announces that change too, and pine takes the listing
+    # back in, to its board, its search and its status index.
+    await service.edit_listing(oak.instance, alice, bike, draft(title="Free to all again"))
+
+    async def back_at_pine() -> bool:
+        found = await kept(pine, bike)
+        return found is not None and found.title == "Free to all again"
+
+    await eventually(back_at_pine)
+    assert await found(pine, Query(words="again")) == [bike]
+    row = await statuses.by_uri(pine.instance.db, bike)
+    assert row is not None and not row.deleted and row.visibility == "public"
+
 
 async def test_a_follower_gone_takes_their_server_off_the_readers(clocked_net: Network) -> None:
     oak, elm = await clocked_net.add("oak.test"), await clocked_net.add("elm.test")

@@ -9,6 +9,7 @@ from datetime import timedelta
 from fedishare.core.listing import TIME_CREDIT, Image, Listing, Reciprocal
 from fedishare.listings.wire import to_note
 from fedishare.storage import listings as store
+from fedishare.storage import statuses
 from fedishare.storage.database import Database
 from fedishare.storage.listing_search import Query, search
 from tests.listings.factory import OAK, START, listing, stay_offer
@@ -83,6 +84,36 @@ async def test_a_deleted_listing_is_a_tombstone_whose_id_stays_taken(db: Databas
     assert not await save(db, dataclasses.replace(item, updated=START + timedelta(days=3)))
     row = await db.fetch_one("SELECT title, lat, description FROM listings")
     assert row is not None and tuple(row) == ("", None, "")
+
+
+async def test_a_listing_withdrawn_here_comes_back_with_a_newer_version(db: Database) -> None:
+    theirs = listing(origin="remote", author="http://elm.test/users/bob", title="Red kettle")
+    await save(db, theirs)
+    tombstone = {"id": theirs.id, "type": "Tombstone"}
+    async with db.transaction() as tx:
+        assert await store.delete(tx, theirs.id, START + timedelta(1), tombstone, for_good=False)
+    assert await store.get(db, theirs.id) is None and await found(db, "kettle") == []
+    status = await statuses.by_uri(db, theirs.id)
+    assert status is not None and status.deleted
+    # The version we had, or an older one, does not bring it back; a newer one does, whole:
+    # found by its words, its status live again.
+    assert not await save(db, theirs)
+    newer = dataclasses.replace(
+        theirs, title="Red kettle, still here", updated=START + timedelta(2)
+    )
+    assert await save(db, newer)
+    assert await store.get(db, theirs.id) == newer
+    assert await found(db, "kettle") == [theirs.id]
+    status = await statuses.by_uri(db, theirs.id)
+    assert status is not None and not status.deleted
+    # Withdrawn and back again, then deleted for good: nothing brings it back.
+    async with db.transaction() as tx:
+        assert await store.delete(tx, theirs.id, START + timedelta(3), tombstone, for_good=False)
+    assert await save(db, dataclasses.replace(newer, updated=START + timedelta(4)))
+    async with db.transaction() as tx:
+        assert await store.delete(tx, theirs.id, START + timedelta(5), tombstone)
+    assert not await save(db, dataclasses.replace(newer, updated=START + timedelta(6)))
+    assert await found(db, "kettle") == []
 
 
 async def test_set_status_needs_a_newer_time(db: Database) -> None:
