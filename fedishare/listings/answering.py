@@ -28,17 +28,21 @@ from fedishare.storage.conversations import Conversation
 
 
 async def answerable(inst: Instance, member: LocalActor, listing_id: str) -> Listing:
-    """The listing `member` may answer: a live one they did not write, or one they already
-    converse about (a conversation goes on after the listing closes)."""
+    """The listing `member` may answer: a live one they did not write and may see, or one
+    they already converse about (a conversation goes on after the listing closes, or after
+    they stopped following the author of a followers-only one)."""
     if member.kind != "person" or member.disabled:
         raise Forbidden("only an active member can answer a listing")
     listing = await listings.get(inst.db, listing_id)
     me = actor_id(inst.urls, member)
-    if listing is None or not await may_see(inst.db, me, listing):
+    if listing is None:
+        raise NotFound("no such listing")
+    ongoing = await store.find_conversation(inst.db, listing.id, me) is not None
+    if not ongoing and not await may_see(inst.db, me, listing):
         raise NotFound("no such listing")
     if listing.author == me:
         raise Forbidden("this is your own listing: its answers are in your conversations")
-    if not listing.is_live and await store.find_conversation(inst.db, listing.id, me) is None:
+    if not listing.is_live and not ongoing:
         raise Conflict(f"this listing is {listing.status}: it takes no more answers")
     return listing
 

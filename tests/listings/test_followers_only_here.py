@@ -9,8 +9,8 @@ from urllib.parse import quote
 import httpx
 
 from fedishare.accounts.members import create_member
-from fedishare.follows.following import follow_actor
-from fedishare.listings import service
+from fedishare.follows.following import follow_actor, unfollow_actor
+from fedishare.listings import answering, service
 from fedishare.storage import follows, tokens
 from fedishare.storage.actors import LocalActor
 from tests.harness import Network, Node
@@ -62,7 +62,7 @@ async def test_a_followers_only_listing_shows_to_the_author_and_followers_only(
             board = (await browser.get("/board")).text
             profile = (await browser.get("/users/alice")).text
             page = await browser.get(path)
-            answering = await browser.get(answer)
+            answer_form = await browser.get(answer)
         expected = ["Just for friends", "A public bike"] if sees else ["A public bike"]
         assert card_titles(board) == expected, someone.username
         assert card_titles(profile) == expected, someone.username
@@ -71,9 +71,9 @@ async def test_a_followers_only_listing_shows_to_the_author_and_followers_only(
             friends = next(c for c in cards(board) if "Just for friends" in c)
             assert "Followers only" in friends
         if someone is bob:
-            assert answering.status_code == 200 and "Just for friends" in answering.text
+            assert answer_form.status_code == 200 and "Just for friends" in answer_form.text
         elif someone is carol:  # as if there were no such listing
-            assert answering.status_code == 404
+            assert answer_form.status_code == 404
 
     async with httpx.AsyncClient(transport=net.router, headers={"Accept": HTML}) as visitor:
         assert card_titles((await visitor.get(oak.base + "/board")).text) == ["A public bike"]
@@ -91,3 +91,13 @@ async def test_a_followers_only_listing_shows_to_the_author_and_followers_only(
         if sees:
             assert one.json()["visibility"] == "followers"
     assert (await api(oak, "/api/listings", "not-a-token")).status_code == 401
+
+    # bob answers, then stops following alice: the listing is no longer his to see, but the
+    # conversation he began goes on.
+    await answering.answer_listing(oak.instance, bob, listing_id, "<p>Could I borrow it?</p>")
+    await unfollow_actor(oak.instance, bob, f"{OAK}/users/alice")
+    async with signed_in(net, oak, bob) as browser:
+        assert card_titles((await browser.get("/board")).text) == ["A public bike"]
+        assert (await browser.get(path)).status_code == 404
+        assert (await browser.get(answer)).status_code == 200
+    await answering.answer_listing(oak.instance, bob, listing_id, "<p>Or another time?</p>")
