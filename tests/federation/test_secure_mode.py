@@ -44,6 +44,20 @@ async def status_signed_by(node: Node, url: str) -> int:
     return 200
 
 
+async def get_signed_as(node: Node, member: LocalActor, url: str) -> httpx.Response:
+    """A GET of `url` signed by `member` of `node` (not by its instance actor)."""
+    key = node.instance.keys.get(member.id, member.private_key_pem)
+    headers = sign_headers(
+        "GET",
+        url,
+        None,
+        key_id=f"{node.base}/users/{member.username}#main-key",
+        private_key=key,
+        now=node.instance.clock(),
+    )
+    return await node.client.get(url, headers={**AS, **headers})
+
+
 async def test_only_signed_gets_from_servers_we_federate_with_are_answered(net: Network) -> None:
     oak = await net.add("oak.test", federation=SECURE)
     elm, pine = await net.add("elm.test"), await net.add("pine.test")
@@ -150,16 +164,7 @@ async def test_an_account_an_admin_blocked_is_refused_its_signed_gets(net: Netwo
     await account_blocks.block(oak.instance, f"{elm.base}/actor", "scraping", admin)
     assert await status_signed_by(elm, actor) == 403
     bob = await create_member(elm.instance.db, elm.instance.clock, "bob")
-    key = elm.instance.keys.get(bob.id, bob.private_key_pem)
-    headers = sign_headers(
-        "GET",
-        actor,
-        None,
-        key_id=f"{elm.base}/users/bob#main-key",
-        private_key=key,
-        now=elm.instance.clock(),
-    )
-    response = await elm.client.get(actor, headers=headers)
+    response = await get_signed_as(elm, bob, actor)
     assert response.status_code == 200, response.text
 
 
@@ -177,16 +182,7 @@ async def test_a_members_documents_are_not_found_by_accounts_they_block(net: Net
     await relations.block(oak.instance, alice, f"{elm.base}/users/bob")
 
     async def signed_as(member: LocalActor, url: str) -> httpx.Response:
-        key = elm.instance.keys.get(member.id, member.private_key_pem)
-        headers = sign_headers(
-            "GET",
-            url,
-            None,
-            key_id=f"{elm.base}/users/{member.username}#main-key",
-            private_key=key,
-            now=elm.instance.clock(),
-        )
-        return await elm.client.get(url, headers={**AS, **headers})
+        return await get_signed_as(elm, member, url)
 
     for url in documents:
         assert (await signed_as(bob, url)).status_code == 404, url
