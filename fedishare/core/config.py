@@ -75,6 +75,8 @@ class FederationSettings:
     # Hosts (lower case, IPs normalised; with a port or None for any) that outgoing requests
     # may reach although their addresses are loopback or private: fedishare.federation.addresses.
     private_hosts: tuple[tuple[str, int | None], ...] = ()
+    # Domains (and their subdomains) whose reports (Flag) are dropped (inbox.handlers.flag).
+    reject_reports: tuple[str, ...] = ()
     # Which hosts may federate: fedishare.core.domain_policy, with the admins' blocks.
 
 
@@ -204,6 +206,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "radius_km": ((int, float), 0),
         "secure_mode": (bool, False),
         "private_hosts": (list, []),
+        "reject_reports": (list, []),
     },
     "limits": {
         "max_body_bytes": (int, 1_048_576),
@@ -356,7 +359,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         )
 
     fed = values["federation"]
-    for key in ("allow", "block"):
+    for key in ("allow", "block", "reject_reports"):
         for item in fed[key]:
             if not isinstance(item, str) or not _HOSTNAME.match(item.lower().strip()):
                 raise c.fail(f"federation.{key}", "a list of domain names", item)
@@ -423,6 +426,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             radius_km=float(radius_km),
             secure_mode=fed["secure_mode"],
             private_hosts=private_hosts,
+            reject_reports=tuple(d.lower().strip() for d in fed["reject_reports"]),
         ),
         limits=LimitSettings(**lim),
         retention=RetentionSettings(finished_days=float(finished_days)),
@@ -631,6 +635,9 @@ secure_mode = false
 # this server reach itself or its network. "HOST" or "HOST:PORT", IPv6 as "[::1]". Only
 # for instances on one machine or network; keep it empty on a public server.
 private_hosts = {private_hosts}
+# Reports from these domains (and their subdomains) are dropped, for a server whose
+# reports flood the admins but that you would rather not block.
+reject_reports = []
 
 [limits]
 max_body_bytes = 1048576         # largest inbox or API request body

@@ -92,6 +92,10 @@ def test_the_written_default_and_the_repository_example_load(tmp_path: Path) -> 
             "[federation] block: expected a list of domain names, got 'not a domain'",
         ),
         (
+            "[instance]\ndomain = 'oak.example'\n[federation]\nreject_reports = ['a b']\n",
+            "[federation] reject_reports: expected a list of domain names, got 'a b'",
+        ),
+        (
             "[instance]\ndomain = 'oak.example'\n[limits]\nmax_body_bytes = -1\n",
             "[limits] max_body_bytes: expected a positive integer, got -1",
         ),

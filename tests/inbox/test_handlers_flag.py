@@ -4,6 +4,10 @@ sends a Flag shaped as Mastodon sends it (`object` a list) through the real inbo
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from fedishare.core.types import JSON
 from fedishare.federation.actor_document import actor_id
 from fedishare.inbox.handlers.flag import MOST_TARGETS
@@ -55,6 +59,31 @@ async def test_a_flag_of_our_member_and_note_is_one_report_kept_once(net: Networ
     posts = (await reports.posts_of(oak.instance.db, [report.id]))[report.id]
     assert [(p.uri, p.text) for p in posts] == [(note, "Ladder to lend")]
     assert await reports.count_open(oak.instance.db) == 1
+
+
+async def test_reports_from_a_domain_the_operator_rejects_are_dropped(
+    net: Network, caplog: pytest.LogCaptureFixture
+) -> None:
+    # elm.test's subdomains too; another server's reports still arrive.
+    oak = await net.add("oak.test", federation={"reject_reports": ["Elm.test"]})
+    alice = await member(oak, "alice")
+    alice_id = actor_id(oak.instance.urls, alice)
+    sub = {**flag([alice_id], n=2), "actor": "http://social.elm.test/actor"}
+    with caplog.at_level(logging.INFO, logger="fedishare.inbox.handlers.flag"):
+        await receive(oak, flag([alice_id]))
+        await receive(oak, sub)
+    assert await rows(oak.instance.db) == []
+    assert (
+        f"Flag {ELM}/flags/1 from {ELM_ACTOR} dropped: [federation] reject_reports" in caplog.text
+    )
+    other = {
+        **flag([alice_id], n=3),
+        "id": "http://pine.test/flags/3",
+        "actor": "http://pine.test/actor",
+    }
+    await receive(oak, other)
+    [report] = await reports.listed(oak.instance.db, resolved=False, limit=10)
+    assert report.reporter == "http://pine.test/actor"
 
 
 async def test_a_post_named_without_its_author_reports_the_author(net: Network) -> None:

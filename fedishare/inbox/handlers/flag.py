@@ -5,7 +5,8 @@ that are not ours are ignored; a Flag with none of ours changes nothing.
 
 One Flag makes at most `MOST_TARGETS` reports (the first accounts it names): a real report is
 about one account, or a few; a Flag naming dozens would only flood the admins' queue. (How
-many Flags a server may send is the inbox's per-host rate limit.)"""
+many Flags a server may send is the inbox's per-host rate limit.) Flags from the domains
+of `[federation] reject_reports` are dropped, with a log line."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import logging
 
 from fedishare.accounts.members import local_actor_for
 from fedishare.context import Instance
-from fedishare.core.activitystreams import ids_of
+from fedishare.core.activitystreams import host_or_none, ids_of
+from fedishare.core.domain_policy import within
 from fedishare.federation.actor_document import actor_id
 from fedishare.inbox.item import InboxItem
 from fedishare.moderation import reports
@@ -28,6 +30,16 @@ log = logging.getLogger(__name__)
 
 async def on_flag(inst: Instance, item: InboxItem) -> None:
     activity = item.activity
+    host = host_or_none(item.actor) or ""
+    refused = [d for d in inst.config.federation.reject_reports if within(host, d)]
+    if refused:
+        log.info(
+            "Flag %s from %s dropped: [federation] reject_reports lists %s",
+            activity.get("id"),
+            item.actor,
+            refused[0],
+        )
+        return
     named = [u for u in ids_of(activity.get("object")) if inst.urls.is_ours(u)][:MOST_OBJECTS]
     if not named:
         return
