@@ -5,7 +5,8 @@ An operator edits the block list or a rate limit and runs `systemctl reload` (or
 with the key and what was expected, the old settings kept. Otherwise each changed setting
 gets one log line. Applied at once: [federation] allow and block (a new `DomainPolicy`,
 then `hidden_authors` rebuilt, as at start), the rate limits (the live limiters retuned in
-place, so the buckets keep their counts), [logging] level and [metrics] allow. Everything
+place, so the buckets keep their counts), [logging] level, [metrics] allow and [federation]
+reject_reports. Everything
 else (the domain, the listen address, the database, ...) is read once at start: a change
 is logged as needing a restart and not applied, so the process never runs half on each
 file.
@@ -44,7 +45,7 @@ RATE_LIMITS = (
 # The lists of domains that may not (or alone may) federate: applied by a new DomainPolicy.
 LISTS = (("federation", "allow"), ("federation", "block"))
 # Read from the instance's settings at each request: applied by replacing them.
-READ_EACH_TIME = (("metrics", "allow"), ("logging", "level"))
+READ_EACH_TIME = (("metrics", "allow"), ("logging", "level"), ("federation", "reject_reports"))
 RELOADABLE = frozenset([*LISTS, *(("limits", key) for key in RATE_LIMITS), *READ_EACH_TIME])
 
 Limiters = Mapping[str, Sequence[RateLimiter]]

@@ -136,11 +136,13 @@ def test_compare_applies_lists_and_limits_and_leaves_the_rest(tmp_path: Path) ->
     path.write_text(
         "[instance]\ndomain = 'oak.example'\nlisten = '127.0.0.1:9000'\n"
         "[federation]\nblock = ['b.example', 'c.example']\nallow = []\n"
+        "reject_reports = ['d.example']\n"
         "[limits]\napi_requests_per_5min = 100\n"
     )
     changes = compare(old, load_config(path))
     assert changes.lines == (
         "federation.block: added c.example; removed a.example",
+        "federation.reject_reports: added d.example",
         "limits.api_requests_per_5min: 300 -> 100",
     )
     assert changes.restart == (
@@ -149,6 +151,7 @@ def test_compare_applies_lists_and_limits_and_leaves_the_rest(tmp_path: Path) ->
     applied = changes.applied
     assert applied.federation.block == ("b.example", "c.example")
     assert applied.limits.api_requests_per_5min == 100
+    assert applied.federation.reject_reports == ("d.example",)
     assert applied.instance == old.instance  # the listen address stays until a restart
     assert compare(old, old).lines == compare(old, old).restart == ()
 
