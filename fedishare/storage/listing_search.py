@@ -418,7 +418,8 @@ def _in(column: str, values: tuple[str, ...], where: list[str], params: list[Any
         params.extend(values)
 
 
-# A followers-only listing that `viewer` (twice) wrote or whose author they follow.
+# A followers-only listing that the viewer wrote or whose author they follow (both
+# parameters are the viewer's actor id).
 FOLLOWERS_ONLY_SEEN = (
     "(l.visibility = 'followers' AND (l.author = ? OR EXISTS (SELECT 1 FROM follows f"
     " WHERE f.follower = ? AND f.followee = l.author AND f.state = 'accepted')))"
