@@ -18,7 +18,8 @@ def site_at(tmp_path: Path) -> Path:
 async def test_a_good_file_is_ok_with_a_summary_and_opens_no_database(tmp_path: Path) -> None:
     site, port = site_at(tmp_path), 8123
     toml = site / "instance.toml"
-    toml.write_text(toml.read_text().replace("\nblock = []", '\nblock = ["spam.example"]', 1))
+    text = toml.read_text().replace("\nblock = []", '\nblock = ["spam.example"]', 1)
+    toml.write_text(text.replace("\nreject_reports = []", '\nreject_reports = ["noisy.example"]'))
     code, out, err = await cli(site, "config", "check")
     assert code == 0, err
     lines = out.splitlines()
@@ -27,6 +28,7 @@ async def test_a_good_file_is_ok_with_a_summary_and_opens_no_database(tmp_path: 
     assert f"  database: {site / 'fedishare.sqlite3'}" in lines
     assert "  registration: approval" in lines
     assert "  federation: 0 allowed, 1 blocked domains in this file" in lines
+    assert "  reports rejected from: noisy.example" in lines
     assert not (site / "fedishare.sqlite3").exists()  # nothing was started
 
 

@@ -49,4 +49,6 @@ def run(path: Path) -> int:
         f"  federation: {len(federation.allow)} allowed, {len(federation.block)} blocked "
         "domains in this file"
     )
+    if federation.reject_reports:
+        print(f"  reports rejected from: {', '.join(federation.reject_reports)}")
     return 0
