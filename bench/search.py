@@ -4,7 +4,9 @@ and on PostgreSQL.
 Fills a fresh instance database with listings spread over a 60 km region in clustered
 neighbourhoods (mixed kinds and statuses, stays with dates, realistic documents), then times
 ~200 queries of each kind through the real code path (driver, SQL, rows to `Listing`),
-beside a primary-key lookup as the same-run baseline. Each query set runs twice: as a fresh
+beside a primary-key lookup as the same-run baseline. One listing in twenty is
+followers-only, and two kinds are asked as a signed-in member following 200 authors (whose
+followers-only listings they also see) would ask them. Each query set runs twice: as a fresh
 instance has it (no planner statistics) and after ANALYZE. The same listings and queries go
 to every backend and size asked for; a table of p95s after ANALYZE ends the run.
 
@@ -145,7 +147,8 @@ def make_listing(rng: random.Random, n: int, places: list[tuple[str, float, floa
         updated=published,
         expires=expires,
         end=end,
-        visibility="unlisted" if kind == "stay" else "public",
+        # One in twenty followers-only: what a signed-in member's board also looks through.
+        visibility="followers" if n % 20 == 0 else "unlisted" if kind == "stay" else "public",
         audience=f"{host}/users/community",
         **fields,
     )
@@ -224,8 +227,13 @@ def stay_window(rng: random.Random) -> tuple[datetime, datetime]:
 CASES = [
     "baseline: get by id", "browse newest (give)", "browse page 50", "words, relevance",
     "two words", "radius 3 km, nearest", "radius 10 km, newest", "stay dates + party",
-    "stay dates + 5 km", "words + 5 km + kinds",
+    "stay dates + 5 km", "words + 5 km + kinds", "signed in: browse (give)",
+    "signed in: words",
 ]  # fmt: skip
+# A member following FOLLOWED authors: their board also shows those authors' followers-only
+# listings (Query.viewer).
+VIEWER = "https://oak.example/users/member"
+FOLLOWED = 200
 
 
 async def run_one(db: Database, count: int, queries: int) -> list[str]:
@@ -233,6 +241,15 @@ async def run_one(db: Database, count: int, queries: int) -> list[str]:
     rng = random.Random(42)
     fill_s, ids = await fill(db, count, rng)
     print(f"{db.dialect}: filled {count:,} listings in {fill_s:.1f} s ({count / fill_s:,.0f}/s)")
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO follows (follower, followee, activity_id, state, created_at, updated_at)"
+            " VALUES (?, ?, ?, 'accepted', ?, ?)",
+            [
+                (VIEWER, f"{HOSTS[i % len(HOSTS)]}/users/u{i}", f"{VIEWER}/follows/{i}", "", "")
+                for i in range(FOLLOWED)
+            ],
+        )
 
     async def by_id(r: random.Random) -> int:
         return int(await store.get(db, r.choice(ids)) is not None)
@@ -252,6 +269,8 @@ async def run_one(db: Database, count: int, queries: int) -> list[str]:
         lambda r: run(Query(dates=stay_window(r), near=point(r), within_km=5)),
         lambda r: run(Query(
             words=r.choice(THINGS), near=point(r), within_km=5, kinds=("give", "lend"))),
+        lambda r: run(Query(kinds=("give",), viewer=VIEWER)),
+        lambda r: run(Query(words=r.choice(THINGS), viewer=VIEWER)),
     ]  # fmt: skip
     passes = {}
     for label in ("no statistics", "after ANALYZE"):
