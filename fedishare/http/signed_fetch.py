@@ -8,7 +8,7 @@ checking our signature never has to sign a fetch of our key, which would have us
 theirs, and so on. WebFinger, NodeInfo and the web pages stay public too.
 
 In secure mode, a member's documents are also answered 404 to an account the member blocks
-(`check_author_permits`).
+(`blocked_by_author`).
 
 Whatever the mode, a signature decides who may read a followers-only document: a server that
 hosts one of the author's accepted followers (the follower signs, or their server's instance
@@ -28,15 +28,16 @@ from functools import partial
 from starlette.requests import Request
 from starlette.types import Scope
 
+from fedishare.accounts.members import local_actor_for
 from fedishare.context import Instance
 from fedishare.core.activitystreams import NotHttpUrl, host_of
-from fedishare.core.errors import Forbidden, NotFound
+from fedishare.core.errors import Forbidden
 from fedishare.federation.errors import MalformedSignature, MissingSignature
 from fedishare.federation.public_key import ResolvedKey
 from fedishare.federation.verification import verify_request
 from fedishare.http.requests import instance_of
 from fedishare.remote.actors import resolve_key
-from fedishare.storage import account_relations, actors
+from fedishare.storage import account_relations
 from fedishare.storage.follower_servers import has_follower_on
 
 _SCOPE_KEY = "fedishare.fetcher"
@@ -100,21 +101,20 @@ async def check_fetch(request: Request) -> Fetcher | None:
     return fetcher
 
 
-async def check_author_permits(request: Request, fetcher: Fetcher | None, author: str) -> None:
-    """Once a document's author (one of our actors) is known: a verified signer whom the
-    author blocks is answered 404, as if the document did not exist (Mastodon's authorized
-    fetch does the same). `fetcher` is what `check_fetch` returned: only in secure mode is
-    every reader known; outside it anyone may read public documents unsigned, and a block
-    keeps nothing from them."""
+async def blocked_by_author(request: Request, fetcher: Fetcher | None, author: str) -> bool:
+    """Once a document's author (one of our actors) is known: whether the author blocks its
+    verified signer, who is then answered as if the document did not exist (Mastodon's
+    authorized fetch does the same). `fetcher` is what `check_fetch` returned: only in secure
+    mode is every reader known; outside it anyone may read public documents unsigned, and a
+    block keeps nothing from them."""
     if fetcher is None:
-        return
+        return False
     inst = instance_of(request)
-    name = inst.urls.username_of(author)
-    member = None if name is None else await actors.find_by_username(inst.db, name)
-    if member is None:
-        return
-    if await account_relations.find_block(inst.db, member.id, fetcher.actor) is not None:
-        raise NotFound("not found")
+    member = await local_actor_for(inst, author)
+    return (
+        member is not None
+        and await account_relations.find_block(inst.db, member.id, fetcher.actor) is not None
+    )
 
 
 async def reads_followers_only(request: Request, author: str) -> bool:

@@ -19,7 +19,4 @@ async def may_see(db: Database, viewer: str | None, listing: Listing) -> bool:
         return True
     if viewer is None:
         return False
-    if viewer == listing.author:
-        return True
-    follow = await follows.find(db, viewer, listing.author)
-    return follow is not None and follow.state == "accepted"
+    return viewer == listing.author or await follows.is_accepted(db, viewer, listing.author)

@@ -20,7 +20,7 @@ from fedishare.http.auth import authenticated, granted, member_of
 from fedishare.http.bodies import posted_json
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.http.signed_fetch import (
-    check_author_permits,
+    blocked_by_author,
     check_fetch,
     reads_followers_only,
 )
@@ -66,9 +66,7 @@ async def outbox(request: Request) -> Response:
         return await _client_post(request, inst, actor)
     fetcher = await check_fetch(request)
     aid = actor_id(inst.urls, actor)
-    try:
-        await check_author_permits(request, fetcher, aid)
-    except NotFound:  # someone the member blocks: an empty outbox, as Mastodon shows them
+    if await blocked_by_author(request, fetcher, aid):  # an empty outbox, as Mastodon shows
         return ActivityJSONResponse(collections.empty(f"{aid}/outbox", _page(request)))
     doc = await collections.outbox(inst, actor, aid, _page(request))
     return ActivityJSONResponse(doc)
@@ -121,7 +119,8 @@ async def stored_activity(request: Request) -> Response:
     if row is None or not row["public"]:
         raise NotFound("no such activity")
     document = json.loads(row["document"])
-    await check_author_permits(request, fetcher, str(document.get("actor")))
+    if await blocked_by_author(request, fetcher, str(document.get("actor"))):
+        raise NotFound("no such activity")
     return ActivityJSONResponse(document)
 
 
@@ -130,9 +129,12 @@ async def stored_object(request: Request) -> Response:
     inst: Instance = request.state.instance
     fetcher = await check_fetch(request)
     obj = await object_store.get(inst.db, f"{inst.urls.base}{request.url.path}")
-    if obj is None or not obj.is_local:
+    if (
+        obj is None
+        or not obj.is_local
+        or await blocked_by_author(request, fetcher, obj.attributed_to)
+    ):
         raise NotFound("no such object")
-    await check_author_permits(request, fetcher, obj.attributed_to)
     if not (obj.deleted or is_public(obj.document)):
         # Followers-only objects go to their followers' servers; direct ones to nobody.
         author = obj.attributed_to

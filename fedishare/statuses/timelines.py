@@ -87,11 +87,6 @@ async def tag(
     )
 
 
-async def _follows(inst: Instance, viewer: str, author: str) -> bool:
-    found = await follows.find(inst.db, viewer, author)
-    return found is not None and found.state == "accepted"
-
-
 async def of_account(
     inst: Instance,
     viewer: LocalActor | None,
@@ -110,7 +105,7 @@ async def of_account(
     me = None if viewer is None else actor_id(inst.urls, viewer)
     if me == author_uri:
         shown += ["private", "direct"]
-    elif me is not None and await _follows(inst, me, author_uri):
+    elif me is not None and await follows.is_accepted(inst.db, me, author_uri):
         shown.append("private")
     return await walks.by_author(
         inst.db,

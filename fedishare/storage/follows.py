@@ -62,6 +62,12 @@ async def find(db: Database | Transaction, follower: str, followee: str) -> Foll
     return None if row is None else from_row(Follow, row)
 
 
+async def is_accepted(db: Database | Transaction, follower: str, followee: str) -> bool:
+    """Whether `follower` follows `followee`, the follow accepted."""
+    found = await find(db, follower, followee)
+    return found is not None and found.state == "accepted"
+
+
 async def find_by_activity(db: Database | Transaction, activity_id: str) -> Follow | None:
     row = await db.fetch_one("SELECT * FROM follows WHERE activity_id = ?", (activity_id,))
     return None if row is None else from_row(Follow, row)

@@ -32,7 +32,7 @@ from fedishare.federation.actor_document import actor_id
 from fedishare.http.errors import status_of
 from fedishare.http.responses import ActivityJSONResponse
 from fedishare.http.signed_fetch import (
-    check_author_permits,
+    blocked_by_author,
     check_fetch,
     reads_followers_only,
 )
@@ -94,9 +94,12 @@ async def _document(request: Request, inst: Instance, found_id: str) -> Response
     if deleted:
         return ActivityJSONResponse(document, status_code=410)
     found = await store.get(inst.db, document["id"])
-    if found is None or not found.is_local:
+    if (
+        found is None
+        or not found.is_local
+        or await blocked_by_author(request, fetcher, found.author)
+    ):
         raise NotFound("no such listing")
-    await check_author_permits(request, fetcher, found.author)
     if found.visibility == "followers" and not await reads_followers_only(request, found.author):
         raise NotFound("no such listing")
     return ActivityJSONResponse(document)

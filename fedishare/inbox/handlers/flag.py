@@ -31,13 +31,13 @@ log = logging.getLogger(__name__)
 async def on_flag(inst: Instance, item: InboxItem) -> None:
     activity = item.activity
     host = host_or_none(item.actor) or ""
-    refused = [d for d in inst.config.federation.reject_reports if within(host, d)]
-    if refused:
+    refused = next((d for d in inst.config.federation.reject_reports if within(host, d)), None)
+    if refused is not None:
         log.info(
             "Flag %s from %s dropped: [federation] reject_reports lists %s",
             activity.get("id"),
             item.actor,
-            refused[0],
+            refused,
         )
         return
     named = [u for u in ids_of(activity.get("object")) if inst.urls.is_ours(u)][:MOST_OBJECTS]
