@@ -3,7 +3,8 @@ no serious or critical axe-core violation, no CSP violation or console error, no
 scroll sideways on a phone; screenshots of each at 390 and 1280 px.
 
 The scene is set once for the module, through the pages: alice posts an offer with a photo,
-bob answers it privately; ada is the admin."""
+and another for her followers only; bob follows her and answers the first privately; ada is
+the admin."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from playwright.async_api import Browser, StorageState
 from tests.browser.accounts import create_member, member_tab
 from tests.browser.axe import assert_accessible
 from tests.browser.browser import open_tab
-from tests.browser.forms import field, field_error, send_form
+from tests.browser.forms import field, field_error, send_form, submit
 from tests.browser.listings import Photo, answer_privately, make_photo, path_of, post_listing
 from tests.browser.screenshots import PHONE, save_screenshots, sideways_overflow
 from tests.browser.site import Site
@@ -25,6 +26,7 @@ from tests.browser.site import Site
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 TITLE = "Aluminium ladder, 3 m"
+FOLLOWERS_TITLE = "Sourdough starter"
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,19 @@ async def scene(browser: Browser, site: Site, tmp_path_factory: pytest.TempPathF
         )
         assert posted.ok, f"posting the offer answered {posted.status}"
         listing = path_of(tab.page.url)
+        for_followers = await post_listing(
+            tab.page,
+            title=FOLLOWERS_TITLE,
+            description="A jar of it, fed this morning. For the friends who asked.",
+            place="Riverside",
+            more={"Your followers only": True},
+        )
+        assert for_followers.ok, f"posting the followers-only offer answered {for_followers.status}"
         cookies["alice"] = await tab.cookies()
     async with member_tab(browser, site, bob) as tab:
+        await tab.page.goto("/users/alice")
+        followed = await submit(tab.page, "Follow as @bob")
+        assert followed.ok, f"following alice answered {followed.status}"
         answered = await answer_privately(
             tab.page, listing, "I could use it on Saturday morning, if that suits you."
         )
@@ -81,6 +94,7 @@ class Visit:
 # Screenshots are saved as screenshots/NAME-WIDTH.png.
 PAGES = {
     "board": Visit("/board"),
+    "board-follower": Visit("/board", "bob"),  # alice's followers-only offer too
     "signup": Visit("/signup"),
     "login": Visit("/login"),
     "profile": Visit("/users/alice"),
@@ -152,3 +166,17 @@ async def test_a_profile_lists_the_members_open_listings(
         listings = tab.page.get_by_role("region", name="Open listings")
         assert await listings.is_visible()
         assert await listings.get_by_role("link", name=TITLE).count() == 1
+        # Not to a visitor: that one is for alice's followers.
+        assert await listings.get_by_role("link", name=FOLLOWERS_TITLE).count() == 0
+
+
+async def test_a_follower_finds_the_followers_only_offer_on_the_board(
+    browser: Browser, site: Site, scene: Scene
+) -> None:
+    async with open_tab(browser, site.url, signed_in=scene.cookies["bob"]) as tab:
+        await tab.page.goto("/board")
+        card = tab.page.locator(".listing-card", has_text=FOLLOWERS_TITLE)
+        assert await card.get_by_text("Followers only").is_visible()
+    async with open_tab(browser, site.url) as tab:  # a visitor
+        await tab.page.goto("/board")
+        assert await tab.page.locator(".listing-card", has_text=FOLLOWERS_TITLE).count() == 0
